@@ -1,0 +1,1 @@
+"""The application and its IO: settings, database, bus, auth, services, CLI."""

@@ -1,0 +1,97 @@
+"""create_app(settings): the Starlette application, whose lifespan owns the engine and bus."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from api.bus import EventBus
+from api.clock import Clock, utc_now
+from api.database.engine import Database
+from api.database.migrate import ensure_migrated
+from api.graphql_view import StockpoolGraphQL
+from api.services.container import Services
+from api.settings import Settings
+from schema import build_schema
+
+log = logging.getLogger(__name__)
+
+FRONTEND = Path(__file__).resolve().parent.parent / "frontend_stub"
+CONNECTION_INIT_TIMEOUT = timedelta(seconds=10)
+
+
+class _LateBoundGraphQL:
+    """Routes are declared before the lifespan runs; the view is built once services exist."""
+
+    def __init__(self) -> None:
+        self.view: StockpoolGraphQL | None = None
+
+    async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
+        if self.view is None:
+            raise RuntimeError("the application has not started")
+        await self.view(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Starlette:
+    settings = settings or Settings.from_env()
+    graphql = _LateBoundGraphQL()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        database = Database(settings.database_url, settings.database_pool_size)
+        bus = EventBus(settings.broadcast_url, settings.bus_prefix)
+        try:
+            await ensure_migrated(database)
+            await bus.connect()
+        except BaseException:
+            await database.dispose()
+            raise
+        services = Services.build(settings, database, bus, clock)
+        app.state.services = services
+        graphql.view = StockpoolGraphQL(
+            services,
+            schema=build_schema(),
+            connection_init_wait_timeout=CONNECTION_INIT_TIMEOUT,
+        )
+        try:
+            yield
+        finally:
+            await bus.disconnect()
+            await database.dispose()
+
+    async def healthz(request: Request) -> Response:
+        database: Database = request.app.state.services.database
+        try:
+            async with database.read() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as error:
+            log.warning("health check failed: %s", error)
+            return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "up"})
+
+    async def home(request: Request) -> Response:
+        return RedirectResponse("/graphql")
+
+    routes = [
+        Route("/", home),
+        Route("/healthz", healthz),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        Mount("/static", StaticFiles(directory=FRONTEND, check_dir=False), name="static"),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def app_from_env() -> Starlette:
+    """The factory uvicorn workers import (`stockpool serve` passes settings by environment)."""
+    return create_app(Settings.from_env())

@@ -1,0 +1,120 @@
+"""API keys: minted once, stored hashed, checked on every request and connection."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from api.clock import Clock, utc_now
+from api.database.engine import Database
+from api.database.rows import aware
+from api.database.tables import api_keys
+from domain.access import ApiKey, CreateApiKey, Principal, Role
+from domain.errors import ApiKeyNotFound
+
+ENV_ADMIN_NAME = "admin-token"
+
+
+def hash_key(secret: str) -> str:
+    # Keys are 256-bit random tokens, so a plain SHA-256 cannot be brute-forced back.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def parse_bearer(header: str | None) -> str | None:
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+class ApiKeyService:
+    def __init__(self, database: Database, admin_token: str | None, clock: Clock = utc_now) -> None:
+        self._database = database
+        self._admin_token = admin_token
+        self._clock = clock
+
+    async def authenticate(self, secret: str | None) -> Principal | None:
+        if not secret or len(secret) > 200:
+            return None
+        if self._admin_token and hmac.compare_digest(secret, self._admin_token):
+            return Principal(ENV_ADMIN_NAME, Role.ADMIN)
+        async with self._database.read() as conn:
+            row = (
+                await conn.execute(
+                    select(api_keys).where(
+                        api_keys.c.key_hash == hash_key(secret), api_keys.c.revoked_at.is_(None)
+                    )
+                )
+            ).first()
+        if row is None:
+            return None
+        return Principal(row.name, Role(row.role), row.channel, row.id)
+
+    async def create(self, command: CreateApiKey, principal: Principal) -> tuple[ApiKey, str]:
+        """A new key and its secret, which is shown this once and never stored."""
+        principal.require_admin()
+        command.validate()
+        async with self._database.transaction() as conn:
+            return await mint_key(conn, command, self._clock())
+
+    async def revoke(self, key_id: str, principal: Principal) -> ApiKey:
+        principal.require_admin()
+        async with self._database.transaction() as conn:
+            await conn.execute(
+                update(api_keys)
+                .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+                .values(revoked_at=self._clock())
+            )
+            return await _get(conn, key_id)
+
+    async def list(self, principal: Principal) -> list[ApiKey]:
+        principal.require_admin()
+        async with self._database.read() as conn:
+            rows = await conn.execute(select(api_keys).order_by(api_keys.c.created_at))
+            return [_key_from(row) for row in rows]
+
+
+async def mint_key(
+    conn: AsyncConnection, command: CreateApiKey, now: datetime
+) -> tuple[ApiKey, str]:
+    secret = f"sp_{command.role.value[0]}_{secrets.token_urlsafe(32)}"
+    key_id = secrets.token_hex(8)
+    await conn.execute(
+        insert(api_keys).values(
+            id=key_id,
+            name=command.name,
+            role=command.role.value,
+            channel=command.channel,
+            prefix=secret[:10],
+            key_hash=hash_key(secret),
+            created_at=now,
+        )
+    )
+    return await _get(conn, key_id), secret
+
+
+async def _get(conn: AsyncConnection, key_id: str) -> ApiKey:
+    row = (await conn.execute(select(api_keys).where(api_keys.c.id == key_id))).first()
+    if row is None:
+        raise ApiKeyNotFound(key_id)
+    return _key_from(row)
+
+
+def _key_from(row: Any) -> ApiKey:
+    return ApiKey(
+        id=row.id,
+        name=row.name,
+        role=Role(row.role),
+        prefix=row.prefix,
+        channel=row.channel,
+        created_at=aware(row.created_at),
+        revoked_at=aware(row.revoked_at) if row.revoked_at else None,
+    )

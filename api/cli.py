@@ -1,0 +1,184 @@
+"""The `stockpool` command: serve, migrate, check, create-key, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+from api.bus import EventBus
+from api.database.engine import Database
+from api.database.migrate import DatabaseNotMigrated, ensure_migrated, upgrade
+from api.services.container import Services
+from api.services.ledger_check import check_ledger
+from api.settings import Settings
+
+T = TypeVar("T")
+
+
+@asynccontextmanager
+async def _services(settings: Settings) -> AsyncIterator[Services]:
+    database = Database(settings.database_url, settings.database_pool_size)
+    bus = EventBus(settings.broadcast_url, settings.bus_prefix)
+    try:
+        await ensure_migrated(database)
+        await bus.connect()
+        try:
+            yield Services.build(settings, database, bus)
+        finally:
+            await bus.disconnect()
+    finally:
+        await database.dispose()
+
+
+def _run(action: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return asyncio.run(action())  # type: ignore[arg-type]
+    except DatabaseNotMigrated as error:
+        sys.exit(f"stockpool: {error}")
+
+
+def migrate(args: argparse.Namespace, settings: Settings) -> None:
+    async def run() -> None:
+        database = Database(settings.database_url)
+        try:
+            await upgrade(database)
+        finally:
+            await database.dispose()
+
+    _run(run)
+    print("database is up to date")
+
+
+def check(args: argparse.Namespace, settings: Settings) -> None:
+    async def run() -> bool:
+        async with _services(settings) as services:
+            report = await check_ledger(services.database)
+        print(
+            f"replayed {report.events_replayed} ledger events over "
+            f"{report.stock_levels_checked} stock levels"
+        )
+        for found in report.discrepancies:
+            print(
+                f"MISMATCH {found.sku} @ {found.location}: counters {found.counters.as_dict()} "
+                f"v{found.counter_version}, ledger {found.replayed.as_dict()} "
+                f"v{found.replayed_version}"
+                + (
+                    f", chain broken at event {found.broken_chain_at}"
+                    if found.broken_chain_at
+                    else ""
+                )
+            )
+        print("ok: every stock level matches its ledger" if report.ok else "FAILED")
+        return report.ok
+
+    if not _run(run):
+        sys.exit(1)
+
+
+def create_key(args: argparse.Namespace, settings: Settings) -> None:
+    from domain.access import CreateApiKey, Principal, Role
+    from domain.errors import StockpoolError
+
+    async def run() -> None:
+        async with _services(settings) as services:
+            key, secret = await services.api_keys.create(
+                CreateApiKey(args.name, Role(args.role), args.channel), Principal("cli", Role.ADMIN)
+            )
+        print(f"created {key.role.value} key {key.name!r} (id {key.id})")
+        print(secret)
+
+    try:
+        _run(run)
+    except StockpoolError as error:
+        sys.exit(f"stockpool: {error.message}")
+
+
+def demo(args: argparse.Namespace, settings: Settings) -> None:
+    from api.database import catalogue_repository
+    from api.demo import load_demo
+
+    async def run() -> None:
+        async with _services(settings) as services:
+            if args.if_empty:
+                async with services.database.read() as conn:
+                    if await catalogue_repository.count_skus(conn):
+                        print("database already holds SKUs; demo data not loaded")
+                        return
+            created = await load_demo(services)
+        print(f"loaded demo catalogue: {created} SKUs over 4 locations")
+
+    _run(run)
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> None:
+    import uvicorn
+
+    if not settings.admin_token:
+        # Workers read settings from the environment, so they all share this one.
+        os.environ["STOCKPOOL_ADMIN_TOKEN"] = secrets.token_urlsafe(24)
+        generated = True
+    else:
+        generated = False
+    base = f"http://{args.host}:{args.port}"
+    print(f"stockpool serving {settings.database_url} with {args.workers} worker(s)")
+    print(f"  GraphQL API + GraphiQL: {base}/graphql")
+    print(f"  Health:                 {base}/healthz")
+    print(f"  Admin key: {os.environ['STOCKPOOL_ADMIN_TOKEN']}")
+    if generated:
+        print("  (generated for this run; set STOCKPOOL_ADMIN_TOKEN to keep one)")
+    if args.workers > 1 and settings.broadcast_url.startswith("memory"):
+        print(
+            "  warning: several workers with the in-memory bus do not see each other's events;"
+            " set STOCKPOOL_BROADCAST_URL=redis://…"
+        )
+    sys.stdout.flush()
+    uvicorn.run(
+        "api.app:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=settings.log_level,
+        ws_per_message_deflate=False,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="stockpool", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve_parser = commands.add_parser("serve", help="run the HTTP/WebSocket server")
+    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=8000)
+    serve_parser.add_argument("--workers", type=int, default=1)
+    serve_parser.set_defaults(handler=serve)
+
+    commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(
+        handler=migrate
+    )
+    commands.add_parser(
+        "check", help="replay the ledger and compare it with the counters"
+    ).set_defaults(handler=check)
+
+    key_parser = commands.add_parser("create-key", help="mint an API key")
+    key_parser.add_argument("--name", required=True)
+    key_parser.add_argument("--role", choices=["admin", "partner", "storefront"], required=True)
+    key_parser.add_argument("--channel", help="the channel a partner or storefront key is bound to")
+    key_parser.set_defaults(handler=create_key)
+
+    demo_parser = commands.add_parser("demo", help="load a small demo catalogue with stock")
+    demo_parser.add_argument("--if-empty", action="store_true", help="only into an empty database")
+    demo_parser.set_defaults(handler=demo)
+
+    args = parser.parse_args(argv)
+    args.handler(args, Settings.from_env())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""The schema of the database; the invariants of a stock level live here as CHECKs."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+from domain.quantities import QUANTITY_NAMES
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+Timestamp = DateTime(timezone=True)
+
+skus = Table(
+    "skus",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("barcode", String(64)),
+    Column("attributes", JSON, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+)
+
+locations = Table(
+    "locations",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+)
+
+_available = "on_hand - damaged - quarantined - reserved - committed"
+
+stock_levels = Table(
+    "stock_levels",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("sku_id", ForeignKey("skus.id"), nullable=False),
+    Column("location_id", ForeignKey("locations.id"), nullable=False),
+    *(Column(name, BigInteger, nullable=False, server_default="0") for name in QUANTITY_NAMES),
+    Column("version", BigInteger, nullable=False, server_default="0"),
+    Column("updated_at", Timestamp, nullable=False),
+    UniqueConstraint("sku_id", "location_id", name="uq_stock_levels_sku_location"),
+    *(CheckConstraint(f"{name} >= 0", name=f"{name}_not_negative") for name in QUANTITY_NAMES),
+    CheckConstraint(f"{_available} >= 0", name="available_not_negative"),
+    CheckConstraint("version >= 0", name="version_not_negative"),
+)
+Index("ix_stock_levels_location", stock_levels.c.location_id)
+
+stock_events = Table(
+    "stock_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("stock_level_id", ForeignKey("stock_levels.id"), nullable=False),
+    Column("sku_id", ForeignKey("skus.id"), nullable=False),
+    Column("location_id", ForeignKey("locations.id"), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("reason", String(48), nullable=False),
+    Column("reference", String(500)),
+    Column("actor", String(200), nullable=False),
+    Column("idempotency_key", String(200)),
+    Column("version", BigInteger, nullable=False),
+    *(Column(f"before_{name}", BigInteger, nullable=False) for name in QUANTITY_NAMES),
+    *(Column(f"after_{name}", BigInteger, nullable=False) for name in QUANTITY_NAMES),
+    Column("created_at", Timestamp, nullable=False),
+)
+Index("ix_stock_events_level", stock_events.c.stock_level_id, stock_events.c.id)
+Index("ix_stock_events_sku", stock_events.c.sku_id, stock_events.c.id)
+Index("ix_stock_events_location", stock_events.c.location_id, stock_events.c.id)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope", String(100), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("operation", String(64), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("result", JSON, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("channel", String(64)),
+    Column("prefix", String(16), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", Timestamp, nullable=False),
+    Column("revoked_at", Timestamp),
+)

@@ -1,0 +1,82 @@
+"""A realistic small catalogue: apparel variants over a warehouse, two stores and a 3PL."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+
+from api.services.container import Services
+from domain.access import Principal, Role
+from domain.catalogue import CreateLocation, CreateSku, LocationKind
+from domain.errors import DuplicateCode
+from domain.stock import StockReason
+from domain.stock_commands import AdjustStock, ReceiveStock
+
+DEMO_ACTOR = Principal("demo-loader", Role.ADMIN)
+
+LOCATIONS = [
+    CreateLocation("WH-MAIN", "Main warehouse", LocationKind.WAREHOUSE, 0, 52.37, 4.90),
+    CreateLocation("STORE-CITY", "City centre store", LocationKind.STORE, 10, 52.36, 4.88),
+    CreateLocation("STORE-MALL", "Mall store", LocationKind.STORE, 20, 52.31, 4.94),
+    CreateLocation(
+        "3PL-EAST", "East fulfilment partner", LocationKind.THIRD_PARTY_LOGISTICS, 30, 52.22, 6.89
+    ),
+]
+
+PRODUCTS = [
+    ("TEE", "Organic tee", ["BLK", "WHT", "NVY"], ["S", "M", "L", "XL"]),
+    ("HOOD", "Heavyweight hoodie", ["GRY", "BLK"], ["S", "M", "L", "XL"]),
+    ("SOCK", "Merino socks", ["BLK", "RED"], ["39-42", "43-46"]),
+    ("CAP", "Six-panel cap", ["BLK", "OLV", "SND"], ["OS"]),
+    ("MUG", "Enamel mug", ["WHT", "BLU"], ["OS"]),
+]
+
+
+def demo_skus() -> list[CreateSku]:
+    skus: list[CreateSku] = []
+    for index, (stem, name, colours, sizes) in enumerate(PRODUCTS):
+        for colour in colours:
+            for size in sizes:
+                code = f"{stem}-{colour}" if size == "OS" else f"{stem}-{colour}-{size}"
+                attributes = (
+                    {"colour": colour} if size == "OS" else {"colour": colour, "size": size}
+                )
+                barcode = f"871{index:02d}{len(skus):07d}"
+                skus.append(CreateSku(code, f"{name} {colour} {size}", barcode, attributes))
+    return skus
+
+
+async def load_demo(services: Services, seed: int = 7) -> int:
+    """Creates the demo catalogue with opening stock; returns how many SKUs it created."""
+    rng = random.Random(seed)
+    for location in LOCATIONS:
+        with contextlib.suppress(DuplicateCode):
+            await services.catalogue.create_location(location, DEMO_ACTOR)
+    created = 0
+    for sku in demo_skus():
+        try:
+            await services.catalogue.create_sku(sku, DEMO_ACTOR)
+        except DuplicateCode:
+            continue
+        created += 1
+        for location in LOCATIONS:
+            if rng.random() < 0.25:
+                continue
+            quantity = rng.randint(1, 40)
+            await services.stock.execute(
+                ReceiveStock(
+                    sku.code,
+                    location.code,
+                    quantity,
+                    StockReason.OPENING_BALANCE,
+                    "demo opening balance",
+                    f"demo-open-{sku.code}-{location.code}",
+                ),
+                DEMO_ACTOR,
+            )
+            if rng.random() < 0.15:
+                await services.stock.execute(
+                    AdjustStock(sku.code, location.code, 1, StockReason.DAMAGED, "demo"),
+                    DEMO_ACTOR,
+                )
+    return created

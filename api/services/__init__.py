@@ -1,0 +1,1 @@
+"""Application services: each opens one transaction and applies one domain command."""

@@ -1,0 +1,39 @@
+"""Everything a request needs, built once by the app's lifespan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from api.auth import ApiKeyService
+from api.bus import EventBus
+from api.clock import Clock, utc_now
+from api.database.engine import Database
+from api.services.catalogue import CatalogueService
+from api.services.queries import StockQueries
+from api.services.stock_engine import StockEngine
+from api.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    settings: Settings
+    database: Database
+    bus: EventBus
+    api_keys: ApiKeyService
+    catalogue: CatalogueService
+    stock: StockEngine
+    queries: StockQueries
+
+    @classmethod
+    def build(
+        cls, settings: Settings, database: Database, bus: EventBus, clock: Clock = utc_now
+    ) -> Services:
+        return cls(
+            settings=settings,
+            database=database,
+            bus=bus,
+            api_keys=ApiKeyService(database, settings.admin_token, clock),
+            catalogue=CatalogueService(database, clock),
+            stock=StockEngine(database, bus, clock),
+            queries=StockQueries(database),
+        )

@@ -1,0 +1,73 @@
+"""Who is calling: API key roles and what each may do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from domain.errors import ChannelRequired, Forbidden, InvalidValue
+from domain.validation import MAX_NAME_LENGTH, Checks
+
+
+class Role(Enum):
+    ADMIN = "admin"
+    PARTNER = "partner"
+    STOREFRONT = "storefront"
+
+
+ROLES_BOUND_TO_A_CHANNEL = frozenset({Role.PARTNER, Role.STOREFRONT})
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller of one request or connection."""
+
+    name: str
+    role: Role
+    channel: str | None = None
+    key_id: str | None = None
+
+    @property
+    def actor(self) -> str:
+        return f"key:{self.name}" if self.key_id else self.name
+
+    @property
+    def idempotency_scope(self) -> str:
+        """Keys are scoped to the tenant, so one partner cannot replay another's responses."""
+        return f"channel:{self.channel}" if self.channel else "admin"
+
+    def require_admin(self) -> None:
+        if self.role is not Role.ADMIN:
+            raise Forbidden(f"a {self.role.value} key may not do that; it needs an admin key")
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    id: str
+    name: str
+    role: Role
+    prefix: str
+    channel: str | None = None
+    created_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CreateApiKey:
+    name: str
+    role: Role
+    channel: str | None = None
+
+    def validate(self) -> None:
+        checks = Checks()
+        checks.text(self.name, "name", MAX_NAME_LENGTH)
+        if self.channel is not None:
+            checks.code(self.channel, "channel")
+        if self.role in ROLES_BOUND_TO_A_CHANNEL and self.channel is None:
+            checks.add(
+                ChannelRequired(f"a {self.role.value} key must be bound to a channel", ("channel",))
+            )
+        if self.role is Role.ADMIN and self.channel is not None:
+            checks.add(InvalidValue("an admin key is not bound to a channel", ("channel",)))
+        checks.raise_if_any()

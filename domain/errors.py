@@ -1,0 +1,165 @@
+"""One exception hierarchy for every refusal the domain can give, each with a stable code."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+FieldPath = tuple[str, ...]
+
+
+class ErrorCode(Enum):
+    INVALID_VALUE = "INVALID_VALUE"
+    BLANK = "BLANK"
+    TOO_LONG = "TOO_LONG"
+    INVALID_QUANTITY = "INVALID_QUANTITY"
+    QUANTITY_TOO_LARGE = "QUANTITY_TOO_LARGE"
+    INVALID_REASON = "INVALID_REASON"
+    DUPLICATE_CODE = "DUPLICATE_CODE"
+    SKU_NOT_FOUND = "SKU_NOT_FOUND"
+    LOCATION_NOT_FOUND = "LOCATION_NOT_FOUND"
+    API_KEY_NOT_FOUND = "API_KEY_NOT_FOUND"
+    CHANNEL_REQUIRED = "CHANNEL_REQUIRED"
+    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
+    STALE_QUANTITY = "STALE_QUANTITY"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    FORBIDDEN = "FORBIDDEN"
+
+
+class StockpoolError(Exception):
+    """A refusal with a stable code, the input field it concerns and a message for people."""
+
+    code: ErrorCode = ErrorCode.INVALID_VALUE
+
+    def __init__(self, message: str, field: FieldPath = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    @property
+    def problems(self) -> list[StockpoolError]:
+        return [self]
+
+
+class InvalidInput(StockpoolError):
+    """Several validation problems found at once; each is reported on its own."""
+
+    def __init__(self, problems: list[StockpoolError]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self._problems = problems
+
+    @property
+    def problems(self) -> list[StockpoolError]:
+        return list(self._problems)
+
+
+class InvalidValue(StockpoolError):
+    code = ErrorCode.INVALID_VALUE
+
+
+class Blank(StockpoolError):
+    code = ErrorCode.BLANK
+
+
+class TooLong(StockpoolError):
+    code = ErrorCode.TOO_LONG
+
+
+class InvalidQuantity(StockpoolError):
+    code = ErrorCode.INVALID_QUANTITY
+
+
+class QuantityTooLarge(StockpoolError):
+    code = ErrorCode.QUANTITY_TOO_LARGE
+
+
+class InvalidReason(StockpoolError):
+    code = ErrorCode.INVALID_REASON
+
+
+class DuplicateCode(StockpoolError):
+    code = ErrorCode.DUPLICATE_CODE
+
+    def __init__(self, kind: str, value: str, field: FieldPath = ("code",)) -> None:
+        super().__init__(f"a {kind} with code {value!r} already exists", field)
+        self.kind = kind
+        self.value = value
+
+
+class SkuNotFound(StockpoolError):
+    code = ErrorCode.SKU_NOT_FOUND
+
+    def __init__(self, sku: str, field: FieldPath = ("sku",)) -> None:
+        super().__init__(f"no SKU with code {sku!r}", field)
+        self.sku = sku
+
+
+class LocationNotFound(StockpoolError):
+    code = ErrorCode.LOCATION_NOT_FOUND
+
+    def __init__(self, location: str, field: FieldPath = ("location",)) -> None:
+        super().__init__(f"no location with code {location!r}", field)
+        self.location = location
+
+
+class ApiKeyNotFound(StockpoolError):
+    code = ErrorCode.API_KEY_NOT_FOUND
+
+    def __init__(self, key_id: str, field: FieldPath = ("id",)) -> None:
+        super().__init__(f"no API key with id {key_id!r}", field)
+        self.key_id = key_id
+
+
+class ChannelRequired(StockpoolError):
+    code = ErrorCode.CHANNEL_REQUIRED
+
+
+class InsufficientStock(StockpoolError):
+    code = ErrorCode.INSUFFICIENT_STOCK
+
+    def __init__(
+        self,
+        sku: str,
+        location: str,
+        requested: int,
+        available: int,
+        quantity_name: str = "available",
+        field: FieldPath = ("quantity",),
+    ) -> None:
+        super().__init__(
+            f"{sku} at {location}: {requested} requested but only {available} {quantity_name}",
+            field,
+        )
+        self.sku = sku
+        self.location = location
+        self.requested = requested
+        self.available = available
+
+
+class StaleQuantity(StockpoolError):
+    code = ErrorCode.STALE_QUANTITY
+
+    def __init__(self, sku: str, location: str, expected: int, actual: int) -> None:
+        super().__init__(
+            f"{sku} at {location}: on hand is {actual}, not {expected} as the change assumed",
+            ("changeFromQuantity",),
+        )
+        self.expected = expected
+        self.actual = actual
+
+
+class IdempotencyKeyReused(StockpoolError):
+    code = ErrorCode.IDEMPOTENCY_KEY_REUSED
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"idempotency key {key!r} was already used for a different request",
+            ("idempotencyKey",),
+        )
+        self.key = key
+
+
+class Forbidden(StockpoolError):
+    code = ErrorCode.FORBIDDEN
+
+    def __init__(self, message: str = "this API key may not do that") -> None:
+        super().__init__(message, ())

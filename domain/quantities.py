@@ -1,0 +1,51 @@
+"""The counters of one stock level, and the arithmetic on them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+MAX_QUANTITY = 1_000_000_000
+"""The largest quantity one command may move: anything larger is a typo or an attack."""
+
+
+@dataclass(frozen=True, slots=True)
+class Quantities:
+    """Counters of one SKU at one location; also used for a change (a delta) of them."""
+
+    on_hand: int = 0
+    damaged: int = 0
+    quarantined: int = 0
+    reserved: int = 0
+    committed: int = 0
+    in_transit: int = 0
+    on_order: int = 0
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.damaged - self.quarantined - self.reserved - self.committed
+
+    def __add__(self, other: Quantities) -> Quantities:
+        return Quantities(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))
+
+    def __sub__(self, other: Quantities) -> Quantities:
+        return Quantities(*(a - b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))
+
+    def __mul__(self, factor: int) -> Quantities:
+        return Quantities(*(a * factor for a in self.as_tuple()))
+
+    def as_tuple(self) -> tuple[int, ...]:
+        return tuple(getattr(self, name) for name in QUANTITY_NAMES)
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in QUANTITY_NAMES}
+
+    def is_consistent(self) -> bool:
+        """Every counter and `available` at or above zero: the invariant of a stock level."""
+        return all(value >= 0 for value in self.as_tuple()) and self.available >= 0
+
+    def is_zero(self) -> bool:
+        return not any(self.as_tuple())
+
+
+QUANTITY_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Quantities))
+ZERO = Quantities()

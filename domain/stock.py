@@ -1,0 +1,80 @@
+"""Stock levels, the ledger entries that change them and the reasons a change may give."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from domain.quantities import Quantities
+
+
+class StockEventType(Enum):
+    RECEIVED = "RECEIVED"
+    ADJUSTED = "ADJUSTED"
+    SET = "SET"
+
+
+class StockReason(Enum):
+    RECEIVED = "RECEIVED"
+    PRODUCED = "PRODUCED"
+    OPENING_BALANCE = "OPENING_BALANCE"
+    DAMAGED = "DAMAGED"
+    REPAIRED = "REPAIRED"
+    WRITE_OFF = "WRITE_OFF"
+    SHRINKAGE = "SHRINKAGE"
+    THEFT = "THEFT"
+    FOUND = "FOUND"
+    CORRECTION_IN = "CORRECTION_IN"
+    CORRECTION_OUT = "CORRECTION_OUT"
+    QUARANTINED = "QUARANTINED"
+    RELEASED_FROM_QUARANTINE = "RELEASED_FROM_QUARANTINE"
+    STOCK_TAKE = "STOCK_TAKE"
+    CORRECTION = "CORRECTION"
+
+
+@dataclass(frozen=True, slots=True)
+class StockLevel:
+    sku: str
+    location: str
+    quantities: Quantities
+    version: int
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One append-only row of the ledger: a single change to a single stock level."""
+
+    id: int
+    sku: str
+    location: str
+    type: StockEventType
+    reason: StockReason
+    before: Quantities
+    after: Quantities
+    version: int
+    actor: str
+    created_at: datetime
+    reference: str | None = None
+    idempotency_key: str | None = None
+
+    @property
+    def delta(self) -> Quantities:
+        return self.after - self.before
+
+    def stock_level(self) -> StockLevel:
+        """The stock level exactly as this entry left it."""
+        return StockLevel(self.sku, self.location, self.after, self.version, self.created_at)
+
+
+@dataclass(frozen=True, slots=True)
+class StockChange:
+    """What one stock command did: the level it left and the ledger entry it wrote."""
+
+    stock_level: StockLevel
+    event: LedgerEntry
+
+    @classmethod
+    def from_entry(cls, entry: LedgerEntry) -> StockChange:
+        return cls(entry.stock_level(), entry)

@@ -1,0 +1,41 @@
+"""What every resolver gets: the services and the authenticated caller."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info as StrawberryInfo
+
+from api.services.container import Services
+from domain.access import Principal
+from domain.errors import Forbidden
+from domain.quantities import Quantities
+
+
+@dataclass
+class Context:
+    services: Services
+    principal: Principal | None = None
+    connection_params: dict[str, Any] | None = None
+    request: Any = None
+    response: Any = None
+    totals: DataLoader[str, Quantities] = field(init=False)
+
+    def __post_init__(self) -> None:
+        async def load_totals(codes: list[str]) -> list[Quantities]:
+            found = await self.services.queries.totals(codes)
+            return [found.get(code, Quantities()) for code in codes]
+
+        # No cache: a WebSocket context lives for the whole connection and must not go stale.
+        self.totals = DataLoader(load_fn=load_totals, cache=False)
+
+    @property
+    def caller(self) -> Principal:
+        if self.principal is None:
+            raise Forbidden("not authenticated")
+        return self.principal
+
+
+Info = StrawberryInfo[Context, None]

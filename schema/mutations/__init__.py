@@ -1,0 +1,14 @@
+"""The Mutation type, assembled from one module per area."""
+
+from __future__ import annotations
+
+import strawberry
+
+from schema.mutations.access import AccessMutations
+from schema.mutations.catalogue import CatalogueMutations
+from schema.mutations.stock import StockMutations
+
+
+@strawberry.type
+class Mutation(CatalogueMutations, StockMutations, AccessMutations):
+    pass

@@ -1,0 +1,62 @@
+"""createApiKey, revokeApiKey."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain import access
+from schema.context import Info
+from schema.errors import UserError, attempt
+from schema.types.access import ApiKey, Role
+
+
+@strawberry.input
+class CreateApiKeyInput:
+    name: str
+    role: Role  # type: ignore[valid-type]
+    channel: str | None = strawberry.field(
+        default=None, description="Required for partner and storefront keys."
+    )
+
+
+@strawberry.type
+class CreateApiKeyPayload:
+    api_key: ApiKey | None = None
+    secret: str | None = strawberry.field(
+        default=None, description="The key itself: shown this once, store it now."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class RevokeApiKeyInput:
+    id: strawberry.ID
+
+
+@strawberry.type
+class RevokeApiKeyPayload:
+    api_key: ApiKey | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AccessMutations:
+    @strawberry.mutation
+    async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreateApiKeyPayload:
+        command = access.CreateApiKey(input.name, input.role, input.channel)
+        created, errors = await attempt(
+            info.context.services.api_keys.create(command, info.context.caller)
+        )
+        if created is None:
+            return CreateApiKeyPayload(user_errors=errors)
+        key, secret = created
+        return CreateApiKeyPayload(api_key=ApiKey.from_domain(key), secret=secret)
+
+    @strawberry.mutation(description="The key stops working at once.")
+    async def revoke_api_key(self, info: Info, input: RevokeApiKeyInput) -> RevokeApiKeyPayload:
+        key, errors = await attempt(
+            info.context.services.api_keys.revoke(str(input.id), info.context.caller)
+        )
+        return RevokeApiKeyPayload(
+            api_key=ApiKey.from_domain(key) if key else None, user_errors=errors
+        )

@@ -1,0 +1,1 @@
+"""GraphQL types, kept apart from database rows and domain objects."""

@@ -1,0 +1,71 @@
+"""Relay-style connections with opaque cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Generic, TypeVar
+
+import strawberry
+
+from schema.errors import PublicError
+
+T = TypeVar("T")
+MAX_PAGE_SIZE = 100
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+
+
+def connection(
+    items: list[tuple[int, T]], kind: str, has_next: bool, after: str | None
+) -> Connection[T]:
+    edges = [Edge(cursor=encode_cursor(kind, key), node=node) for key, node in items]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )
+
+
+def encode_cursor(kind: str, key: int) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{key}".encode()).decode()
+
+
+def decode_cursor(kind: str, cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        prefix, _, key = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if prefix == kind:
+            return int(key)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise PublicError(f"invalid cursor {cursor[:100]!r}", "INVALID_CURSOR")
+
+
+def page_size(first: int) -> int:
+    if not 1 <= first <= MAX_PAGE_SIZE:
+        raise PublicError(f"first must be between 1 and {MAX_PAGE_SIZE}", "INVALID_PAGE_SIZE")
+    return first

@@ -1,0 +1,91 @@
+"""Stock levels and ledger entries as clients see them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from domain import stock
+from domain.quantities import Quantities
+
+StockReason = strawberry.enum(stock.StockReason)
+StockEventType = strawberry.enum(stock.StockEventType)
+
+
+@strawberry.type(description="The counters of a stock level (or a sum of them).")
+class StockQuantities:
+    on_hand: int
+    available: int
+    reserved: int
+    committed: int
+    damaged: int
+    quarantined: int
+    in_transit: int
+    on_order: int
+
+    @classmethod
+    def from_domain(cls, quantities: Quantities) -> StockQuantities:
+        return cls(available=quantities.available, **quantities.as_dict())
+
+
+@strawberry.type(description="One SKU at one location.")
+class StockLevel:
+    sku: str
+    location: str
+    on_hand: int
+    available: int
+    reserved: int
+    committed: int
+    damaged: int
+    quarantined: int
+    in_transit: int
+    on_order: int
+    version: int = strawberry.field(description="Grows by one with every change.")
+    updated_at: datetime | None
+
+    @classmethod
+    def from_domain(cls, level: stock.StockLevel) -> StockLevel:
+        return cls(
+            sku=level.sku,
+            location=level.location,
+            available=level.quantities.available,
+            version=level.version,
+            updated_at=level.updated_at,
+            **level.quantities.as_dict(),
+        )
+
+
+@strawberry.type(description="One row of the append-only ledger.")
+class StockEvent:
+    id: strawberry.ID
+    sku: str
+    location: str
+    type: StockEventType  # type: ignore[valid-type]
+    reason: StockReason  # type: ignore[valid-type]
+    before: StockQuantities
+    after: StockQuantities
+    delta: StockQuantities
+    version: int
+    actor: str
+    reference: str | None
+    idempotency_key: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_domain(cls, entry: stock.LedgerEntry) -> StockEvent:
+        return cls(
+            id=strawberry.ID(str(entry.id)),
+            sku=entry.sku,
+            location=entry.location,
+            type=entry.type,
+            reason=entry.reason,
+            before=StockQuantities.from_domain(entry.before),
+            after=StockQuantities.from_domain(entry.after),
+            delta=StockQuantities.from_domain(entry.delta),
+            version=entry.version,
+            actor=entry.actor,
+            reference=entry.reference,
+            idempotency_key=entry.idempotency_key,
+            created_at=entry.created_at,
+        )
