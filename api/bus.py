@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 
 STOCK_LEVELS = "stock-levels"
 STOCK_EVENTS = "stock-events"
+ALERTS = "alerts"
 
 
 class EventBus:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.bus import STOCK_EVENTS, STOCK_LEVELS
+from domain.alerts import Alert
 from domain.stock import LedgerEntry, StockLevel
 
 
@@ -30,4 +32,28 @@ def stock_event_message(entry: LedgerEntry) -> dict[str, Any]:
         "actor": entry.actor,
         "reference": entry.reference,
         "createdAt": entry.created_at.isoformat(),
+    }
+
+
+def ledger_messages(entries: list[LedgerEntry]) -> list[tuple[str, dict[str, Any]]]:
+    """What a committed transaction's ledger rows tell the bus: each level's new state, in
+    ledger order, and the rows themselves."""
+    messages = []
+    for entry in entries:
+        messages.append((STOCK_LEVELS, stock_level_message(entry.stock_level())))
+        messages.append((STOCK_EVENTS, stock_event_message(entry)))
+    return messages
+
+
+def alert_message(alert: Alert) -> dict[str, Any]:
+    return {
+        "id": alert.id,
+        "type": alert.type.value,
+        "status": alert.status.value,
+        "message": alert.message,
+        "sku": alert.sku,
+        "channel": alert.channel,
+        "details": alert.details,
+        "occurrences": alert.occurrences,
+        "updatedAt": alert.updated_at.isoformat(),
     }

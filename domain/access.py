@@ -37,6 +37,14 @@ class Principal:
         """Keys are scoped to the tenant, so one partner cannot replay another's responses."""
         return f"channel:{self.channel}" if self.channel else "admin"
 
+    def require_channel(self, channel: str) -> None:
+        """Admins act for every channel; a partner only for the one its key is bound to."""
+        if self.role is Role.ADMIN:
+            return
+        if self.role is Role.PARTNER and self.channel == channel:
+            return
+        raise Forbidden(f"this {self.role.value} key may not act for channel {channel!r}")
+
     def require_admin(self) -> None:
         if self.role is not Role.ADMIN:
             raise Forbidden(f"a {self.role.value} key may not do that; it needs an admin key")

@@ -23,6 +23,14 @@ class ErrorCode(Enum):
     STALE_QUANTITY = "STALE_QUANTITY"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     FORBIDDEN = "FORBIDDEN"
+    CHANNEL_NOT_FOUND = "CHANNEL_NOT_FOUND"
+    CHANNEL_PAUSED = "CHANNEL_PAUSED"
+    LOCATION_NOT_IN_CHANNEL = "LOCATION_NOT_IN_CHANNEL"
+    RESERVATION_NOT_FOUND = "RESERVATION_NOT_FOUND"
+    RESERVATION_EXPIRED = "RESERVATION_EXPIRED"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    UNMAPPED_SKU = "UNMAPPED_SKU"
+    ALERT_NOT_FOUND = "ALERT_NOT_FOUND"
 
 
 class StockpoolError(Exception):
@@ -163,3 +171,64 @@ class Forbidden(StockpoolError):
 
     def __init__(self, message: str = "this API key may not do that") -> None:
         super().__init__(message, ())
+
+
+class ChannelNotFound(StockpoolError):
+    code = ErrorCode.CHANNEL_NOT_FOUND
+
+    def __init__(self, channel: str, field: FieldPath = ("channel",)) -> None:
+        super().__init__(f"no channel with code {channel!r}", field)
+        self.channel = channel
+
+
+class ChannelPaused(StockpoolError):
+    code = ErrorCode.CHANNEL_PAUSED
+
+    def __init__(self, channel: str) -> None:
+        super().__init__(f"channel {channel!r} is paused and can hold nothing", ("channel",))
+
+
+class LocationNotInChannel(StockpoolError):
+    code = ErrorCode.LOCATION_NOT_IN_CHANNEL
+
+    def __init__(self, location: str, channel: str, field: FieldPath) -> None:
+        super().__init__(f"channel {channel!r} does not sell from location {location!r}", field)
+
+
+class ReservationNotFound(StockpoolError):
+    code = ErrorCode.RESERVATION_NOT_FOUND
+
+    def __init__(self, reservation_id: str, field: FieldPath = ("id",)) -> None:
+        super().__init__(f"no reservation with id {reservation_id!r}", field)
+
+
+class ReservationExpired(StockpoolError):
+    code = ErrorCode.RESERVATION_EXPIRED
+
+    def __init__(self, reservation_id: str, action: str) -> None:
+        super().__init__(f"cannot {action} reservation {reservation_id}: its hold expired", ("id",))
+
+
+class InvalidTransition(StockpoolError):
+    code = ErrorCode.INVALID_TRANSITION
+
+    def __init__(self, reservation_id: str, state: str, action: str) -> None:
+        super().__init__(f"cannot {action} reservation {reservation_id}: it is {state}", ("id",))
+        self.state = state
+
+
+class UnmappedSku(StockpoolError):
+    code = ErrorCode.UNMAPPED_SKU
+
+    def __init__(self, channel: str, external_sku: str) -> None:
+        super().__init__(
+            f"channel {channel!r} has no listing with external SKU {external_sku!r}",
+            ("externalSku",),
+        )
+
+
+class AlertNotFound(StockpoolError):
+    code = ErrorCode.ALERT_NOT_FOUND
+
+    def __init__(self, alert_id: str) -> None:
+        super().__init__(f"no alert with id {alert_id!r}", ("id",))

@@ -13,6 +13,13 @@ class StockEventType(Enum):
     RECEIVED = "RECEIVED"
     ADJUSTED = "ADJUSTED"
     SET = "SET"
+    RESERVED = "RESERVED"
+    RELEASED = "RELEASED"
+    EXPIRED = "EXPIRED"
+    COMMITTED = "COMMITTED"
+    FULFILLED = "FULFILLED"
+    CANCELLED = "CANCELLED"
+    SOLD = "SOLD"
 
 
 class StockReason(Enum):
@@ -31,6 +38,9 @@ class StockReason(Enum):
     RELEASED_FROM_QUARANTINE = "RELEASED_FROM_QUARANTINE"
     STOCK_TAKE = "STOCK_TAKE"
     CORRECTION = "CORRECTION"
+    ORDER = "ORDER"
+    HOLD_EXPIRED = "HOLD_EXPIRED"
+    CHANNEL_SALE = "CHANNEL_SALE"
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,8 +54,26 @@ def explain_refusal(
     for name in QUANTITY_NAMES:
         if getattr(after, name) < 0:
             have = getattr(current, name)
-            return InsufficientStock(sku, location, have - getattr(after, name), have, name)
+            return InsufficientStock(sku, location, have - getattr(after, name), have, _words(name))
+    if (
+        delta.on_hand < 0
+        and delta.available == delta.on_hand
+        and current.on_hand + delta.on_hand >= 0
+    ):
+        held = current.on_hand - current.available
+        return InsufficientStock(
+            sku,
+            location,
+            -delta.on_hand,
+            current.available,
+            f"available: {held} of the {current.on_hand} on hand are damaged, quarantined, "
+            "reserved or committed",
+        )
     return InsufficientStock(sku, location, current.available - after.available, current.available)
+
+
+def _words(quantity_name: str) -> str:
+    return quantity_name.replace("_", " ")
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,12 +5,21 @@ from __future__ import annotations
 import strawberry
 
 from api.services.ledger_check import check_ledger
+from domain.errors import StockpoolError
 from schema.context import Info
+from schema.errors import PublicError
 from schema.permissions import IsAdmin
 from schema.types.access import ApiKey, Viewer
 from schema.types.catalogue import Location, Sku
+from schema.types.channels import Alert, AlertStatus, Channel, Reservation, ReservationStatus
 from schema.types.ledger_check import LedgerCheckReport
-from schema.types.pagination import Connection, connection, decode_cursor, page_size
+from schema.types.pagination import (
+    Connection,
+    connection,
+    decode_cursor,
+    page_size,
+    reservation_connection,
+)
 from schema.types.stock import StockEvent, StockLevel
 
 
@@ -78,7 +87,59 @@ class Query:
     async def ledger_check(self, info: Info) -> LedgerCheckReport:
         return LedgerCheckReport.from_domain(await check_ledger(info.context.services.database))
 
+    @strawberry.field(description="A partner key sees only its own channel.")
+    async def channel(self, info: Info, code: str) -> Channel | None:
+        found = await info.context.services.channels.get(code, info.context.caller)
+        return Channel.from_domain(found) if found else None
+
+    @strawberry.field(description="A partner key sees only its own channel.")
+    async def channels(self, info: Info) -> list[Channel]:
+        found = await info.context.services.channels.list(info.context.caller)
+        return [Channel.from_domain(c) for c in found]
+
+    @strawberry.field(description="Another channel's reservation is not found for a partner.")
+    async def reservation(self, info: Info, id: strawberry.ID) -> Reservation | None:
+        found = await info.context.services.reservations.get(str(id), info.context.caller)
+        return Reservation.from_domain(found) if found else None
+
+    @strawberry.field(description="Newest first.")
+    async def reservations(
+        self,
+        info: Info,
+        channel: str | None = None,
+        status: ReservationStatus | None = None,  # type: ignore[valid-type]
+        order_ref: str | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[Reservation]:
+        after_id = _decode_reservation_cursor(after)
+        try:
+            found, has_next = await info.context.services.reservations.page(
+                info.context.caller, page_size(first), after_id, channel, status, order_ref
+            )
+        except StockpoolError as error:
+            raise PublicError(error.message, error.code.value) from None
+        items = [(r.id, Reservation.from_domain(r)) for r in found]
+        return reservation_connection(items, has_next, after)
+
+    @strawberry.field(permission_classes=[IsAdmin], description="Newest first.")
+    async def alerts(
+        self,
+        info: Info,
+        status: AlertStatus | None = None,  # type: ignore[valid-type]
+    ) -> list[Alert]:
+        found = await info.context.services.alerts.list(status, info.context.caller)
+        return [Alert.from_domain(a) for a in found]
+
     @strawberry.field(permission_classes=[IsAdmin])
     async def api_keys(self, info: Info) -> list[ApiKey]:
         keys = await info.context.services.api_keys.list(info.context.caller)
         return [ApiKey.from_domain(key) for key in keys]
+
+
+def _decode_reservation_cursor(cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    if not cursor.startswith("r") or len(cursor) > 40 or not cursor[1:].isalnum():
+        raise PublicError(f"invalid cursor {cursor[:100]!r}", "INVALID_CURSOR")
+    return cursor

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy import ColumnElement, and_, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api.database.holds import due_for_expiry
 from api.database.rows import quantities_from, stock_level_from
-from api.database.tables import locations, skus, stock_levels
+from api.database.tables import locations, reservation_lines, reservations, skus, stock_levels
 from domain.quantities import QUANTITY_NAMES, Quantities
 from domain.stock import StockLevel
 
@@ -91,26 +93,67 @@ async def read_quantities(
     return quantities_from((await conn.execute(query)).one())
 
 
+def _expired_holds(now: datetime) -> Any:
+    """Units still counted as reserved by holds whose window has passed, per level."""
+    return (
+        select(
+            reservation_lines.c.stock_level_id,
+            func.sum(reservation_lines.c.reserved).label("expired"),
+        )
+        .join(reservations, reservations.c.id == reservation_lines.c.reservation_id)
+        .where(reservation_lines.c.reserved > 0, due_for_expiry(now))
+        .group_by(reservation_lines.c.stock_level_id)
+        .subquery()
+    )
+
+
+def _as_of(level: StockLevel, expired: int) -> StockLevel:
+    """The level as the world sees it: an expired hold is released at once, swept or not."""
+    if not expired:
+        return level
+    quantities = level.quantities - Quantities(reserved=expired)
+    return StockLevel(level.sku, level.location, quantities, level.version, level.updated_at)
+
+
 async def list_levels(
-    conn: AsyncConnection, sku: str | None = None, location: str | None = None
+    conn: AsyncConnection,
+    sku: str | None = None,
+    location: str | None = None,
+    now: datetime | None = None,
 ) -> list[StockLevel]:
-    query = _levels_with_codes.order_by(skus.c.code, locations.c.priority, locations.c.code)
+    """The levels as of `now` (expired holds let go); without `now`, the raw counters."""
+    if now is not None:
+        expired = _expired_holds(now)
+        query = _levels_with_codes.add_columns(
+            func.coalesce(expired.c.expired, 0).label("expired")
+        ).outerjoin(expired, expired.c.stock_level_id == stock_levels.c.id)
+    else:
+        query = _levels_with_codes.add_columns(literal(0).label("expired"))
+    query = query.order_by(skus.c.code, locations.c.priority, locations.c.code)
     if sku is not None:
         query = query.where(skus.c.code == sku)
     if location is not None:
         query = query.where(locations.c.code == location)
-    return [stock_level_from(row) for row in await conn.execute(query)]
+    return [_as_of(stock_level_from(row), int(row.expired)) for row in await conn.execute(query)]
 
 
-async def totals_by_sku(conn: AsyncConnection, sku_codes: list[str]) -> dict[str, Quantities]:
+async def totals_by_sku(
+    conn: AsyncConnection, sku_codes: list[str], now: datetime
+) -> dict[str, Quantities]:
     """Counters summed over every location, per SKU (a SKU with no stock sums to zero)."""
+    totals: dict[str, Quantities] = {code: Quantities() for code in sku_codes}
+    for level in await list_levels_for_skus(conn, sku_codes, now):
+        totals[level.sku] = totals[level.sku] + level.quantities
+    return totals
+
+
+async def list_levels_for_skus(
+    conn: AsyncConnection, sku_codes: list[str], now: datetime
+) -> list[StockLevel]:
+    expired = _expired_holds(now)
     query = (
-        select(
-            skus.c.code,
-            *(func.coalesce(func.sum(stock_levels.c[n]), 0).label(n) for n in QUANTITY_NAMES),
-        )
-        .select_from(skus.outerjoin(stock_levels, stock_levels.c.sku_id == skus.c.id))
+        _levels_with_codes.add_columns(func.coalesce(expired.c.expired, 0).label("expired"))
+        .outerjoin(expired, expired.c.stock_level_id == stock_levels.c.id)
         .where(skus.c.code.in_(sku_codes))
-        .group_by(skus.c.code)
     )
-    return {row.code: quantities_from(row) for row in await conn.execute(query)}
+    return [_as_of(stock_level_from(row), int(row.expired)) for row in await conn.execute(query)]

@@ -125,3 +125,79 @@ api_keys = Table(
     Column("created_at", Timestamp, nullable=False),
     Column("revoked_at", Timestamp),
 )
+
+channels = Table(
+    "channels",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("routing", String(32), nullable=False),
+    Column("split", String(16), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+)
+
+channel_locations = Table(
+    "channel_locations",
+    metadata,
+    Column("channel_id", ForeignKey("channels.id"), primary_key=True),
+    Column("location_id", ForeignKey("locations.id"), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+
+reservations = Table(
+    "reservations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("channel_id", ForeignKey("channels.id"), nullable=False),
+    Column("order_ref", String(500), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("expires_at", Timestamp, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+)
+Index("ix_reservations_due", reservations.c.status, reservations.c.expires_at)
+Index("ix_reservations_order", reservations.c.channel_id, reservations.c.order_ref)
+
+_line_counters = ("quantity", "reserved", "committed", "fulfilled", "oversold")
+
+reservation_lines = Table(
+    "reservation_lines",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("reservation_id", ForeignKey("reservations.id"), nullable=False),
+    Column("line_number", Integer, nullable=False),
+    Column("stock_level_id", ForeignKey("stock_levels.id"), nullable=False),
+    Column("sku_id", ForeignKey("skus.id"), nullable=False),
+    Column("location_id", ForeignKey("locations.id"), nullable=False),
+    *(Column(name, BigInteger, nullable=False) for name in _line_counters),
+    *(CheckConstraint(f"{name} >= 0", name=f"{name}_not_negative") for name in _line_counters),
+    CheckConstraint("reserved + committed + fulfilled <= quantity", name="within_quantity"),
+)
+Index("ix_reservation_lines_reservation", reservation_lines.c.reservation_id)
+Index(
+    "ix_reservation_lines_level", reservation_lines.c.stock_level_id, reservation_lines.c.reserved
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("type", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("cause", String(300), nullable=False),
+    # Set only while the alert is open or acknowledged: one such alert per cause.
+    Column("open_cause", String(300), unique=True),
+    Column("sku", String(64)),
+    Column("channel", String(64)),
+    Column("message", String(1000), nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("occurrences", Integer, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+)
+Index("ix_alerts_status", alerts.c.status, alerts.c.id)

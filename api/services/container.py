@@ -8,8 +8,11 @@ from api.auth import ApiKeyService
 from api.bus import EventBus
 from api.clock import Clock, utc_now
 from api.database.engine import Database
+from api.services.alerts import AlertService
 from api.services.catalogue import CatalogueService
+from api.services.channels import ChannelService
 from api.services.queries import StockQueries
+from api.services.reservations import ReservationService
 from api.services.stock_engine import StockEngine
 from api.settings import Settings
 
@@ -23,6 +26,9 @@ class Services:
     catalogue: CatalogueService
     stock: StockEngine
     queries: StockQueries
+    channels: ChannelService
+    reservations: ReservationService
+    alerts: AlertService
 
     @classmethod
     def build(
@@ -35,5 +41,8 @@ class Services:
             api_keys=ApiKeyService(database, settings.admin_token, clock),
             catalogue=CatalogueService(database, clock),
             stock=StockEngine(database, bus, clock),
-            queries=StockQueries(database),
+            queries=StockQueries(database, clock),
+            channels=ChannelService(database, clock),
+            reservations=ReservationService(database, bus, clock),
+            alerts=AlertService(database, bus, clock),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from api.clock import Clock, utc_now
 from api.database import catalogue_repository as catalogue
 from api.database import ledger_repository, stock_repository
 from api.database.engine import Database
@@ -11,8 +12,9 @@ from domain.stock import LedgerEntry, StockLevel
 
 
 class StockQueries:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, clock: Clock = utc_now) -> None:
         self._database = database
+        self._clock = clock
 
     async def sku(self, code: str) -> Sku | None:
         async with self._database.read() as conn:
@@ -34,11 +36,11 @@ class StockQueries:
 
     async def stock_levels(self, sku: str | None, location: str | None) -> list[StockLevel]:
         async with self._database.read() as conn:
-            return await stock_repository.list_levels(conn, sku, location)
+            return await stock_repository.list_levels(conn, sku, location, self._clock())
 
     async def totals(self, sku_codes: list[str]) -> dict[str, Quantities]:
         async with self._database.read() as conn:
-            return await stock_repository.totals_by_sku(conn, sku_codes)
+            return await stock_repository.totals_by_sku(conn, sku_codes, self._clock())
 
     async def stock_events(
         self, first: int, before_id: int | None, sku: str | None, location: str | None

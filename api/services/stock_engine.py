@@ -1,4 +1,4 @@
-"""The stock engine: the one entrance for every command that changes a stock level.
+"""The stock engine: the one entrance for commands that change a single stock level.
 
 Each command runs in one transaction: conditional UPDATE of the counters, one ledger row, the
 idempotency record. Only after commit are the changes published on the bus."""
@@ -9,19 +9,19 @@ from dataclasses import asdict
 from enum import Enum
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.bus import STOCK_EVENTS, STOCK_LEVELS, EventBus
+from api.bus import EventBus
 from api.clock import Clock, utc_now
 from api.database import catalogue_repository as catalogue
-from api.database import idempotency, ledger_repository, stock_repository
+from api.database import ledger_repository, stock_repository
 from api.database.engine import Database
-from api.messages import stock_event_message, stock_level_message
+from api.database.movements import LevelRef, Movement, apply_movements
+from api.messages import ledger_messages
+from api.services.idempotent import Outcome, run_once
 from domain.access import Principal
-from domain.errors import IdempotencyKeyReused
-from domain.stock import LedgerEntry, StockChange
-from domain.stock_commands import SetStock, StockCommand, explain_refusal
+from domain.stock import StockChange
+from domain.stock_commands import SetStock, StockCommand
 
 
 class StockEngine:
@@ -33,99 +33,69 @@ class StockEngine:
     async def execute(self, command: StockCommand, principal: Principal) -> StockChange:
         principal.require_admin()
         command.validate()
-        try:
-            change, fresh = await self._execute_once(command, principal)
-        except IntegrityError:
-            if command.idempotency_key is None:
-                raise
-            # A concurrent request with the same key committed first: answer as its replay.
-            change, fresh = await self._execute_once(command, principal)
-        if fresh:
-            await self._bus.publish_committed(
-                [
-                    (STOCK_LEVELS, stock_level_message(change.stock_level)),
-                    (STOCK_EVENTS, stock_event_message(change.event)),
-                ]
-            )
-        return change
 
-    async def _execute_once(
-        self, command: StockCommand, principal: Principal
-    ) -> tuple[StockChange, bool]:
-        operation = type(command).__name__
-        key = command.idempotency_key
-        digest = idempotency.fingerprint(operation, _request_of(command))
-        async with self._database.transaction() as conn:
-            if key is not None:
-                prior = await idempotency.find(conn, principal.idempotency_scope, key)
-                if prior is not None:
-                    if (prior.operation, prior.fingerprint) != (operation, digest):
-                        raise IdempotencyKeyReused(key)
-                    entries = await ledger_repository.entries_by_id(conn, prior.result["events"])
-                    return StockChange.from_entry(entries[0]), False
-            entry = await self._apply(conn, command, principal)
-            if key is not None:
-                record = idempotency.IdempotencyRecord(operation, digest, {"events": [entry.id]})
-                await idempotency.store(
-                    conn, principal.idempotency_scope, key, record, entry.created_at
-                )
-        return StockChange.from_entry(entry), True
+        async def apply(conn: AsyncConnection) -> Outcome[StockChange]:
+            [entry] = await self._apply(conn, command, principal)
+            return Outcome(StockChange.from_entry(entry), {"events": [entry.id]}, [entry])
+
+        async def replay(conn: AsyncConnection, remembered: dict[str, Any]) -> StockChange:
+            [entry] = await ledger_repository.entries_by_id(conn, remembered["events"])
+            return StockChange.from_entry(entry)
+
+        outcome = await run_once(
+            self._database,
+            self._clock,
+            principal,
+            type(command).__name__,
+            request_of(command),
+            command.idempotency_key,
+            apply,
+            replay,
+        )
+        await self._bus.publish_committed(ledger_messages(outcome.entries))
+        return outcome.result
 
     async def _apply(
         self, conn: AsyncConnection, command: StockCommand, principal: Principal
-    ) -> LedgerEntry:
+    ) -> list[Any]:
         now = self._clock()
         sku_id = await catalogue.sku_id(conn, command.sku)
         location_id = await catalogue.location_id(conn, command.location)
         level_id = await stock_repository.ensure_level(conn, sku_id, location_id, now)
-        expected_on_hand: int | None = None
+        level = LevelRef(level_id, sku_id, location_id, command.sku, command.location)
         if isinstance(command, SetStock):
             current = await stock_repository.read_quantities(conn, level_id, for_update=True)
             command.check_expected(current.on_hand)
-            expected_on_hand = current.on_hand
-            delta = command.movement_from(current.on_hand)
+            movement = Movement(
+                level,
+                command.movement_from(current.on_hand),
+                command.event_type,
+                command.reason,
+                command.reference,
+                expected_on_hand=current.on_hand,
+            )
         else:
-            delta = command.movement()
-        applied = await stock_repository.apply_movement(
-            conn, level_id, delta, now, expected_on_hand
-        )
-        if applied is None:
-            current = await stock_repository.read_quantities(conn, level_id)
-            raise explain_refusal(command.sku, command.location, current, delta)
-        after, version = applied
-        before = after - delta
-        event_id = await ledger_repository.append(
-            conn,
-            level_id=level_id,
-            sku_id=sku_id,
-            location_id=location_id,
-            type=command.event_type,
-            reason=command.reason,
-            before=before,
-            after=after,
-            version=version,
-            actor=principal.actor,
-            now=now,
-            reference=command.reference,
-            idempotency_key=command.idempotency_key,
-        )
-        return LedgerEntry(
-            id=event_id,
-            sku=command.sku,
-            location=command.location,
-            type=command.event_type,
-            reason=command.reason,
-            before=before,
-            after=after,
-            version=version,
-            actor=principal.actor,
-            created_at=now,
-            reference=command.reference,
-            idempotency_key=command.idempotency_key,
+            movement = Movement(
+                level, command.movement(), command.event_type, command.reason, command.reference
+            )
+        return await apply_movements(
+            conn, [movement], principal.actor, now, command.idempotency_key
         )
 
 
-def _request_of(command: StockCommand) -> dict[str, Any]:
+def request_of(command: Any) -> dict[str, Any]:
+    """The fields that identify a request, for its idempotency fingerprint."""
     request = asdict(command)
-    request.pop("idempotency_key")
-    return {k: v.value if isinstance(v, Enum) else v for k, v in request.items()}
+    request.pop("idempotency_key", None)
+    plain: dict[str, Any] = _plain(request)
+    return plain
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value

@@ -6,9 +6,13 @@ import strawberry
 
 from schema.mutations.access import AccessMutations
 from schema.mutations.catalogue import CatalogueMutations
+from schema.mutations.channels import ChannelMutations
+from schema.mutations.reservations import ReservationMutations
 from schema.mutations.stock import StockMutations
 
 
 @strawberry.type
-class Mutation(CatalogueMutations, StockMutations, AccessMutations):
+class Mutation(
+    CatalogueMutations, StockMutations, ChannelMutations, ReservationMutations, AccessMutations
+):
     pass

@@ -69,3 +69,19 @@ def page_size(first: int) -> int:
     if not 1 <= first <= MAX_PAGE_SIZE:
         raise PublicError(f"first must be between 1 and {MAX_PAGE_SIZE}", "INVALID_PAGE_SIZE")
     return first
+
+
+def reservation_connection(
+    items: list[tuple[str, T]], has_next: bool, after: str | None
+) -> Connection[T]:
+    """Reservation ids sort by creation, so the id itself is the cursor."""
+    edges = [Edge(cursor=key, node=node) for key, node in items]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=has_next,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )

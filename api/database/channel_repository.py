@@ -1,0 +1,126 @@
+"""Channels and the ordered locations each sells from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from api.database.rows import aware
+from api.database.tables import channel_locations, channels, locations
+from domain.channels import Channel, ChannelKind, ChannelStatus, RoutingPolicy, SplitPolicy
+from domain.errors import ChannelNotFound, DuplicateCode
+from domain.routing import Site
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRecord:
+    id: int
+    channel: Channel
+    sites: list[Site]
+    location_ids: dict[str, int]
+
+
+async def insert_channel(conn: AsyncConnection, channel: Channel, now: datetime) -> Channel:
+    try:
+        async with conn.begin_nested():
+            await conn.execute(
+                insert(channels).values(**_values(channel), created_at=now, updated_at=now)
+            )
+    except IntegrityError:
+        raise DuplicateCode("channel", channel.code) from None
+    return (await get_channel(conn, channel.code, ("code",))).channel
+
+
+async def save_channel(conn: AsyncConnection, channel: Channel, now: datetime) -> Channel:
+    values = _values(channel)
+    del values["code"]
+    await conn.execute(
+        update(channels).where(channels.c.code == channel.code).values(**values, updated_at=now)
+    )
+    return (await get_channel(conn, channel.code, ("code",))).channel
+
+
+async def set_locations(
+    conn: AsyncConnection, channel_id: int, location_ids: list[int], now: datetime
+) -> None:
+    await conn.execute(
+        delete(channel_locations).where(channel_locations.c.channel_id == channel_id)
+    )
+    if location_ids:
+        await conn.execute(
+            insert(channel_locations),
+            [
+                {"channel_id": channel_id, "location_id": location_id, "position": position}
+                for position, location_id in enumerate(location_ids)
+            ],
+        )
+    await conn.execute(update(channels).where(channels.c.id == channel_id).values(updated_at=now))
+
+
+async def find_channel(conn: AsyncConnection, code: str) -> ChannelRecord | None:
+    row = (await conn.execute(select(channels).where(channels.c.code == code))).first()
+    if row is None:
+        return None
+    located = await conn.execute(
+        select(locations)
+        .join(channel_locations, channel_locations.c.location_id == locations.c.id)
+        .where(channel_locations.c.channel_id == row.id)
+        .order_by(channel_locations.c.position)
+    )
+    site_rows = located.all()
+    sites = [Site(r.code, r.latitude, r.longitude) for r in site_rows if r.active]
+    return ChannelRecord(
+        id=int(row.id),
+        channel=_channel_from(row, tuple(r.code for r in site_rows)),
+        sites=sites,
+        location_ids={r.code: int(r.id) for r in site_rows},
+    )
+
+
+async def get_channel(
+    conn: AsyncConnection, code: str, field: tuple[str, ...] = ("channel",)
+) -> ChannelRecord:
+    record = await find_channel(conn, code)
+    if record is None:
+        raise ChannelNotFound(code, field)
+    return record
+
+
+async def list_channels(conn: AsyncConnection) -> list[Channel]:
+    codes = (await conn.execute(select(channels.c.code).order_by(channels.c.code))).scalars()
+    result = []
+    for code in list(codes):
+        record = await find_channel(conn, code)
+        if record is not None:
+            result.append(record.channel)
+    return result
+
+
+def _values(channel: Channel) -> dict[str, Any]:
+    return {
+        "code": channel.code,
+        "name": channel.name,
+        "kind": channel.kind.value,
+        "status": channel.status.value,
+        "routing": channel.routing.value,
+        "split": channel.split.value,
+    }
+
+
+def _channel_from(row: Any, location_codes: tuple[str, ...]) -> Channel:
+    return Channel(
+        code=row.code,
+        name=row.name,
+        kind=ChannelKind(row.kind),
+        status=ChannelStatus(row.status),
+        routing=RoutingPolicy(row.routing),
+        split=SplitPolicy(row.split),
+        locations=location_codes,
+        created_at=aware(row.created_at),
+        updated_at=aware(row.updated_at),
+    )

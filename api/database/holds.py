@@ -1,0 +1,21 @@
+"""Which reservations count as expired: a pure SQL condition shared by reads and writes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, or_
+
+from api.database.tables import reservations
+from domain.reservations import ReservationStatus
+
+
+def due_for_expiry(now: datetime) -> ColumnElement[bool]:
+    """Holds whose window has passed, swept or not yet."""
+    return or_(
+        and_(
+            reservations.c.status == ReservationStatus.HELD.value,
+            reservations.c.expires_at <= now,
+        ),
+        reservations.c.status == ReservationStatus.EXPIRED.value,
+    )

@@ -1,0 +1,127 @@
+"""Applying counter movements to stock levels: conditional UPDATEs in a fixed order, one
+ledger row each. Every stock-changing service goes through here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from api.database import ledger_repository, stock_repository
+from api.database.rows import quantities_from
+from api.database.tables import locations, skus, stock_levels
+from domain.quantities import Quantities
+from domain.stock import LedgerEntry, StockEventType, StockReason
+from domain.stock_commands import explain_refusal
+
+
+@dataclass(frozen=True, slots=True)
+class LevelRef:
+    id: int
+    sku_id: int
+    location_id: int
+    sku: str
+    location: str
+
+
+@dataclass(frozen=True, slots=True)
+class LockedLevel:
+    ref: LevelRef
+    quantities: Quantities
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    level: LevelRef
+    delta: Quantities
+    type: StockEventType
+    reason: StockReason
+    reference: str | None = None
+    expected_on_hand: int | None = None
+
+
+async def lock_levels(
+    conn: AsyncConnection,
+    sku_ids: Iterable[int] | None = None,
+    location_ids: Iterable[int] | None = None,
+    level_ids: Iterable[int] | None = None,
+) -> list[LockedLevel]:
+    """Row-locks the chosen levels in id order (the one order every transaction uses, so two
+    transactions never wait on each other in a cycle). SQLite's single writer needs no lock."""
+    query = (
+        select(stock_levels, skus.c.code.label("sku"), locations.c.code.label("location"))
+        .join(skus, skus.c.id == stock_levels.c.sku_id)
+        .join(locations, locations.c.id == stock_levels.c.location_id)
+        .order_by(stock_levels.c.id)
+        .with_for_update(of=stock_levels)
+    )
+    if sku_ids is not None:
+        query = query.where(stock_levels.c.sku_id.in_(list(sku_ids)))
+    if location_ids is not None:
+        query = query.where(stock_levels.c.location_id.in_(list(location_ids)))
+    if level_ids is not None:
+        query = query.where(stock_levels.c.id.in_(list(level_ids)))
+    return [
+        LockedLevel(
+            LevelRef(row.id, row.sku_id, row.location_id, row.sku, row.location),
+            quantities_from(row),
+        )
+        for row in await conn.execute(query)
+    ]
+
+
+async def apply_movements(
+    conn: AsyncConnection,
+    movements: Iterable[Movement],
+    actor: str,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> list[LedgerEntry]:
+    """Applies each movement if it keeps the level's invariants, else raises the refusal
+    (the caller's transaction then rolls back everything)."""
+    entries = []
+    for movement in sorted(movements, key=lambda m: m.level.id):
+        level = movement.level
+        applied = await stock_repository.apply_movement(
+            conn, level.id, movement.delta, now, movement.expected_on_hand
+        )
+        if applied is None:
+            current = await stock_repository.read_quantities(conn, level.id)
+            raise explain_refusal(level.sku, level.location, current, movement.delta)
+        after, version = applied
+        before = after - movement.delta
+        event_id = await ledger_repository.append(
+            conn,
+            level_id=level.id,
+            sku_id=level.sku_id,
+            location_id=level.location_id,
+            type=movement.type,
+            reason=movement.reason,
+            before=before,
+            after=after,
+            version=version,
+            actor=actor,
+            now=now,
+            reference=movement.reference,
+            idempotency_key=idempotency_key,
+        )
+        entries.append(
+            LedgerEntry(
+                id=event_id,
+                sku=level.sku,
+                location=level.location,
+                type=movement.type,
+                reason=movement.reason,
+                before=before,
+                after=after,
+                version=version,
+                actor=actor,
+                created_at=now,
+                reference=movement.reference,
+                idempotency_key=idempotency_key,
+            )
+        )
+    return entries

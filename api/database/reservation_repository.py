@@ -1,0 +1,237 @@
+"""Reservations and their lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from api.database.holds import due_for_expiry
+from api.database.movements import LevelRef
+from api.database.rows import aware
+from api.database.tables import channels, locations, reservation_lines, reservations, skus
+from domain.reservations import (
+    Reservation,
+    ReservationKind,
+    ReservationLine,
+    ReservationStatus,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredLine:
+    id: int
+    level: LevelRef
+    line: ReservationLine
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReservation:
+    reservation: Reservation
+    lines: list[StoredLine]
+
+
+def still_held(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        reservations.c.status == ReservationStatus.HELD.value, reservations.c.expires_at > now
+    )
+
+
+def status_is(status: ReservationStatus) -> ColumnElement[bool]:
+    return reservations.c.status == status.value
+
+
+async def insert_reservation(
+    conn: AsyncConnection,
+    reservation: Reservation,
+    channel_id: int,
+    lines: list[tuple[LevelRef, ReservationLine]],
+) -> None:
+    await conn.execute(
+        insert(reservations).values(
+            id=reservation.id,
+            channel_id=channel_id,
+            order_ref=reservation.order_ref,
+            kind=reservation.kind.value,
+            status=reservation.status.value,
+            expires_at=reservation.expires_at,
+            created_at=reservation.created_at,
+            updated_at=reservation.created_at,
+        )
+    )
+    await conn.execute(
+        insert(reservation_lines),
+        [
+            {
+                "reservation_id": reservation.id,
+                "line_number": line.line_number,
+                "stock_level_id": level.id,
+                "sku_id": level.sku_id,
+                "location_id": level.location_id,
+                "quantity": line.quantity,
+                "reserved": line.reserved,
+                "committed": line.committed,
+                "fulfilled": line.fulfilled,
+                "oversold": line.oversold,
+            }
+            for level, line in lines
+        ],
+    )
+
+
+_header = select(reservations, channels.c.code.label("channel")).join(
+    channels, channels.c.id == reservations.c.channel_id
+)
+
+
+async def find(conn: AsyncConnection, reservation_id: str) -> StoredReservation | None:
+    row = (await conn.execute(_header.where(reservations.c.id == reservation_id))).first()
+    if row is None:
+        return None
+    line_rows = await conn.execute(
+        select(reservation_lines, skus.c.code.label("sku"), locations.c.code.label("location"))
+        .join(skus, skus.c.id == reservation_lines.c.sku_id)
+        .join(locations, locations.c.id == reservation_lines.c.location_id)
+        .where(reservation_lines.c.reservation_id == reservation_id)
+        .order_by(reservation_lines.c.line_number, reservation_lines.c.id)
+    )
+    stored = [
+        StoredLine(
+            int(r.id),
+            LevelRef(r.stock_level_id, r.sku_id, r.location_id, r.sku, r.location),
+            ReservationLine(
+                r.line_number,
+                r.sku,
+                r.location,
+                r.quantity,
+                r.reserved,
+                r.committed,
+                r.fulfilled,
+                r.oversold,
+            ),
+        )
+        for r in line_rows
+    ]
+    return StoredReservation(_reservation_from(row, tuple(s.line for s in stored)), stored)
+
+
+async def page(
+    conn: AsyncConnection,
+    first: int,
+    after: str | None,
+    channel: str | None,
+    status: ReservationStatus | None,
+    order_ref: str | None,
+    now: datetime,
+) -> tuple[list[str], bool]:
+    """Reservation ids, newest first (ids sort by creation)."""
+    query = _header.order_by(reservations.c.id.desc()).limit(first + 1)
+    if after is not None:
+        query = query.where(reservations.c.id < after)
+    if channel is not None:
+        query = query.where(channels.c.code == channel)
+    if order_ref is not None:
+        query = query.where(reservations.c.order_ref == order_ref)
+    if status is ReservationStatus.EXPIRED:
+        query = query.where(due_for_expiry(now))
+    elif status is ReservationStatus.HELD:
+        query = query.where(reservations.c.status == status.value, reservations.c.expires_at > now)
+    elif status is not None:
+        query = query.where(reservations.c.status == status.value)
+    rows = (await conn.execute(query)).all()
+    return [row.id for row in rows[:first]], len(rows) > first
+
+
+async def set_status(
+    conn: AsyncConnection,
+    reservation_id: str,
+    new: ReservationStatus,
+    now: datetime,
+    when: ColumnElement[bool],
+    expires_at: datetime | None = None,
+) -> bool:
+    """Conditional transition: true if the reservation matched `when` and moved."""
+    values: dict[str, Any] = {"status": new.value, "updated_at": now}
+    if expires_at is not None:
+        values["expires_at"] = expires_at
+    result = await conn.execute(
+        update(reservations).where(reservations.c.id == reservation_id, when).values(values)
+    )
+    return bool(result.rowcount)
+
+
+async def mark_expired(conn: AsyncConnection, reservation_ids: list[str], now: datetime) -> None:
+    await conn.execute(
+        update(reservations)
+        .where(
+            reservations.c.id.in_(reservation_ids),
+            reservations.c.status == ReservationStatus.HELD.value,
+        )
+        .values(status=ReservationStatus.EXPIRED.value, updated_at=now)
+    )
+
+
+async def update_line(conn: AsyncConnection, line_id: int, **counters: int) -> None:
+    await conn.execute(
+        update(reservation_lines).where(reservation_lines.c.id == line_id).values(**counters)
+    )
+
+
+async def lock_due_on_levels(
+    conn: AsyncConnection, level_ids: list[int], now: datetime
+) -> list[str]:
+    """Locks the reservations due for expiry that still hold units on these levels."""
+    holding = select(reservation_lines.c.reservation_id).where(
+        reservation_lines.c.stock_level_id.in_(level_ids), reservation_lines.c.reserved > 0
+    )
+    rows = await conn.execute(
+        select(reservations.c.id)
+        .where(reservations.c.id.in_(holding), due_for_expiry(now))
+        .order_by(reservations.c.id)
+        .with_for_update()
+    )
+    return [row.id for row in rows]
+
+
+async def held_lines_on_levels(
+    conn: AsyncConnection, reservation_ids: list[str], level_ids: list[int] | None
+) -> list[tuple[int, int, int, str]]:
+    """(line id, level id, reserved, reservation id) of lines still holding units."""
+    query = select(
+        reservation_lines.c.id,
+        reservation_lines.c.stock_level_id,
+        reservation_lines.c.reserved,
+        reservation_lines.c.reservation_id,
+    ).where(
+        reservation_lines.c.reservation_id.in_(reservation_ids), reservation_lines.c.reserved > 0
+    )
+    if level_ids is not None:
+        query = query.where(reservation_lines.c.stock_level_id.in_(level_ids))
+    return [(int(r[0]), int(r[1]), int(r[2]), r[3]) for r in await conn.execute(query)]
+
+
+async def due_ids(conn: AsyncConnection, now: datetime, limit: int) -> list[str]:
+    holding = select(reservation_lines.c.reservation_id).where(reservation_lines.c.reserved > 0)
+    rows = await conn.execute(
+        select(reservations.c.id)
+        .where(due_for_expiry(now), reservations.c.id.in_(holding))
+        .order_by(reservations.c.expires_at)
+        .limit(limit)
+    )
+    return [row.id for row in rows]
+
+
+def _reservation_from(row: Any, lines: tuple[ReservationLine, ...]) -> Reservation:
+    return Reservation(
+        id=row.id,
+        channel=row.channel,
+        order_ref=row.order_ref,
+        kind=ReservationKind(row.kind),
+        status=ReservationStatus(row.status),
+        expires_at=aware(row.expires_at),
+        created_at=aware(row.created_at),
+        lines=lines,
+    )

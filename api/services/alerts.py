@@ -1,0 +1,36 @@
+"""Reading and working alerts: acknowledge (someone is on it) and resolve (it is over)."""
+
+from __future__ import annotations
+
+from api.bus import ALERTS, EventBus
+from api.clock import Clock, utc_now
+from api.database import alert_repository as repository
+from api.database.engine import Database
+from api.messages import alert_message
+from domain.access import Principal
+from domain.alerts import Alert, AlertStatus
+
+
+class AlertService:
+    def __init__(self, database: Database, bus: EventBus, clock: Clock = utc_now) -> None:
+        self._database = database
+        self._bus = bus
+        self._clock = clock
+
+    async def list(self, status: AlertStatus | None, principal: Principal) -> list[Alert]:
+        principal.require_admin()
+        async with self._database.read() as conn:
+            return await repository.list_alerts(conn, status)
+
+    async def acknowledge(self, alert_id: int, principal: Principal) -> Alert:
+        return await self._move(alert_id, AlertStatus.ACKNOWLEDGED, principal)
+
+    async def resolve(self, alert_id: int, principal: Principal) -> Alert:
+        return await self._move(alert_id, AlertStatus.RESOLVED, principal)
+
+    async def _move(self, alert_id: int, status: AlertStatus, principal: Principal) -> Alert:
+        principal.require_admin()
+        async with self._database.transaction() as conn:
+            alert = await repository.change_status(conn, alert_id, status, self._clock())
+        await self._bus.publish_committed([(ALERTS, alert_message(alert))])
+        return alert

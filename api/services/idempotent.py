@@ -1,0 +1,66 @@
+"""Running a command at most once per idempotency key, in the transaction of its change."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from api.clock import Clock
+from api.database import idempotency
+from api.database.engine import Database
+from domain.access import Principal
+from domain.errors import IdempotencyKeyReused
+from domain.stock import LedgerEntry
+
+T = TypeVar("T")
+
+
+@dataclass
+class Outcome(Generic[T]):
+    """A command's result, what to remember for a replay, and what to publish after commit."""
+
+    result: T
+    remember: dict[str, Any]
+    entries: list[LedgerEntry] = field(default_factory=list)
+    fresh: bool = True
+
+
+async def run_once(
+    database: Database,
+    clock: Clock,
+    principal: Principal,
+    operation: str,
+    request: dict[str, Any],
+    key: str | None,
+    apply: Callable[[AsyncConnection], Awaitable[Outcome[T]]],
+    replay: Callable[[AsyncConnection, dict[str, Any]], Awaitable[T]],
+) -> Outcome[T]:
+    """`apply` runs in one transaction with the idempotency record. A replay of the key with
+    the same request answers through `replay` and changes nothing; other input is refused."""
+    digest = idempotency.fingerprint(operation, request)
+
+    async def attempt() -> Outcome[T]:
+        async with database.transaction() as conn:
+            if key is not None:
+                prior = await idempotency.find(conn, principal.idempotency_scope, key)
+                if prior is not None:
+                    if (prior.operation, prior.fingerprint) != (operation, digest):
+                        raise IdempotencyKeyReused(key)
+                    return Outcome(await replay(conn, prior.result), prior.result, fresh=False)
+            outcome = await apply(conn)
+            if key is not None:
+                record = idempotency.IdempotencyRecord(operation, digest, outcome.remember)
+                await idempotency.store(conn, principal.idempotency_scope, key, record, clock())
+            return outcome
+
+    try:
+        return await attempt()
+    except IntegrityError:
+        if key is None:
+            raise
+        # A concurrent request with the same key committed first: answer as its replay.
+        return await attempt()

@@ -1,0 +1,621 @@
+"""Reservations: hold, commit, release, extend, fulfil, cancel, and sales with no prior hold.
+
+Every transaction locks the stock levels it touches in id order first, then reservations, so
+concurrent checkouts on overlapping SKUs never deadlock; the routing decision is made on the
+locked counters, so it cannot be overtaken by another checkout."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from api.bus import ALERTS, EventBus
+from api.clock import Clock, utc_now
+from api.database import alert_repository, catalogue_repository, stock_repository
+from api.database import channel_repository as channels
+from api.database import reservation_repository as repository
+from api.database.engine import Database
+from api.database.movements import LevelRef, LockedLevel, Movement, apply_movements, lock_levels
+from api.messages import alert_message, ledger_messages
+from api.services.expiry import expire_on_levels, sweep
+from api.services.idempotent import Outcome, run_once
+from api.services.stock_engine import request_of
+from domain import alerts
+from domain.access import Principal
+from domain.alerts import Alert
+from domain.channels import ChannelStatus, SplitPolicy
+from domain.errors import (
+    ChannelPaused,
+    InvalidInput,
+    InvalidQuantity,
+    InvalidTransition,
+    LocationNotFound,
+    LocationNotInChannel,
+    ReservationNotFound,
+    SkuNotFound,
+    StockpoolError,
+    UnmappedSku,
+)
+from domain.quantities import Quantities
+from domain.reservations import (
+    CancelReservation,
+    CommitReservation,
+    ExtendReservation,
+    FulfilReservation,
+    RecordChannelSale,
+    ReleaseReservation,
+    RequestedLine,
+    Reservation,
+    ReservationCommand,
+    ReservationKind,
+    ReservationLine,
+    ReservationStatus,
+    ReserveStock,
+)
+from domain.routing import route
+from domain.stock import LedgerEntry, StockEventType, StockReason
+
+Apply = Callable[[AsyncConnection, datetime], Awaitable[tuple[str, list[LedgerEntry]]]]
+
+
+def new_reservation_id(now: datetime) -> str:
+    """Sorts by creation time, so lists page newest first by id."""
+    return f"r{int(now.timestamp() * 1_000_000):014x}{secrets.token_hex(8)}"
+
+
+class ReservationService:
+    def __init__(self, database: Database, bus: EventBus, clock: Clock = utc_now) -> None:
+        self._database = database
+        self._bus = bus
+        self._clock = clock
+
+    # ---- the commands -------------------------------------------------------------------
+
+    async def reserve(self, command: ReserveStock, principal: Principal) -> Reservation:
+        principal.require_channel(command.channel)
+        command.validate()
+        return await self._run(
+            command, principal, lambda c, now: self._reserve(c, command, principal, now)
+        )
+
+    async def commit(self, command: CommitReservation, principal: Principal) -> Reservation:
+        return await self._transition(command, principal, self._commit)
+
+    async def release(self, command: ReleaseReservation, principal: Principal) -> Reservation:
+        return await self._transition(command, principal, self._release)
+
+    async def extend(self, command: ExtendReservation, principal: Principal) -> Reservation:
+        return await self._transition(command, principal, self._extend)
+
+    async def fulfil(self, command: FulfilReservation, principal: Principal) -> Reservation:
+        return await self._transition(command, principal, self._fulfil)
+
+    async def cancel(self, command: CancelReservation, principal: Principal) -> Reservation:
+        return await self._transition(command, principal, self._cancel)
+
+    async def record_sale(self, command: RecordChannelSale, principal: Principal) -> Reservation:
+        principal.require_channel(command.channel)
+        command.validate()
+        try:
+            return await self._run(
+                command, principal, lambda c, now: self._sell(c, command, principal, now)
+            )
+        except UnmappedSku:
+            assert command.external_sku is not None
+            await self.raise_alert(alerts.unmapped(command.channel, command.external_sku))
+            raise
+
+    async def expire_due(self, limit: int = 200) -> int:
+        """One pass of the sweeper: expires up to `limit` due holds; returns how many."""
+        now = self._clock()
+        async with self._database.read() as conn:
+            due = await repository.due_ids(conn, now, limit)
+        for reservation_id in due:
+            async with self._database.transaction() as conn:
+                entries = await sweep(conn, reservation_id, now)
+            await self._bus.publish_committed(ledger_messages(entries))
+        return len(due)
+
+    async def raise_alert(self, raised: alerts.AlertRaised) -> Alert:
+        async with self._database.transaction() as conn:
+            alert = await alert_repository.raise_alert(conn, raised, self._clock())
+        await self._bus.publish_committed([(ALERTS, alert_message(alert))])
+        return alert
+
+    # ---- reading --------------------------------------------------------------------------
+
+    async def get(self, reservation_id: str, principal: Principal) -> Reservation | None:
+        async with self._database.read() as conn:
+            stored = await repository.find(conn, reservation_id)
+        if stored is None or not _may_see(principal, stored.reservation):
+            return None
+        return _as_of(stored.reservation, self._clock())
+
+    async def page(
+        self,
+        principal: Principal,
+        first: int,
+        after: str | None,
+        channel: str | None,
+        status: ReservationStatus | None,
+        order_ref: str | None,
+    ) -> tuple[list[Reservation], bool]:
+        if principal.channel is not None:
+            principal.require_channel(channel or principal.channel)
+            channel = principal.channel
+        now = self._clock()
+        async with self._database.read() as conn:
+            ids, has_next = await repository.page(
+                conn, first, after, channel, status, order_ref, now
+            )
+            found = [await repository.find(conn, reservation_id) for reservation_id in ids]
+        return [_as_of(s.reservation, now) for s in found if s is not None], has_next
+
+    # ---- the machinery --------------------------------------------------------------------
+
+    async def _run(self, command: Any, principal: Principal, apply: Apply) -> Reservation:
+        async def in_transaction(conn: AsyncConnection) -> Outcome[Reservation]:
+            now = self._clock()
+            reservation_id, entries = await apply(conn, now)
+            reservation = await self._load(conn, reservation_id, now)
+            return Outcome(reservation, {"reservation": _snapshot(reservation)}, entries)
+
+        async def replay(conn: AsyncConnection, remembered: dict[str, Any]) -> Reservation:
+            return _from_snapshot(remembered["reservation"])
+
+        outcome = await run_once(
+            self._database,
+            self._clock,
+            principal,
+            type(command).__name__,
+            request_of(command),
+            command.idempotency_key,
+            in_transaction,
+            replay,
+        )
+        if outcome.fresh:
+            await self._bus.publish_committed(ledger_messages(outcome.entries))
+        return outcome.result
+
+    async def _transition(
+        self,
+        command: ReservationCommand,
+        principal: Principal,
+        step: Callable[
+            [AsyncConnection, Any, Reservation, list[Any], datetime, Principal],
+            Awaitable[list[LedgerEntry]],
+        ],
+    ) -> Reservation:
+        command.validate()
+
+        async def apply(conn: AsyncConnection, now: datetime) -> tuple[str, list[LedgerEntry]]:
+            stored = await repository.find(conn, command.reservation_id)
+            if stored is None or not _may_see(principal, stored.reservation):
+                raise ReservationNotFound(command.reservation_id)
+            principal.require_channel(stored.reservation.channel)
+            await lock_levels(conn, level_ids=sorted({line.level.id for line in stored.lines}))
+            # Re-read under the locks: the state the decision is made on cannot move now.
+            stored = await repository.find(conn, command.reservation_id)
+            assert stored is not None
+            entries = await step(conn, command, stored.reservation, stored.lines, now, principal)
+            return command.reservation_id, entries
+
+        return await self._run(command, principal, apply)
+
+    async def _load(self, conn: AsyncConnection, reservation_id: str, now: datetime) -> Reservation:
+        stored = await repository.find(conn, reservation_id)
+        assert stored is not None
+        return _as_of(stored.reservation, now)
+
+    async def _reserve(
+        self, conn: AsyncConnection, command: ReserveStock, principal: Principal, now: datetime
+    ) -> tuple[str, list[LedgerEntry]]:
+        record = await channels.get_channel(conn, command.channel)
+        if record.channel.status is ChannelStatus.PAUSED:
+            raise ChannelPaused(command.channel)
+        await self._check_lines(conn, command.lines, record, "lines")
+        locked, entries = await self._lock_channel_levels(
+            conn, record, command.lines, now, principal
+        )
+        allocations, _ = route(
+            command.lines,
+            record.sites,
+            _availability(locked),
+            record.channel.routing,
+            record.channel.split,
+            command.destination,
+        )
+        refs = {(level.ref.sku, level.ref.location): level.ref for level in locked}
+        movements = [
+            Movement(
+                refs[(a.sku, a.location)],
+                Quantities(reserved=a.quantity),
+                StockEventType.RESERVED,
+                StockReason.ORDER,
+                command.order_ref,
+            )
+            for a in allocations
+        ]
+        entries += await apply_movements(
+            conn, movements, principal.actor, now, command.idempotency_key
+        )
+        reservation = Reservation(
+            id=new_reservation_id(now),
+            channel=command.channel,
+            order_ref=command.order_ref,
+            kind=ReservationKind.HOLD,
+            status=ReservationStatus.HELD,
+            expires_at=now + timedelta(seconds=command.hold_seconds),
+            created_at=now,
+        )
+        lines = [
+            (
+                refs[(a.sku, a.location)],
+                ReservationLine(a.line_number, a.sku, a.location, a.quantity, reserved=a.quantity),
+            )
+            for a in allocations
+        ]
+        await repository.insert_reservation(conn, reservation, record.id, lines)
+        return reservation.id, entries
+
+    async def _sell(
+        self, conn: AsyncConnection, command: RecordChannelSale, principal: Principal, now: datetime
+    ) -> tuple[str, list[LedgerEntry]]:
+        record = await channels.get_channel(conn, command.channel)
+        if command.sku is None:
+            raise UnmappedSku(command.channel, command.external_sku or "")
+        line = RequestedLine(command.sku, command.quantity, command.location)
+        await self._check_lines(conn, (line,), record, None)
+        locked, entries = await self._lock_channel_levels(conn, record, (line,), now, principal)
+        allocations, shortfall = route(
+            (line,),
+            record.sites,
+            _availability(locked),
+            record.channel.routing,
+            SplitPolicy.ALLOWED,
+            allow_partial=True,
+        )
+        refs = {(level.ref.sku, level.ref.location): level.ref for level in locked}
+        movements = [
+            Movement(
+                refs[(a.sku, a.location)],
+                Quantities(committed=a.quantity),
+                StockEventType.SOLD,
+                StockReason.CHANNEL_SALE,
+                command.order_ref,
+            )
+            for a in allocations
+        ]
+        entries += await apply_movements(
+            conn, movements, principal.actor, now, command.idempotency_key
+        )
+        oversold = shortfall.get(0, 0)
+        lines = [
+            (
+                refs[(a.sku, a.location)],
+                ReservationLine(0, a.sku, a.location, a.quantity, committed=a.quantity),
+            )
+            for a in allocations
+        ]
+        if oversold:
+            if lines:
+                level, last = lines[-1]
+                lines[-1] = (
+                    level,
+                    ReservationLine(
+                        0,
+                        last.sku,
+                        last.location,
+                        last.quantity,
+                        committed=last.committed,
+                        oversold=oversold,
+                    ),
+                )
+            else:
+                level = await self._level_for_oversold(conn, record, command, now)
+                lines.append(
+                    (level, ReservationLine(0, level.sku, level.location, 0, oversold=oversold))
+                )
+            await alert_repository.raise_alert(
+                conn,
+                alerts.oversell(
+                    command.channel, command.sku, command.order_ref, command.quantity, oversold
+                ),
+                now,
+            )
+        reservation = Reservation(
+            id=new_reservation_id(now),
+            channel=command.channel,
+            order_ref=command.order_ref,
+            kind=ReservationKind.SALE,
+            status=ReservationStatus.COMMITTED,
+            expires_at=now,
+            created_at=now,
+        )
+        await repository.insert_reservation(conn, reservation, record.id, lines)
+        return reservation.id, entries
+
+    async def _level_for_oversold(
+        self,
+        conn: AsyncConnection,
+        record: channels.ChannelRecord,
+        command: RecordChannelSale,
+        now: datetime,
+    ) -> LevelRef:
+        """Where an order line with nothing in stock is booked: its location, or the channel's
+        first; the shortfall is on the line, never on the counters."""
+        location = command.location or (record.sites[0].code if record.sites else None)
+        if location is None:
+            raise LocationNotInChannel("(none)", command.channel, ("channel",))
+        assert command.sku is not None
+        sku_id = await catalogue_repository.sku_id(conn, command.sku)
+        location_id = record.location_ids[location]
+        level_id = await stock_repository.ensure_level(conn, sku_id, location_id, now)
+        return LevelRef(level_id, sku_id, location_id, command.sku, location)
+
+    async def _check_lines(
+        self,
+        conn: AsyncConnection,
+        lines: tuple[RequestedLine, ...],
+        record: channels.ChannelRecord,
+        prefix: str | None,
+    ) -> None:
+        problems: list[StockpoolError] = []
+
+        def field(index: int, name: str) -> tuple[str, ...]:
+            return (prefix, str(index), name) if prefix else (name,)
+
+        for index, line in enumerate(lines):
+            if await catalogue_repository.find_sku(conn, line.sku) is None:
+                problems.append(SkuNotFound(line.sku, field(index, "sku")))
+            if line.location is not None and line.location not in record.location_ids:
+                if await catalogue_repository.find_location(conn, line.location) is None:
+                    problems.append(LocationNotFound(line.location, field(index, "location")))
+                else:
+                    problems.append(
+                        LocationNotInChannel(
+                            line.location, record.channel.code, field(index, "location")
+                        )
+                    )
+        if problems:
+            raise problems[0] if len(problems) == 1 else InvalidInput(problems)
+
+    async def _lock_channel_levels(
+        self,
+        conn: AsyncConnection,
+        record: channels.ChannelRecord,
+        lines: tuple[RequestedLine, ...],
+        now: datetime,
+        principal: Principal,
+    ) -> tuple[list[LockedLevel], list[LedgerEntry]]:
+        """Locks the lines' SKUs at the channel's locations, lets go of due holds on them, and
+        returns the counters as they then are."""
+        sku_ids = [
+            await catalogue_repository.sku_id(conn, code) for code in sorted({x.sku for x in lines})
+        ]
+        location_ids = [record.location_ids[s.code] for s in record.sites]
+        locked = await lock_levels(conn, sku_ids=sku_ids, location_ids=location_ids)
+        entries = await expire_on_levels(conn, locked, now, principal.actor)
+        if entries:
+            latest = {entry.sku + "\0" + entry.location: entry.after for entry in entries}
+            locked = [
+                LockedLevel(
+                    level.ref,
+                    latest.get(level.ref.sku + "\0" + level.ref.location, level.quantities),
+                )
+                for level in locked
+            ]
+        return locked, entries
+
+    async def _commit(self, conn, command, reservation, lines, now, principal):  # type: ignore[no-untyped-def]
+        if reservation.status is ReservationStatus.COMMITTED:
+            return []
+        reservation.require_held(now, "commit")
+        moved = await repository.set_status(
+            conn, reservation.id, ReservationStatus.COMMITTED, now, repository.still_held(now)
+        )
+        if not moved:
+            raise InvalidTransition(reservation.id, "changed concurrently", "commit")
+        movements = []
+        for stored in lines:
+            if stored.line.reserved:
+                await repository.update_line(
+                    conn,
+                    stored.id,
+                    reserved=0,
+                    committed=stored.line.committed + stored.line.reserved,
+                )
+                movements.append(
+                    Movement(
+                        stored.level,
+                        Quantities(reserved=-stored.line.reserved, committed=stored.line.reserved),
+                        StockEventType.COMMITTED,
+                        StockReason.ORDER,
+                        reservation.order_ref,
+                    )
+                )
+        return await apply_movements(conn, movements, principal.actor, now, command.idempotency_key)
+
+    async def _release(self, conn, command, reservation, lines, now, principal):  # type: ignore[no-untyped-def]
+        status = reservation.status_at(now)
+        if status in (ReservationStatus.RELEASED, ReservationStatus.EXPIRED):
+            return await sweep(conn, reservation.id, now)
+        reservation.require_held(now, "release")
+        await repository.set_status(
+            conn, reservation.id, ReservationStatus.RELEASED, now, repository.still_held(now)
+        )
+        movements = []
+        for stored in lines:
+            if stored.line.reserved:
+                await repository.update_line(conn, stored.id, reserved=0)
+                movements.append(
+                    Movement(
+                        stored.level,
+                        Quantities(reserved=-stored.line.reserved),
+                        StockEventType.RELEASED,
+                        StockReason.ORDER,
+                        reservation.order_ref,
+                    )
+                )
+        return await apply_movements(conn, movements, principal.actor, now, command.idempotency_key)
+
+    async def _extend(self, conn, command, reservation, lines, now, principal):  # type: ignore[no-untyped-def]
+        reservation.require_held(now, "extend")
+        await repository.set_status(
+            conn,
+            reservation.id,
+            ReservationStatus.HELD,
+            now,
+            repository.still_held(now),
+            expires_at=now + timedelta(seconds=command.hold_seconds),
+        )
+        return []
+
+    async def _fulfil(self, conn, command, reservation, lines, now, principal):  # type: ignore[no-untyped-def]
+        reservation.require_committed("fulfil")
+        shipping = _shipments(command.lines, lines)
+        movements = []
+        for stored in lines:
+            quantity = shipping.get(stored.id, 0)
+            if quantity:
+                await repository.update_line(
+                    conn,
+                    stored.id,
+                    committed=stored.line.committed - quantity,
+                    fulfilled=stored.line.fulfilled + quantity,
+                )
+                movements.append(
+                    Movement(
+                        stored.level,
+                        Quantities(on_hand=-quantity, committed=-quantity),
+                        StockEventType.FULFILLED,
+                        StockReason.ORDER,
+                        reservation.order_ref,
+                    )
+                )
+        if all(stored.line.committed == shipping.get(stored.id, 0) for stored in lines):
+            await repository.set_status(
+                conn,
+                reservation.id,
+                ReservationStatus.FULFILLED,
+                now,
+                repository.status_is(ReservationStatus.COMMITTED),
+            )
+        return await apply_movements(conn, movements, principal.actor, now, command.idempotency_key)
+
+    async def _cancel(self, conn, command, reservation, lines, now, principal):  # type: ignore[no-untyped-def]
+        if reservation.status is ReservationStatus.CANCELLED:
+            return []
+        reservation.require_committed("cancel")
+        await repository.set_status(
+            conn,
+            reservation.id,
+            ReservationStatus.CANCELLED,
+            now,
+            repository.status_is(ReservationStatus.COMMITTED),
+        )
+        movements = []
+        for stored in lines:
+            if stored.line.committed:
+                await repository.update_line(conn, stored.id, committed=0)
+                movements.append(
+                    Movement(
+                        stored.level,
+                        Quantities(committed=-stored.line.committed),
+                        StockEventType.CANCELLED,
+                        StockReason.ORDER,
+                        reservation.order_ref,
+                    )
+                )
+        return await apply_movements(conn, movements, principal.actor, now, command.idempotency_key)
+
+
+def _shipments(requested: tuple[RequestedLine, ...] | None, lines: list[Any]) -> dict[int, int]:
+    """Units to ship per stored line: every committed unit, or the requested quantities taken
+    from the matching lines in order."""
+    if requested is None:
+        return {stored.id: stored.line.committed for stored in lines}
+    shipping: dict[int, int] = {}
+    for index, want in enumerate(requested):
+        needed = want.quantity
+        for stored in lines:
+            if stored.line.sku != want.sku or (
+                want.location and stored.line.location != want.location
+            ):
+                continue
+            take = min(needed, stored.line.committed - shipping.get(stored.id, 0))
+            if take > 0:
+                shipping[stored.id] = shipping.get(stored.id, 0) + take
+                needed -= take
+        if needed:
+            raise InvalidQuantity(
+                f"{want.sku}: {want.quantity} to ship but only {want.quantity - needed} committed",
+                ("lines", str(index), "quantity"),
+            )
+    return shipping
+
+
+def _availability(locked: list[LockedLevel]) -> dict[tuple[str, str], int]:
+    return {(level.ref.sku, level.ref.location): level.quantities.available for level in locked}
+
+
+def _may_see(principal: Principal, reservation: Reservation) -> bool:
+    return principal.channel is None or principal.channel == reservation.channel
+
+
+def _as_of(reservation: Reservation, now: datetime) -> Reservation:
+    status = reservation.status_at(now)
+    if status is reservation.status:
+        return reservation
+    return Reservation(
+        reservation.id,
+        reservation.channel,
+        reservation.order_ref,
+        reservation.kind,
+        status,
+        reservation.expires_at,
+        reservation.created_at,
+        reservation.lines,
+    )
+
+
+def _snapshot(reservation: Reservation) -> dict[str, Any]:
+    return {
+        "id": reservation.id,
+        "channel": reservation.channel,
+        "orderRef": reservation.order_ref,
+        "kind": reservation.kind.value,
+        "status": reservation.status.value,
+        "expiresAt": reservation.expires_at.isoformat(),
+        "createdAt": reservation.created_at.isoformat(),
+        "lines": [
+            [
+                line.line_number,
+                line.sku,
+                line.location,
+                line.quantity,
+                line.reserved,
+                line.committed,
+                line.fulfilled,
+                line.oversold,
+            ]
+            for line in reservation.lines
+        ],
+    }
+
+
+def _from_snapshot(data: dict[str, Any]) -> Reservation:
+    return Reservation(
+        id=data["id"],
+        channel=data["channel"],
+        order_ref=data["orderRef"],
+        kind=ReservationKind(data["kind"]),
+        status=ReservationStatus(data["status"]),
+        expires_at=datetime.fromisoformat(data["expiresAt"]),
+        created_at=datetime.fromisoformat(data["createdAt"]),
+        lines=tuple(ReservationLine(*line) for line in data["lines"]),
+    )

@@ -1,0 +1,70 @@
+"""Alerts: something an operator must look at, one open alert per cause."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+
+class AlertType(Enum):
+    OVERSELL = "OVERSELL"
+    UNMAPPED_SKU = "UNMAPPED_SKU"
+
+
+class AlertStatus(Enum):
+    OPEN = "OPEN"
+    ACKNOWLEDGED = "ACKNOWLEDGED"
+    RESOLVED = "RESOLVED"
+
+
+ACTIVE_STATUSES = frozenset({AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED})
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRaised:
+    """What happened; alerts with the same cause while one is active are one alert."""
+
+    type: AlertType
+    cause: str
+    message: str
+    sku: str | None = None
+    channel: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    id: int
+    type: AlertType
+    status: AlertStatus
+    message: str
+    occurrences: int
+    created_at: datetime
+    updated_at: datetime
+    sku: str | None = None
+    channel: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def oversell(channel: str, sku: str, order_ref: str, requested: int, oversold: int) -> AlertRaised:
+    return AlertRaised(
+        AlertType.OVERSELL,
+        f"OVERSELL:{channel}:{sku}",
+        f"{channel} sold {requested} of {sku} for order {order_ref}; {oversold} were not in stock",
+        sku,
+        channel,
+        {"orderRef": order_ref, "requested": requested, "oversold": oversold},
+    )
+
+
+def unmapped(channel: str, external_sku: str) -> AlertRaised:
+    return AlertRaised(
+        AlertType.UNMAPPED_SKU,
+        f"UNMAPPED_SKU:{channel}:{external_sku}",
+        f"{channel} sent external SKU {external_sku!r}, which no listing maps",
+        None,
+        channel,
+        {"externalSku": external_sku},
+    )

@@ -1,0 +1,203 @@
+"""Reservations: units held for one order on one channel, then committed, shipped or let go."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+from domain.errors import InvalidTransition, InvalidValue, ReservationExpired
+from domain.validation import MAX_TEXT_LENGTH, Checks
+
+DEFAULT_HOLD_SECONDS = 900
+MIN_HOLD_SECONDS = 10
+MAX_HOLD_SECONDS = 7 * 24 * 3600
+MAX_LINES = 100
+
+
+class ReservationStatus(Enum):
+    HELD = "HELD"
+    COMMITTED = "COMMITTED"
+    RELEASED = "RELEASED"
+    EXPIRED = "EXPIRED"
+    FULFILLED = "FULFILLED"
+    CANCELLED = "CANCELLED"
+
+
+class ReservationKind(Enum):
+    HOLD = "HOLD"
+    """A checkout's hold, placed before payment."""
+    SALE = "SALE"
+    """A sale that already happened on a marketplace or POS, recorded as committed."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReservationLine:
+    """Units of one SKU at one location. `quantity` were allocated; of them `reserved` are
+    held now, `committed` promised now and `fulfilled` shipped; the rest were let go."""
+
+    line_number: int
+    sku: str
+    location: str
+    quantity: int
+    reserved: int = 0
+    committed: int = 0
+    fulfilled: int = 0
+    oversold: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    id: str
+    channel: str
+    order_ref: str
+    kind: ReservationKind
+    status: ReservationStatus
+    expires_at: datetime
+    created_at: datetime
+    lines: tuple[ReservationLine, ...] = field(default_factory=tuple)
+
+    def status_at(self, now: datetime) -> ReservationStatus:
+        """An expired hold is expired the moment its window passes, swept or not."""
+        if self.status is ReservationStatus.HELD and self.expires_at <= now:
+            return ReservationStatus.EXPIRED
+        return self.status
+
+    def require_held(self, now: datetime, action: str) -> None:
+        status = self.status_at(now)
+        if status is ReservationStatus.EXPIRED:
+            raise ReservationExpired(self.id, action)
+        if status is not ReservationStatus.HELD:
+            raise InvalidTransition(self.id, status.value, action)
+
+    def require_committed(self, action: str) -> None:
+        if self.status is not ReservationStatus.COMMITTED:
+            raise InvalidTransition(self.id, self.status.value, action)
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True, slots=True)
+class RequestedLine:
+    sku: str
+    quantity: int
+    location: str | None = None
+
+
+def _check_lines(checks: Checks, lines: tuple[RequestedLine, ...]) -> None:
+    if not lines:
+        checks.add(InvalidValue("at least one line is needed", ("lines",)))
+    if len(lines) > MAX_LINES:
+        checks.add(InvalidValue(f"at most {MAX_LINES} lines", ("lines",)))
+    for index, line in enumerate(lines):
+        checks.code(line.sku, f"lines.{index}.sku")
+        checks.positive_quantity(line.quantity, f"lines.{index}.quantity")
+        if line.location is not None:
+            checks.code(line.location, f"lines.{index}.location")
+
+
+@dataclass(frozen=True, slots=True)
+class ReserveStock:
+    channel: str
+    order_ref: str
+    lines: tuple[RequestedLine, ...]
+    hold_seconds: int = DEFAULT_HOLD_SECONDS
+    destination: Destination | None = None
+    idempotency_key: str | None = None
+
+    def validate(self) -> None:
+        checks = Checks()
+        checks.code(self.channel, "channel")
+        checks.text(self.order_ref, "orderRef", MAX_TEXT_LENGTH)
+        _check_lines(checks, self.lines)
+        checks.within(self.hold_seconds, MIN_HOLD_SECONDS, MAX_HOLD_SECONDS, "holdSeconds")
+        if self.destination is not None:
+            checks.within(self.destination.latitude, -90, 90, "destination.latitude")
+            checks.within(self.destination.longitude, -180, 180, "destination.longitude")
+        checks.optional_text(self.idempotency_key, "idempotencyKey", 200)
+        checks.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True)
+class ReservationCommand:
+    """commit, release, cancel: a transition of a whole reservation."""
+
+    reservation_id: str
+    idempotency_key: str | None = None
+
+    def validate(self) -> None:
+        checks = Checks()
+        checks.text(self.reservation_id, "id", 64)
+        checks.optional_text(self.idempotency_key, "idempotencyKey", 200)
+        checks.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True)
+class CommitReservation(ReservationCommand):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseReservation(ReservationCommand):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class CancelReservation(ReservationCommand):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ExtendReservation(ReservationCommand):
+    hold_seconds: int = DEFAULT_HOLD_SECONDS
+
+    def validate(self) -> None:
+        ReservationCommand.validate(self)
+        checks = Checks()
+        checks.within(self.hold_seconds, MIN_HOLD_SECONDS, MAX_HOLD_SECONDS, "holdSeconds")
+        checks.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True)
+class FulfilReservation(ReservationCommand):
+    """Ships every committed unit, or only the given lines and quantities."""
+
+    lines: tuple[RequestedLine, ...] | None = None
+
+    def validate(self) -> None:
+        ReservationCommand.validate(self)
+        if self.lines is not None:
+            checks = Checks()
+            _check_lines(checks, self.lines)
+            checks.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True)
+class RecordChannelSale:
+    channel: str
+    order_ref: str
+    quantity: int
+    sku: str | None = None
+    external_sku: str | None = None
+    location: str | None = None
+    idempotency_key: str | None = None
+
+    def validate(self) -> None:
+        checks = Checks()
+        checks.code(self.channel, "channel")
+        checks.text(self.order_ref, "orderRef", MAX_TEXT_LENGTH)
+        checks.positive_quantity(self.quantity)
+        if (self.sku is None) == (self.external_sku is None):
+            checks.add(InvalidValue("give either sku or externalSku", ("sku",)))
+        if self.sku is not None:
+            checks.code(self.sku, "sku")
+        if self.external_sku is not None:
+            checks.text(self.external_sku, "externalSku", 64)
+        if self.location is not None:
+            checks.code(self.location, "location")
+        checks.optional_text(self.idempotency_key, "idempotencyKey", 200)
+        checks.raise_if_any()

@@ -1,0 +1,90 @@
+"""createChannel, updateChannel, setChannelLocations."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain import channels
+from schema.context import Info
+from schema.errors import UserError, attempt
+from schema.types.channels import Channel, ChannelKind, ChannelStatus, RoutingPolicy, SplitPolicy
+
+
+@strawberry.input
+class CreateChannelInput:
+    code: str
+    name: str
+    kind: ChannelKind  # type: ignore[valid-type]
+    status: ChannelStatus = channels.ChannelStatus.ACTIVE  # type: ignore[valid-type]
+    routing_policy: RoutingPolicy = channels.RoutingPolicy.PRIORITY  # type: ignore[valid-type]
+    split_policy: SplitPolicy = channels.SplitPolicy.NEVER  # type: ignore[valid-type]
+
+
+@strawberry.input(description="Fields left out keep their value.")
+class UpdateChannelInput:
+    code: str
+    name: str | None = None
+    kind: ChannelKind | None = None  # type: ignore[valid-type]
+    status: ChannelStatus | None = None  # type: ignore[valid-type]
+    routing_policy: RoutingPolicy | None = None  # type: ignore[valid-type]
+    split_policy: SplitPolicy | None = None  # type: ignore[valid-type]
+
+
+@strawberry.input
+class SetChannelLocationsInput:
+    channel: str
+    locations: list[str] = strawberry.field(description="In routing priority order.")
+
+
+@strawberry.type
+class ChannelPayload:
+    channel: Channel | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _payload(channel: channels.Channel | None, errors: list[UserError]) -> ChannelPayload:
+    return ChannelPayload(
+        channel=Channel.from_domain(channel) if channel else None, user_errors=errors
+    )
+
+
+@strawberry.type
+class ChannelMutations:
+    @strawberry.mutation
+    async def create_channel(self, info: Info, input: CreateChannelInput) -> ChannelPayload:
+        command = channels.CreateChannel(
+            input.code,
+            input.name,
+            input.kind,
+            input.status,
+            input.routing_policy,
+            input.split_policy,
+        )
+        return _payload(
+            *await attempt(info.context.services.channels.create(command, info.context.caller))
+        )
+
+    @strawberry.mutation
+    async def update_channel(self, info: Info, input: UpdateChannelInput) -> ChannelPayload:
+        command = channels.UpdateChannel(
+            input.code,
+            input.name,
+            input.kind,
+            input.status,
+            input.routing_policy,
+            input.split_policy,
+        )
+        return _payload(
+            *await attempt(info.context.services.channels.update(command, info.context.caller))
+        )
+
+    @strawberry.mutation(description="Replaces the channel's locations with this ordered list.")
+    async def set_channel_locations(
+        self, info: Info, input: SetChannelLocationsInput
+    ) -> ChannelPayload:
+        command = channels.SetChannelLocations(input.channel, tuple(input.locations))
+        return _payload(
+            *await attempt(
+                info.context.services.channels.set_locations(command, info.context.caller)
+            )
+        )

@@ -1,0 +1,219 @@
+"""reserveStock and the transitions of a reservation; recordChannelSale; alert handling."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+
+import strawberry
+
+from domain import reservations
+from schema.context import Info
+from schema.errors import UserError, attempt
+from schema.types.channels import Alert, Reservation
+
+IDEMPOTENCY_HELP = "Send the same key again to get the first result back without changing anything."
+
+
+@strawberry.input
+class ReserveLineInput:
+    sku: str
+    quantity: int
+    location: str | None = strawberry.field(
+        default=None, description="Leave out to let the channel's routing policy choose."
+    )
+
+
+@strawberry.input
+class DestinationInput:
+    latitude: float
+    longitude: float
+
+
+@strawberry.input(
+    description="Holds every line or nothing. The same SKU twice (for the same location, or "
+    "both routed) is merged into one line."
+)
+class ReserveStockInput:
+    channel: str
+    order_ref: str
+    lines: list[ReserveLineInput]
+    hold_seconds: int = strawberry.field(
+        default=reservations.DEFAULT_HOLD_SECONDS,
+        description=f"Between {reservations.MIN_HOLD_SECONDS} and {reservations.MAX_HOLD_SECONDS}.",
+    )
+    destination: DestinationInput | None = strawberry.field(
+        default=None, description="Where the order ships, for the NEAREST routing policy."
+    )
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
+
+
+@strawberry.input
+class ReservationInput:
+    id: strawberry.ID
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
+
+
+@strawberry.input
+class ExtendReservationInput:
+    id: strawberry.ID
+    hold_seconds: int = reservations.DEFAULT_HOLD_SECONDS
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
+
+
+@strawberry.input
+class FulfilLineInput:
+    sku: str
+    quantity: int
+    location: str | None = None
+
+
+@strawberry.input(description="Without lines, ships every committed unit.")
+class FulfilReservationInput:
+    id: strawberry.ID
+    lines: list[FulfilLineInput] | None = None
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
+
+
+@strawberry.input(description="A sale that already happened on the channel, with no prior hold.")
+class RecordChannelSaleInput:
+    channel: str
+    order_ref: str
+    quantity: int
+    sku: str | None = None
+    external_sku: str | None = strawberry.field(
+        default=None, description="The channel's own SKU, mapped by a listing."
+    )
+    location: str | None = None
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
+
+
+@strawberry.type
+class ReservationPayload:
+    reservation: Reservation | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class AlertInput:
+    id: strawberry.ID
+
+
+@strawberry.type
+class AlertPayload:
+    alert: Alert | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+async def _reservation(action: Awaitable[reservations.Reservation]) -> ReservationPayload:
+    found, errors = await attempt(action)
+    return ReservationPayload(
+        reservation=Reservation.from_domain(found) if found else None, user_errors=errors
+    )
+
+
+def _alert_id(raw: strawberry.ID) -> int:
+    return int(raw) if str(raw).isdigit() else -1
+
+
+@strawberry.type
+class ReservationMutations:
+    @strawberry.mutation(description="Holds units for a checkout until committed or released.")
+    async def reserve_stock(self, info: Info, input: ReserveStockInput) -> ReservationPayload:
+        command = reservations.ReserveStock(
+            channel=input.channel,
+            order_ref=input.order_ref,
+            lines=tuple(
+                reservations.RequestedLine(line.sku, line.quantity, line.location)
+                for line in input.lines
+            ),
+            hold_seconds=input.hold_seconds,
+            destination=(
+                reservations.Destination(input.destination.latitude, input.destination.longitude)
+                if input.destination
+                else None
+            ),
+            idempotency_key=input.idempotency_key,
+        )
+        return await _reservation(
+            info.context.services.reservations.reserve(command, info.context.caller)
+        )
+
+    @strawberry.mutation(description="The order is placed: reserved units become committed.")
+    async def commit_reservation(self, info: Info, input: ReservationInput) -> ReservationPayload:
+        command = reservations.CommitReservation(str(input.id), input.idempotency_key)
+        return await _reservation(
+            info.context.services.reservations.commit(command, info.context.caller)
+        )
+
+    @strawberry.mutation(description="Payment failed or the cart was abandoned: units go back.")
+    async def release_reservation(self, info: Info, input: ReservationInput) -> ReservationPayload:
+        command = reservations.ReleaseReservation(str(input.id), input.idempotency_key)
+        return await _reservation(
+            info.context.services.reservations.release(command, info.context.caller)
+        )
+
+    @strawberry.mutation(description="Pushes a live hold's window out to now + holdSeconds.")
+    async def extend_reservation(
+        self, info: Info, input: ExtendReservationInput
+    ) -> ReservationPayload:
+        command = reservations.ExtendReservation(
+            str(input.id), input.idempotency_key, input.hold_seconds
+        )
+        return await _reservation(
+            info.context.services.reservations.extend(command, info.context.caller)
+        )
+
+    @strawberry.mutation(description="Shipped: on hand and committed go down.")
+    async def fulfil_reservation(
+        self, info: Info, input: FulfilReservationInput
+    ) -> ReservationPayload:
+        lines = (
+            tuple(reservations.RequestedLine(x.sku, x.quantity, x.location) for x in input.lines)
+            if input.lines is not None
+            else None
+        )
+        command = reservations.FulfilReservation(str(input.id), input.idempotency_key, lines)
+        return await _reservation(
+            info.context.services.reservations.fulfil(command, info.context.caller)
+        )
+
+    @strawberry.mutation(description="A committed order cancelled before shipping: units go back.")
+    async def cancel_reservation(self, info: Info, input: ReservationInput) -> ReservationPayload:
+        command = reservations.CancelReservation(str(input.id), input.idempotency_key)
+        return await _reservation(
+            info.context.services.reservations.cancel(command, info.context.caller)
+        )
+
+    @strawberry.mutation(
+        description="Commits what is available; a shortfall is recorded as oversold on the "
+        "line and raises an OVERSELL alert."
+    )
+    async def record_channel_sale(
+        self, info: Info, input: RecordChannelSaleInput
+    ) -> ReservationPayload:
+        command = reservations.RecordChannelSale(
+            channel=input.channel,
+            order_ref=input.order_ref,
+            quantity=input.quantity,
+            sku=input.sku,
+            external_sku=input.external_sku,
+            location=input.location,
+            idempotency_key=input.idempotency_key,
+        )
+        return await _reservation(
+            info.context.services.reservations.record_sale(command, info.context.caller)
+        )
+
+    @strawberry.mutation
+    async def acknowledge_alert(self, info: Info, input: AlertInput) -> AlertPayload:
+        alert, errors = await attempt(
+            info.context.services.alerts.acknowledge(_alert_id(input.id), info.context.caller)
+        )
+        return AlertPayload(alert=Alert.from_domain(alert) if alert else None, user_errors=errors)
+
+    @strawberry.mutation
+    async def resolve_alert(self, info: Info, input: AlertInput) -> AlertPayload:
+        alert, errors = await attempt(
+            info.context.services.alerts.resolve(_alert_id(input.id), info.context.caller)
+        )
+        return AlertPayload(alert=Alert.from_domain(alert) if alert else None, user_errors=errors)
