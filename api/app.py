@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from api import background
 from api.bus import EventBus
 from api.clock import Clock, utc_now
 from api.database.engine import Database
@@ -64,7 +65,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
             connection_init_wait_timeout=CONNECTION_INIT_TIMEOUT,
         )
         try:
-            yield
+            async with background.running(services.reservations, settings.sweep_seconds):
+                yield
         finally:
             await bus.disconnect()
             await database.dispose()

@@ -17,6 +17,7 @@ class Settings:
     database_pool_size: int = 10
     log_level: str = "info"
     bus_prefix: str = "stockpool"
+    sweep_seconds: float = 5.0
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Self:
@@ -33,6 +34,7 @@ class Settings:
             ),
             log_level=env.get("STOCKPOOL_LOG_LEVEL", defaults.log_level),
             bus_prefix=env.get("STOCKPOOL_BUS_PREFIX", defaults.bus_prefix),
+            sweep_seconds=float(env.get("STOCKPOOL_SWEEP_SECONDS", defaults.sweep_seconds)),
         )
 
     def with_changes(self, **changes: object) -> Settings:

@@ -158,3 +158,20 @@ async def live_server(app_settings: Settings) -> AsyncIterator[LiveServer]:
     yield LiveServer(server, port)
     server.should_exit = True
     await task
+
+
+@pytest.fixture
+def clock():
+    from tests.integration.clock import MovableClock
+
+    return MovableClock()
+
+
+@pytest.fixture
+async def clocked_services(database: Database, clock) -> AsyncIterator[Services]:
+    """Services whose clock the test moves (for hold expiry)."""
+    bus = EventBus("memory://", f"test-{external.RUN_ID}")
+    await bus.connect()
+    settings = Settings(database_url=database.url, admin_token=ADMIN_TOKEN)
+    yield Services.build(settings, database, bus, clock)
+    await bus.disconnect()

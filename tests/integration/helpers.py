@@ -2,6 +2,14 @@ from __future__ import annotations
 
 from api.services.container import Services
 from domain.catalogue import CreateLocation, CreateSku
+from domain.channels import (
+    ChannelKind,
+    CreateChannel,
+    RoutingPolicy,
+    SetChannelLocations,
+    SplitPolicy,
+)
+from domain.stock_commands import ReceiveStock
 from tests.conftest import ADMIN
 
 
@@ -12,3 +20,21 @@ async def make_catalogue(
         await services.catalogue.create_location(CreateLocation(code, f"Location {code}"), ADMIN)
     for code in skus:
         await services.catalogue.create_sku(CreateSku(code, f"SKU {code}"), ADMIN)
+
+
+async def make_channel(
+    services: Services,
+    code: str = "web",
+    locations: tuple[str, ...] = ("WH",),
+    routing: RoutingPolicy = RoutingPolicy.PRIORITY,
+    split: SplitPolicy = SplitPolicy.NEVER,
+) -> None:
+    await services.channels.create(
+        CreateChannel(code, code, ChannelKind.WEBSTORE, routing=routing, split=split), ADMIN
+    )
+    await services.channels.set_locations(SetChannelLocations(code, locations), ADMIN)
+
+
+async def stock(services: Services, *levels: tuple[str, str, int]) -> None:
+    for sku, location, quantity in levels:
+        await services.stock.execute(ReceiveStock(sku, location, quantity), ADMIN)
