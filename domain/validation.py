@@ -42,16 +42,16 @@ class Checks:
                 InvalidValue(
                     f"{field} may hold letters, digits and . _ / - only, starting with a "
                     "letter or digit",
-                    (field,),
+                    _path(field),
                 )
             )
 
     def text(self, value: str, field: str, max_length: int = MAX_NAME_LENGTH) -> bool:
         if not value.strip():
-            self.add(Blank(f"{field} must not be blank", (field,)))
+            self.add(Blank(f"{field} must not be blank", _path(field)))
             return False
         if len(value) > max_length:
-            self.add(TooLong(f"{field} is longer than {max_length} characters", (field,)))
+            self.add(TooLong(f"{field} is longer than {max_length} characters", _path(field)))
             return False
         return True
 
@@ -63,16 +63,21 @@ class Checks:
 
     def positive_quantity(self, value: int, field: str = "quantity") -> None:
         if value <= 0:
-            self.add(InvalidQuantity(f"{field} must be a whole number above zero", (field,)))
+            self.add(InvalidQuantity(f"{field} must be a whole number above zero", _path(field)))
         elif value > MAX_QUANTITY:
-            self.add(QuantityTooLarge(f"{field} must be at most {MAX_QUANTITY}", (field,)))
+            self.add(QuantityTooLarge(f"{field} must be at most {MAX_QUANTITY}", _path(field)))
 
     def non_negative_quantity(self, value: int, field: str = "quantity") -> None:
         if value < 0:
-            self.add(InvalidQuantity(f"{field} must not be negative", (field,)))
+            self.add(InvalidQuantity(f"{field} must not be negative", _path(field)))
         elif value > MAX_QUANTITY:
-            self.add(QuantityTooLarge(f"{field} must be at most {MAX_QUANTITY}", (field,)))
+            self.add(QuantityTooLarge(f"{field} must be at most {MAX_QUANTITY}", _path(field)))
 
     def within(self, value: float | int, low: float, high: float, field: str) -> None:
         if not low <= value <= high:
-            self.add(InvalidValue(f"{field} must be between {low} and {high}", (field,)))
+            self.add(InvalidValue(f"{field} must be between {low} and {high}", _path(field)))
+
+
+def _path(field: str) -> tuple[str, ...]:
+    """`lines.0.quantity` names the path ("lines", "0", "quantity")."""
+    return tuple(field.split("."))
