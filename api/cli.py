@@ -111,7 +111,7 @@ def demo(args: argparse.Namespace, settings: Settings) -> None:
                         print("database already holds SKUs; demo data not loaded")
                         return
             created = await load_demo(services)
-        print(f"loaded demo catalogue: {created} SKUs over 4 locations")
+        print(f"loaded demo catalogue: {created} SKUs over 4 locations, sold on 3 channels")
 
     _run(run)
 

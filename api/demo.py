@@ -8,6 +8,13 @@ import random
 from api.services.container import Services
 from domain.access import Principal, Role
 from domain.catalogue import CreateLocation, CreateSku, LocationKind
+from domain.channels import (
+    ChannelKind,
+    CreateChannel,
+    RoutingPolicy,
+    SetChannelLocations,
+    SplitPolicy,
+)
 from domain.errors import DuplicateCode
 from domain.stock import StockReason
 from domain.stock_commands import AdjustStock, ReceiveStock
@@ -21,6 +28,24 @@ LOCATIONS = [
     CreateLocation(
         "3PL-EAST", "East fulfilment partner", LocationKind.THIRD_PARTY_LOGISTICS, 30, 52.22, 6.89
     ),
+]
+
+CHANNELS = [
+    (
+        CreateChannel("web", "Webstore", ChannelKind.WEBSTORE, routing=RoutingPolicy.PRIORITY),
+        ("WH-MAIN", "STORE-CITY", "STORE-MALL"),
+    ),
+    (
+        CreateChannel(
+            "amazon",
+            "Amazon marketplace",
+            ChannelKind.MARKETPLACE,
+            routing=RoutingPolicy.MOST_AVAILABLE,
+            split=SplitPolicy.ALLOWED,
+        ),
+        ("WH-MAIN", "3PL-EAST"),
+    ),
+    (CreateChannel("pos-city", "City store till", ChannelKind.POS), ("STORE-CITY",)),
 ]
 
 PRODUCTS = [
@@ -47,11 +72,18 @@ def demo_skus() -> list[CreateSku]:
 
 
 async def load_demo(services: Services, seed: int = 7) -> int:
-    """Creates the demo catalogue with opening stock; returns how many SKUs it created."""
+    """Creates the demo locations, channels and catalogue with opening stock; returns how many
+    SKUs it created."""
     rng = random.Random(seed)
     for location in LOCATIONS:
         with contextlib.suppress(DuplicateCode):
             await services.catalogue.create_location(location, DEMO_ACTOR)
+    for channel, locations in CHANNELS:
+        with contextlib.suppress(DuplicateCode):
+            await services.channels.create(channel, DEMO_ACTOR)
+            await services.channels.set_locations(
+                SetChannelLocations(channel.code, locations), DEMO_ACTOR
+            )
     created = 0
     for sku in demo_skus():
         try:
