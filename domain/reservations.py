@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import Enum
 
 from domain.errors import InvalidTransition, InvalidValue, ReservationExpired
+from domain.quantities import Quantities
 from domain.validation import MAX_TEXT_LENGTH, Checks
 
 DEFAULT_HOLD_SECONDS = 900
@@ -44,6 +45,34 @@ class ReservationLine:
     committed: int = 0
     fulfilled: int = 0
     oversold: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LineChange:
+    """Units moving between a line's states; the stock level moves in step."""
+
+    reserved: int = 0
+    committed: int = 0
+    fulfilled: int = 0
+
+    def is_zero(self) -> bool:
+        return not (self.reserved or self.committed or self.fulfilled)
+
+    def applied_to(self, line: ReservationLine) -> ReservationLine:
+        return ReservationLine(
+            line.line_number,
+            line.sku,
+            line.location,
+            line.quantity,
+            line.reserved + self.reserved,
+            line.committed + self.committed,
+            line.fulfilled + self.fulfilled,
+            line.oversold,
+        )
+
+    def stock_movement(self) -> Quantities:
+        """Shipped units leave the building: on hand goes down with them."""
+        return Quantities(on_hand=-self.fulfilled, reserved=self.reserved, committed=self.committed)
 
 
 @dataclass(frozen=True, slots=True)

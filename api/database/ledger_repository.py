@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database.rows import ledger_entry_from
 from api.database.tables import locations, skus, stock_events
-from domain.quantities import QUANTITY_NAMES, Quantities
-from domain.stock import LedgerEntry, StockEventType, StockReason
+from domain.quantities import QUANTITY_NAMES
+from domain.stock import LedgerEntry
 
 _entries_with_codes = (
     select(stock_events, skus.c.code.label("sku"), locations.c.code.label("location"))
@@ -21,36 +21,24 @@ _entries_with_codes = (
 
 
 async def append(
-    conn: AsyncConnection,
-    *,
-    level_id: int,
-    sku_id: int,
-    location_id: int,
-    type: StockEventType,
-    reason: StockReason,
-    before: Quantities,
-    after: Quantities,
-    version: int,
-    actor: str,
-    now: datetime,
-    reference: str | None,
-    idempotency_key: str | None,
+    conn: AsyncConnection, level_id: int, sku_id: int, location_id: int, entry: LedgerEntry
 ) -> int:
+    """Writes the entry (its `id` is ignored) and returns the id the ledger gave it."""
     values: dict[str, object] = {
         "stock_level_id": level_id,
         "sku_id": sku_id,
         "location_id": location_id,
-        "type": type.value,
-        "reason": reason.value,
-        "reference": reference,
-        "actor": actor,
-        "idempotency_key": idempotency_key,
-        "version": version,
-        "created_at": now,
+        "type": entry.type.value,
+        "reason": entry.reason.value,
+        "reference": entry.reference,
+        "actor": entry.actor,
+        "idempotency_key": entry.idempotency_key,
+        "version": entry.version,
+        "created_at": entry.created_at,
     }
     for name in QUANTITY_NAMES:
-        values[f"before_{name}"] = getattr(before, name)
-        values[f"after_{name}"] = getattr(after, name)
+        values[f"before_{name}"] = getattr(entry.before, name)
+        values[f"after_{name}"] = getattr(entry.after, name)
     result = await conn.execute(insert(stock_events).values(values).returning(stock_events.c.id))
     return int(result.scalar_one())
 

@@ -4,7 +4,7 @@ ledger row each. Every stock-changing service goes through here."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -92,36 +92,22 @@ async def apply_movements(
             current = await stock_repository.read_quantities(conn, level.id)
             raise explain_refusal(level.sku, level.location, current, movement.delta)
         after, version = applied
-        before = after - movement.delta
-        event_id = await ledger_repository.append(
-            conn,
-            level_id=level.id,
-            sku_id=level.sku_id,
-            location_id=level.location_id,
+        entry = LedgerEntry(
+            id=0,
+            sku=level.sku,
+            location=level.location,
             type=movement.type,
             reason=movement.reason,
-            before=before,
+            before=after - movement.delta,
             after=after,
             version=version,
             actor=actor,
-            now=now,
+            created_at=now,
             reference=movement.reference,
             idempotency_key=idempotency_key,
         )
-        entries.append(
-            LedgerEntry(
-                id=event_id,
-                sku=level.sku,
-                location=level.location,
-                type=movement.type,
-                reason=movement.reason,
-                before=before,
-                after=after,
-                version=version,
-                actor=actor,
-                created_at=now,
-                reference=movement.reference,
-                idempotency_key=idempotency_key,
-            )
+        event_id = await ledger_repository.append(
+            conn, level.id, level.sku_id, level.location_id, entry
         )
+        entries.append(replace(entry, id=event_id))
     return entries

@@ -20,6 +20,7 @@ from api.database import channel_repository as channels
 from api.database import reservation_repository as repository
 from api.database.engine import Database
 from api.database.movements import LevelRef, LockedLevel, Movement, apply_movements, lock_levels
+from api.database.reservation_repository import StoredLine
 from api.messages import alert_message, ledger_messages
 from api.services.expiry import expire_on_levels, sweep
 from api.services.idempotent import Outcome, run_once
@@ -46,6 +47,7 @@ from domain.reservations import (
     CommitReservation,
     ExtendReservation,
     FulfilReservation,
+    LineChange,
     RecordChannelSale,
     ReleaseReservation,
     RequestedLine,
@@ -420,25 +422,12 @@ class ReservationService:
         )
         if not moved:
             raise InvalidTransition(reservation.id, "changed concurrently", "commit")
-        movements = []
-        for stored in lines:
-            if stored.line.reserved:
-                await repository.update_line(
-                    conn,
-                    stored.id,
-                    reserved=0,
-                    committed=stored.line.committed + stored.line.reserved,
-                )
-                movements.append(
-                    Movement(
-                        stored.level,
-                        Quantities(reserved=-stored.line.reserved, committed=stored.line.reserved),
-                        StockEventType.COMMITTED,
-                        StockReason.ORDER,
-                        reservation.order_ref,
-                    )
-                )
-        return await apply_movements(conn, movements, principal.actor, now, command.idempotency_key)
+        changes = [
+            (s, LineChange(reserved=-s.line.reserved, committed=s.line.reserved)) for s in lines
+        ]
+        return await self._move_lines(
+            conn, command, reservation, changes, StockEventType.COMMITTED, now, principal
+        )
 
     async def _release(self, conn, command, reservation, lines, now, principal):  # type: ignore[no-untyped-def]
         status = reservation.status_at(now)
@@ -448,20 +437,10 @@ class ReservationService:
         await repository.set_status(
             conn, reservation.id, ReservationStatus.RELEASED, now, repository.still_held(now)
         )
-        movements = []
-        for stored in lines:
-            if stored.line.reserved:
-                await repository.update_line(conn, stored.id, reserved=0)
-                movements.append(
-                    Movement(
-                        stored.level,
-                        Quantities(reserved=-stored.line.reserved),
-                        StockEventType.RELEASED,
-                        StockReason.ORDER,
-                        reservation.order_ref,
-                    )
-                )
-        return await apply_movements(conn, movements, principal.actor, now, command.idempotency_key)
+        changes = [(s, LineChange(reserved=-s.line.reserved)) for s in lines]
+        return await self._move_lines(
+            conn, command, reservation, changes, StockEventType.RELEASED, now, principal
+        )
 
     async def _extend(self, conn, command, reservation, lines, now, principal):  # type: ignore[no-untyped-def]
         reservation.require_held(now, "extend")
@@ -478,26 +457,11 @@ class ReservationService:
     async def _fulfil(self, conn, command, reservation, lines, now, principal):  # type: ignore[no-untyped-def]
         reservation.require_committed("fulfil")
         shipping = _shipments(command.lines, lines)
-        movements = []
-        for stored in lines:
-            quantity = shipping.get(stored.id, 0)
-            if quantity:
-                await repository.update_line(
-                    conn,
-                    stored.id,
-                    committed=stored.line.committed - quantity,
-                    fulfilled=stored.line.fulfilled + quantity,
-                )
-                movements.append(
-                    Movement(
-                        stored.level,
-                        Quantities(on_hand=-quantity, committed=-quantity),
-                        StockEventType.FULFILLED,
-                        StockReason.ORDER,
-                        reservation.order_ref,
-                    )
-                )
-        if all(stored.line.committed == shipping.get(stored.id, 0) for stored in lines):
+        changes = [
+            (s, LineChange(committed=-shipping.get(s.id, 0), fulfilled=shipping.get(s.id, 0)))
+            for s in lines
+        ]
+        if all(s.line.committed == shipping.get(s.id, 0) for s in lines):
             await repository.set_status(
                 conn,
                 reservation.id,
@@ -505,7 +469,9 @@ class ReservationService:
                 now,
                 repository.status_is(ReservationStatus.COMMITTED),
             )
-        return await apply_movements(conn, movements, principal.actor, now, command.idempotency_key)
+        return await self._move_lines(
+            conn, command, reservation, changes, StockEventType.FULFILLED, now, principal
+        )
 
     async def _cancel(self, conn, command, reservation, lines, now, principal):  # type: ignore[no-untyped-def]
         if reservation.status is ReservationStatus.CANCELLED:
@@ -518,19 +484,44 @@ class ReservationService:
             now,
             repository.status_is(ReservationStatus.COMMITTED),
         )
+        changes = [(s, LineChange(committed=-s.line.committed)) for s in lines]
+        return await self._move_lines(
+            conn, command, reservation, changes, StockEventType.CANCELLED, now, principal
+        )
+
+    async def _move_lines(
+        self,
+        conn: AsyncConnection,
+        command: ReservationCommand,
+        reservation: Reservation,
+        changes: list[tuple[StoredLine, LineChange]],
+        event: StockEventType,
+        now: datetime,
+        principal: Principal,
+    ) -> list[LedgerEntry]:
+        """Moves units between a reservation's line counters and, in step, the counters of
+        the stock level each line sits on: one ledger row per line that changed."""
         movements = []
-        for stored in lines:
-            if stored.line.committed:
-                await repository.update_line(conn, stored.id, committed=0)
-                movements.append(
-                    Movement(
-                        stored.level,
-                        Quantities(committed=-stored.line.committed),
-                        StockEventType.CANCELLED,
-                        StockReason.ORDER,
-                        reservation.order_ref,
-                    )
+        for stored, change in changes:
+            if change.is_zero():
+                continue
+            moved = change.applied_to(stored.line)
+            await repository.update_line(
+                conn,
+                stored.id,
+                reserved=moved.reserved,
+                committed=moved.committed,
+                fulfilled=moved.fulfilled,
+            )
+            movements.append(
+                Movement(
+                    stored.level,
+                    change.stock_movement(),
+                    event,
+                    StockReason.ORDER,
+                    reservation.order_ref,
                 )
+            )
         return await apply_movements(conn, movements, principal.actor, now, command.idempotency_key)
 
 
