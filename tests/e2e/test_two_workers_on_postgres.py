@@ -18,7 +18,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +83,10 @@ class Server:
             for pid in _children(self.process.pid)
             if "spawn_main" in _cmdline(pid) and "resource_tracker" not in _cmdline(pid)
         ]
+
+
+def _has_proc() -> bool:
+    return Path("/proc/self/stat").exists()
 
 
 def _children(parent: int) -> list[int]:
@@ -189,10 +193,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     if process.returncode is None:
         process.wait(timeout=STOP_TIMEOUT)
     # Workers are in the same group: make sure none outlives the supervisor.
-    try:
+    with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 async def _wait_until_ready(server: Server) -> None:
@@ -206,10 +208,8 @@ async def _wait_until_ready(server: Server) -> None:
                     pytrace=False,
                 )
             healthy = False
-            try:
+            with suppress(httpx.TransportError):
                 healthy = (await http.get("/healthz")).status_code == 200
-            except httpx.TransportError:
-                pass
             started = server.output().count("Application startup complete")
             if healthy and started >= WORKERS and len(server.worker_pids()) == WORKERS:
                 return
@@ -222,28 +222,34 @@ async def _wait_until_ready(server: Server) -> None:
             await asyncio.sleep(0.1)
 
 
+class GraphQL:
+    """GraphQL over HTTP with the admin key; `http` is the client, for raw responses."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def __call__(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The `data` of a successful response; fails the test on any top-level error."""
+        response = await self.http.post("/graphql", json={"query": query, "variables": variables})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert "errors" not in body, body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+
 @asynccontextmanager
-async def _graphql(server: Server, token: str, **options: Any) -> AsyncIterator[Any]:
+async def _graphql(server: Server, token: str, **options: Any) -> AsyncIterator[GraphQL]:
     async with httpx.AsyncClient(
         base_url=server.base_url,
         headers={"authorization": f"Bearer {token}"},
         timeout=30.0,
         **options,
     ) as http:
-
-        async def call(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-            response = await http.post("/graphql", json={"query": query, "variables": variables})
-            assert response.status_code == 200, response.text
-            body = response.json()
-            assert "errors" not in body, body["errors"]
-            data: dict[str, Any] = body["data"]
-            return data
-
-        call.http = http  # type: ignore[attr-defined]
-        yield call
+        yield GraphQL(http)
 
 
-async def _seed(gql: Any) -> None:
+async def _seed(gql: GraphQL) -> None:
     steps = [
         ("createLocation", 'createLocation(input: {code: "WH", name: "Warehouse"})'),
         ("createSku", 'createSku(input: {code: "TEE", name: "Tee"})'),
@@ -265,7 +271,7 @@ async def _seed(gql: Any) -> None:
 async def test_two_workers_on_one_postgres_hold_exactly_the_units_there_are(
     postgres_url: str, redis_url: str, tmp_path: Path
 ) -> None:
-    if not Path("/proc/self/stat").exists():
+    if not _has_proc():
         pytest.skip("finds the worker processes through /proc")
     await _empty(postgres_url)
     token = secrets.token_urlsafe(24)
