@@ -1,0 +1,642 @@
+"""Random interleavings of every stock and reservation operation, checked after each step.
+
+A Hypothesis state machine receives, adjusts, holds, commits, releases, extends, fulfils and
+cancels stock, records channel sales (overselling too), moves the clock and runs the expiry
+sweeper, in any order, against a real database. After every step it checks that no counter
+is negative, that `available` is what its definition says, that the ledger replays to the
+counters, and that counters and reservations agree with a model the test keeps itself.
+
+The tests are plain functions with their own event loop: a Hypothesis state machine runs its
+rules synchronously, and pytest-asyncio's session loop must not be running around them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from sqlalchemy import delete
+
+from api.bus import EventBus
+from api.database import stock_repository
+from api.database.engine import Database
+from api.database.migrate import upgrade
+from api.database.tables import metadata
+from api.services.container import Services
+from api.services.ledger_check import check_ledger
+from api.settings import Settings
+from domain.alerts import AlertType
+from domain.channels import SplitPolicy
+from domain.errors import (
+    InsufficientStock,
+    InvalidQuantity,
+    InvalidTransition,
+    ReservationExpired,
+    StockpoolError,
+)
+from domain.quantities import QUANTITY_NAMES, Quantities
+from domain.reservations import (
+    CancelReservation,
+    CommitReservation,
+    ExtendReservation,
+    FulfilReservation,
+    RecordChannelSale,
+    ReleaseReservation,
+    RequestedLine,
+    Reservation,
+    ReservationKind,
+    ReservationStatus,
+    ReserveStock,
+)
+from domain.stock import StockReason
+from domain.stock_commands import ADJUST_MOVEMENT_PER_UNIT, AdjustStock, ReceiveStock
+from tests import services as external
+from tests.conftest import ADMIN
+from tests.integration.clock import MovableClock
+from tests.integration.helpers import make_catalogue, make_channel
+
+T = TypeVar("T")
+
+SKUS = ("TEE", "CAP", "MUG")
+LOCATIONS = ("A", "B")
+"""The channel's locations, in its priority order."""
+CHANNEL = "web"
+HOLD_SECONDS = 60
+ADJUST_REASONS = (
+    StockReason.DAMAGED,
+    StockReason.REPAIRED,
+    StockReason.WRITE_OFF,
+    StockReason.SHRINKAGE,
+)
+
+Key = tuple[str, str]
+
+
+# ---- the model ------------------------------------------------------------------------------
+
+
+@dataclass
+class ModelLine:
+    sku: str
+    location: str
+    quantity: int
+    reserved: int = 0
+    committed: int = 0
+    fulfilled: int = 0
+    oversold: int = 0
+
+
+@dataclass
+class ModelReservation:
+    id: str
+    kind: ReservationKind
+    status: ReservationStatus
+    """As stored by the last transition the model knows of; a HELD one may have expired."""
+    expires_at: datetime
+    lines: list[ModelLine]
+
+    def status_at(self, now: datetime) -> ReservationStatus:
+        if self.status is ReservationStatus.HELD and self.expires_at <= now:
+            return ReservationStatus.EXPIRED
+        return self.status
+
+
+@dataclass
+class Model:
+    on_hand: dict[Key, int] = field(default_factory=dict)
+    damaged: dict[Key, int] = field(default_factory=dict)
+    reservations: dict[str, ModelReservation] = field(default_factory=dict)
+    received: int = 0
+    written_off: int = 0
+    shrunk: int = 0
+    fulfilled: int = 0
+    oversells: dict[str, int] = field(default_factory=dict)
+    """Sales per SKU that sold more than was available: one OVERSELL alert counts them."""
+
+    def committed(self, key: Key) -> int:
+        return sum(
+            line.committed
+            for r in self.reservations.values()
+            for line in r.lines
+            if (line.sku, line.location) == key
+        )
+
+    def live_reserved(self, key: Key, now: datetime) -> int:
+        """Units held for live holds: what `reserved` is as of now, swept or not."""
+        return sum(
+            line.reserved
+            for r in self.reservations.values()
+            if r.status_at(now) is ReservationStatus.HELD
+            for line in r.lines
+            if (line.sku, line.location) == key
+        )
+
+    def level(self, key: Key, now: datetime) -> Quantities:
+        return Quantities(
+            on_hand=self.on_hand.get(key, 0),
+            damaged=self.damaged.get(key, 0),
+            reserved=self.live_reserved(key, now),
+            committed=self.committed(key),
+        )
+
+    def available(self, sku: str, now: datetime) -> int:
+        return sum(self.level((sku, location), now).available for location in LOCATIONS)
+
+
+# ---- the machine ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Backend:
+    """What every example of one test shares: its loop, database and bus."""
+
+    loop: asyncio.AbstractEventLoop
+    database: Database
+    bus: EventBus
+
+
+async def _empty(database: Database) -> None:
+    async with database.transaction() as conn:
+        for table in reversed(metadata.sorted_tables):
+            await conn.execute(delete(table))
+
+
+def _as_dict(levels: list[Any]) -> dict[Key, Quantities]:
+    return {(level.sku, level.location): level.quantities for level in levels}
+
+
+def _check_counters(what: str, levels: dict[Key, Quantities]) -> None:
+    for key, q in levels.items():
+        for name in QUANTITY_NAMES:
+            assert getattr(q, name) >= 0, f"{what} {key}: {name} is negative: {q}"
+        expected = q.on_hand - q.damaged - q.quarantined - q.reserved - q.committed
+        assert q.available == expected, f"{what} {key}: available is not its definition: {q}"
+        assert q.available >= 0, f"{what} {key}: available is negative: {q}"
+
+
+class ReservationMachine(RuleBasedStateMachine):
+    def __init__(self, backend: Backend) -> None:
+        super().__init__()
+        self.backend = backend
+        self.clock = MovableClock()
+        config = Settings(database_url=backend.database.url, admin_token="x")
+        self.services = Services.build(config, backend.database, backend.bus, self.clock)
+        self.model = Model()
+        self.order_number = 0
+        self.run(self._start())
+
+    async def _start(self) -> None:
+        await _empty(self.backend.database)
+        await make_catalogue(self.services, skus=SKUS, locations=LOCATIONS)
+        await make_channel(self.services, CHANNEL, locations=LOCATIONS, split=SplitPolicy.ALLOWED)
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return self.backend.loop.run_until_complete(coroutine)
+
+    def attempt(self, coroutine: Coroutine[Any, Any, T]) -> T | StockpoolError:
+        """The result, or the business refusal; anything else fails the test."""
+        try:
+            return self.run(coroutine)
+        except StockpoolError as refusal:
+            return refusal
+
+    @property
+    def now(self) -> datetime:
+        return self.clock.now
+
+    def next_order(self) -> str:
+        self.order_number += 1
+        return f"o-{self.order_number}"
+
+    def pick(self, index: int, a_hold: bool) -> ModelReservation:
+        """A known reservation; with `a_hold`, one placed by `reserve` if there is one (sales
+        outnumber holds otherwise, and only holds expire)."""
+        ids = list(self.model.reservations)  # in creation order: ids carry random bits
+        holds = [i for i in ids if self.model.reservations[i].kind is ReservationKind.HOLD]
+        chosen = holds if a_hold and holds else ids
+        return self.model.reservations[chosen[index % len(chosen)]]
+
+    def raw_levels(self) -> dict[Key, Quantities]:
+        async def read() -> dict[Key, Quantities]:
+            async with self.backend.database.read() as conn:
+                return _as_dict(await stock_repository.list_levels(conn))
+
+        return self.run(read())
+
+    # ---- stock ------------------------------------------------------------------------------
+
+    @initialize(
+        opening=st.lists(
+            st.integers(0, 10),
+            min_size=len(SKUS) * len(LOCATIONS),
+            max_size=len(SKUS) * len(LOCATIONS),
+        )
+    )
+    def opening_stock(self, opening: list[int]) -> None:
+        """Some stock at the start, so holds and sales meet both plenty and shortage."""
+        keys = [(sku, location) for sku in SKUS for location in LOCATIONS]
+        for (sku, location), quantity in zip(keys, opening, strict=True):
+            if quantity:
+                self.receive(sku, location, quantity)
+
+    @rule(
+        sku=st.sampled_from(SKUS), location=st.sampled_from(LOCATIONS), quantity=st.integers(1, 10)
+    )
+    def receive(self, sku: str, location: str, quantity: int) -> None:
+        change = self.run(self.services.stock.execute(ReceiveStock(sku, location, quantity), ADMIN))
+        key = (sku, location)
+        assert change.stock_level.quantities.on_hand == self.model.on_hand.get(key, 0) + quantity
+        self.model.on_hand[key] = self.model.on_hand.get(key, 0) + quantity
+        self.model.received += quantity
+
+    @rule(
+        sku=st.sampled_from(SKUS),
+        location=st.sampled_from(LOCATIONS),
+        reason=st.sampled_from(ADJUST_REASONS),
+        quantity=st.integers(1, 3),
+    )
+    def adjust(self, sku: str, location: str, reason: StockReason, quantity: int) -> None:
+        key = (sku, location)
+        delta = ADJUST_MOVEMENT_PER_UNIT[reason] * quantity
+        allowed_on_raw = (self.raw_levels().get(key, Quantities()) + delta).is_consistent()
+        allowed_as_of_now = (self.model.level(key, self.now) + delta).is_consistent()
+        result = self.attempt(
+            self.services.stock.execute(AdjustStock(sku, location, quantity, reason), ADMIN)
+        )
+        if isinstance(result, StockpoolError):
+            assert isinstance(result, InsufficientStock), result
+            # Units of a hold that expired but was not swept yet may still block it.
+            assert not allowed_on_raw, f"{reason.value} x{quantity} refused: {result}"
+            return
+        assert allowed_as_of_now, f"{reason.value} x{quantity} at {key} was let through"
+        self.model.on_hand[key] = self.model.on_hand.get(key, 0) + delta.on_hand
+        self.model.damaged[key] = self.model.damaged.get(key, 0) + delta.damaged
+        if reason is StockReason.WRITE_OFF:
+            self.model.written_off += quantity
+        elif reason is StockReason.SHRINKAGE:
+            self.model.shrunk += quantity
+
+    # ---- reservations -----------------------------------------------------------------------
+
+    @rule(
+        lines=st.lists(st.tuples(st.sampled_from(SKUS), st.integers(1, 5)), min_size=1, max_size=2)
+    )
+    def reserve(self, lines: list[tuple[str, int]]) -> None:
+        wanted: dict[str, int] = {}
+        for sku, quantity in lines:
+            wanted[sku] = wanted.get(sku, 0) + quantity
+        fits = all(q <= self.model.available(sku, self.now) for sku, q in wanted.items())
+        command = ReserveStock(
+            CHANNEL,
+            self.next_order(),
+            tuple(RequestedLine(sku, quantity) for sku, quantity in lines),
+            hold_seconds=HOLD_SECONDS,
+        )
+        result = self.attempt(self.services.reservations.reserve(command, ADMIN))
+        if isinstance(result, StockpoolError):
+            # Several lines short are refused together, each with its own problem.
+            assert all(isinstance(p, InsufficientStock) for p in result.problems), result
+            assert not fits, f"{wanted} refused with {result}; model: {self.model_levels()}"
+            return
+        assert fits, f"{wanted} held beyond what is available; model: {self.model_levels()}"
+        assert result.status is ReservationStatus.HELD
+        assert result.kind is ReservationKind.HOLD
+        assert result.expires_at == self.now + timedelta(seconds=HOLD_SECONDS)
+        held: dict[str, int] = {}
+        for line in result.lines:
+            key = (line.sku, line.location)
+            assert line.location in LOCATIONS
+            assert line.reserved == line.quantity > 0
+            assert line.quantity <= self.model.level(key, self.now).available, line
+            held[line.sku] = held.get(line.sku, 0) + line.quantity
+        assert held == wanted, result.lines
+        for sku, quantity in wanted.items():
+            whole = [
+                loc
+                for loc in LOCATIONS
+                if self.model.level((sku, loc), self.now).available >= quantity
+            ]
+            used = [line.location for line in result.lines if line.sku == sku]
+            if whole:
+                # Priority routing splits a line only when no location has all of it.
+                assert used == whole[:1], (sku, quantity, result.lines)
+        self.model.reservations[result.id] = ModelReservation(
+            result.id,
+            ReservationKind.HOLD,
+            ReservationStatus.HELD,
+            result.expires_at,
+            [ModelLine(x.sku, x.location, x.quantity, reserved=x.quantity) for x in result.lines],
+        )
+
+    @rule(
+        sku=st.sampled_from(SKUS),
+        quantity=st.integers(1, 4),
+        location=st.none() | st.sampled_from(LOCATIONS),
+    )
+    def record_sale(self, sku: str, quantity: int, location: str | None) -> None:
+        where = [location] if location else list(LOCATIONS)
+        available = sum(self.model.level((sku, loc), self.now).available for loc in where)
+        command = RecordChannelSale(
+            CHANNEL, self.next_order(), quantity, sku=sku, location=location
+        )
+        result = self.attempt(self.services.reservations.record_sale(command, ADMIN))
+        assert not isinstance(result, StockpoolError), result
+        assert result.status is ReservationStatus.COMMITTED
+        assert result.kind is ReservationKind.SALE
+        committed = sum(line.committed for line in result.lines)
+        oversold = sum(line.oversold for line in result.lines)
+        assert committed == min(quantity, available), (quantity, available, result.lines)
+        assert oversold == quantity - committed, result.lines
+        for line in result.lines:
+            assert line.sku == sku and line.location in where, line
+            assert line.committed == line.quantity and line.reserved == line.fulfilled == 0
+            assert line.quantity <= self.model.level((sku, line.location), self.now).available
+        if oversold:
+            self.model.oversells[sku] = self.model.oversells.get(sku, 0) + 1
+        alerts = self.run(self.services.alerts.list(None, ADMIN))
+        occurrences = {
+            alert.sku: alert.occurrences for alert in alerts if alert.type is AlertType.OVERSELL
+        }
+        assert occurrences == self.model.oversells, alerts
+        self.model.reservations[result.id] = ModelReservation(
+            result.id,
+            ReservationKind.SALE,
+            ReservationStatus.COMMITTED,
+            result.expires_at,
+            [
+                ModelLine(x.sku, x.location, x.quantity, committed=x.committed, oversold=x.oversold)
+                for x in result.lines
+            ],
+        )
+
+    def expect_refusal(
+        self, result: object, kind: type[StockpoolError], r: ModelReservation
+    ) -> None:
+        assert isinstance(result, kind), (
+            f"expected {kind.__name__} for {r.status_at(self.now).value} {r.id}, got {result!r}"
+        )
+
+    @precondition(lambda self: self.model.reservations)
+    @rule(index=st.integers(0, 100), a_hold=st.booleans())
+    def commit(self, index: int, a_hold: bool) -> None:
+        r = self.pick(index, a_hold)
+        status = r.status_at(self.now)
+        result = self.attempt(self.services.reservations.commit(CommitReservation(r.id), ADMIN))
+        if status is ReservationStatus.HELD:
+            assert isinstance(result, Reservation), result
+            r.status = ReservationStatus.COMMITTED
+            for line in r.lines:
+                line.committed += line.reserved
+                line.reserved = 0
+        elif status is ReservationStatus.COMMITTED:
+            assert isinstance(result, Reservation), result
+        elif status is ReservationStatus.EXPIRED:
+            self.expect_refusal(result, ReservationExpired, r)
+        else:
+            self.expect_refusal(result, InvalidTransition, r)
+
+    @precondition(lambda self: self.model.reservations)
+    @rule(index=st.integers(0, 100), a_hold=st.booleans())
+    def release(self, index: int, a_hold: bool) -> None:
+        r = self.pick(index, a_hold)
+        status = r.status_at(self.now)
+        result = self.attempt(self.services.reservations.release(ReleaseReservation(r.id), ADMIN))
+        if status is ReservationStatus.HELD:
+            assert isinstance(result, Reservation), result
+            r.status = ReservationStatus.RELEASED
+            for line in r.lines:
+                line.reserved = 0
+        elif status in (ReservationStatus.RELEASED, ReservationStatus.EXPIRED):
+            assert isinstance(result, Reservation), result
+        else:
+            self.expect_refusal(result, InvalidTransition, r)
+
+    @precondition(lambda self: self.model.reservations)
+    @rule(
+        index=st.integers(0, 100),
+        a_hold=st.booleans(),
+        hold_seconds=st.sampled_from([10, 30, 60, 120]),
+    )
+    def extend(self, index: int, a_hold: bool, hold_seconds: int) -> None:
+        r = self.pick(index, a_hold)
+        status = r.status_at(self.now)
+        result = self.attempt(
+            self.services.reservations.extend(
+                ExtendReservation(r.id, hold_seconds=hold_seconds), ADMIN
+            )
+        )
+        if status is ReservationStatus.HELD:
+            assert isinstance(result, Reservation), result
+            r.expires_at = self.now + timedelta(seconds=hold_seconds)
+            assert result.expires_at == r.expires_at
+        elif status is ReservationStatus.EXPIRED:
+            self.expect_refusal(result, ReservationExpired, r)
+        else:
+            self.expect_refusal(result, InvalidTransition, r)
+
+    @precondition(lambda self: self.model.reservations)
+    @rule(
+        index=st.integers(0, 100),
+        a_hold=st.booleans(),
+        part=st.none() | st.tuples(st.sampled_from(SKUS), st.integers(1, 4)),
+    )
+    def fulfil(self, index: int, a_hold: bool, part: tuple[str, int] | None) -> None:
+        """Ships every committed unit, or `part`: some units of one SKU."""
+        r = self.pick(index, a_hold)
+        lines = None if part is None else (RequestedLine(*part),)
+        result = self.attempt(
+            self.services.reservations.fulfil(FulfilReservation(r.id, lines=lines), ADMIN)
+        )
+        if r.status is not ReservationStatus.COMMITTED:
+            self.expect_refusal(result, InvalidTransition, r)
+            return
+        shipping = [0] * len(r.lines)
+        if part is None:
+            shipping = [line.committed for line in r.lines]
+        else:
+            sku, needed = part
+            for number, line in enumerate(r.lines):
+                if line.sku == sku:
+                    shipping[number] = min(needed, line.committed)
+                    needed -= shipping[number]
+            if needed:
+                self.expect_refusal(result, InvalidQuantity, r)
+                return
+        assert isinstance(result, Reservation), result
+        for line, quantity in zip(r.lines, shipping, strict=True):
+            line.committed -= quantity
+            line.fulfilled += quantity
+            key = (line.sku, line.location)
+            self.model.on_hand[key] = self.model.on_hand.get(key, 0) - quantity
+            self.model.fulfilled += quantity
+        if all(line.committed == 0 for line in r.lines):
+            r.status = ReservationStatus.FULFILLED
+
+    @precondition(lambda self: self.model.reservations)
+    @rule(index=st.integers(0, 100), a_hold=st.booleans())
+    def cancel(self, index: int, a_hold: bool) -> None:
+        r = self.pick(index, a_hold)
+        result = self.attempt(self.services.reservations.cancel(CancelReservation(r.id), ADMIN))
+        if r.status is ReservationStatus.COMMITTED:
+            assert isinstance(result, Reservation), result
+            r.status = ReservationStatus.CANCELLED
+            for line in r.lines:
+                line.committed = 0
+        elif r.status is ReservationStatus.CANCELLED:
+            assert isinstance(result, Reservation), result
+        else:
+            self.expect_refusal(result, InvalidTransition, r)
+
+    # ---- time -------------------------------------------------------------------------------
+
+    @rule(seconds=st.sampled_from([1, 59, 60, 61]) | st.integers(0, 120), sweep=st.booleans())
+    def advance_clock(self, seconds: int, sweep: bool) -> None:
+        self.clock.advance(seconds)
+        if not sweep:
+            return
+        due = 0
+        for r in self.model.reservations.values():
+            if r.status_at(self.now) is ReservationStatus.EXPIRED:
+                stored = self.run(self.services.reservations.get(r.id, ADMIN))
+                assert stored is not None
+                due += any(line.reserved for line in stored.lines)
+        assert self.run(self.services.reservations.expire_due()) == due
+        assert self.run(self.services.reservations.expire_due()) == 0
+        raw = self.raw_levels()
+        for key, quantities in raw.items():
+            assert quantities.reserved == self.model.live_reserved(key, self.now), (key, raw)
+
+    # ---- after every step -------------------------------------------------------------------
+
+    def model_levels(self) -> dict[Key, Quantities]:
+        keys = set(self.model.on_hand) | {
+            (line.sku, line.location) for r in self.model.reservations.values() for line in r.lines
+        }
+        return {key: self.model.level(key, self.now) for key in sorted(keys)}
+
+    @invariant()
+    def counters_are_consistent_and_replay_from_the_ledger(self) -> None:
+        async def read() -> tuple[Any, ...]:
+            async with self.backend.database.read() as conn:
+                raw = _as_dict(await stock_repository.list_levels(conn))
+            now = _as_dict(await self.services.queries.stock_levels(None, None))
+            totals = await self.services.queries.totals(list(SKUS))
+            report = await check_ledger(self.backend.database)
+            stored = {
+                rid: await self.services.reservations.get(rid, ADMIN)
+                for rid in self.model.reservations
+            }
+            return raw, now, totals, report, stored
+
+        raw, now, totals, report, stored = self.run(read())
+        _check_counters("raw counters", raw)
+        _check_counters("levels as of now", now)
+        assert report.ok, report.discrepancies
+        assert set(raw) == set(now)
+
+        expected = self.model_levels()
+        for key in sorted(set(now) | set(expected)):
+            zero = Quantities()
+            assert now.get(key, zero) == expected.get(key, zero), (
+                f"{key} as of now: {now.get(key)}, model: {expected.get(key)}"
+            )
+            # Raw counters differ only by units of expired holds not swept yet.
+            assert raw.get(key, zero) - now.get(key, zero) == Quantities(
+                reserved=raw.get(key, zero).reserved - now.get(key, zero).reserved
+            )
+        for sku in SKUS:
+            summed = sum((q for (s, _), q in now.items() if s == sku), Quantities())
+            assert totals[sku] == summed, (sku, totals[sku], summed)
+
+        on_hand = sum(q.on_hand for q in raw.values())
+        m = self.model
+        assert on_hand == m.received - m.written_off - m.shrunk - m.fulfilled
+
+        raw_reserved: dict[Key, int] = {}
+        for rid, r in m.reservations.items():
+            found = stored[rid]
+            assert found is not None, rid
+            status = r.status_at(self.now)
+            assert found.status is status, (rid, found.status, status)
+            assert found.kind is r.kind
+            if status is ReservationStatus.HELD:
+                assert found.expires_at == r.expires_at
+            got = [
+                (x.sku, x.location, x.quantity, x.committed, x.fulfilled, x.oversold)
+                for x in found.lines
+            ]
+            want = [
+                (x.sku, x.location, x.quantity, x.committed, x.fulfilled, x.oversold)
+                for x in r.lines
+            ]
+            assert got == want, (rid, status, got, want)
+            for line, model_line in zip(found.lines, r.lines, strict=True):
+                if status is ReservationStatus.EXPIRED:
+                    assert line.reserved in (0, model_line.reserved), (rid, line)
+                else:
+                    assert line.reserved == model_line.reserved, (rid, status, line)
+                key = (line.sku, line.location)
+                raw_reserved[key] = raw_reserved.get(key, 0) + line.reserved
+        for key, quantities in raw.items():
+            assert quantities.reserved == raw_reserved.get(key, 0), (
+                f"{key}: counter reserved {quantities.reserved}, "
+                f"reservation lines hold {raw_reserved.get(key, 0)}"
+            )
+
+
+# ---- running it -----------------------------------------------------------------------------
+
+
+def run_machine(url: str, examples: int) -> None:
+    loop = asyncio.new_event_loop()
+    database = Database(url)
+    bus = EventBus("memory://", f"sm-test-{external.RUN_ID}")
+    try:
+        loop.run_until_complete(upgrade(database))
+        loop.run_until_complete(bus.connect())
+        try:
+            backend = Backend(loop, database, bus)
+            run_state_machine_as_test(
+                lambda: ReservationMachine(backend),
+                settings=settings(
+                    max_examples=examples,
+                    stateful_step_count=25,
+                    deadline=None,
+                    database=None,
+                    suppress_health_check=[HealthCheck.too_slow],
+                ),
+            )
+        finally:
+            loop.run_until_complete(bus.disconnect())
+    finally:
+        loop.run_until_complete(database.dispose())
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
+
+
+def test_random_interleavings_keep_counters_non_negative_and_equal_to_the_ledger_on_sqlite(
+    tmp_path: Path,
+) -> None:
+    run_machine(f"sqlite+aiosqlite:///{tmp_path / 'state-machine.db'}", examples=40)
+
+
+@pytest.mark.postgres
+def test_random_interleavings_keep_counters_non_negative_and_equal_to_the_ledger_on_postgres(
+    postgres_url: str,
+) -> None:
+    run_machine(postgres_url, examples=15)
