@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,7 +42,6 @@ from domain.errors import (
     StockpoolError,
     UnmappedSku,
 )
-from domain.quantities import Quantities
 from domain.reservations import (
     CancelReservation,
     CommitReservation,
@@ -58,7 +58,7 @@ from domain.reservations import (
     ReservationStatus,
     ReserveStock,
 )
-from domain.routing import route
+from domain.routing import Allocation, route
 from domain.stock import LedgerEntry, StockEventType, StockReason
 
 Apply = Callable[[AsyncConnection, datetime], Awaitable[tuple[str, list[LedgerEntry]]]]
@@ -231,19 +231,16 @@ class ReservationService:
             record.channel.split,
             command.destination,
         )
-        refs = {(level.ref.sku, level.ref.location): level.ref for level in locked}
-        movements = [
-            Movement(
-                refs[(a.sku, a.location)],
-                Quantities(reserved=a.quantity),
-                StockEventType.RESERVED,
-                StockReason.ORDER,
-                command.order_ref,
-            )
-            for a in allocations
-        ]
-        entries += await apply_movements(
-            conn, movements, principal.actor, now, command.idempotency_key
+        lines, moved = await self._place(
+            conn,
+            allocations,
+            locked,
+            lambda quantity: LineChange(reserved=quantity),
+            StockEventType.RESERVED,
+            StockReason.ORDER,
+            command,
+            principal,
+            now,
         )
         reservation = Reservation(
             id=new_reservation_id(now),
@@ -254,15 +251,8 @@ class ReservationService:
             expires_at=now + timedelta(seconds=command.hold_seconds),
             created_at=now,
         )
-        lines = [
-            (
-                refs[(a.sku, a.location)],
-                ReservationLine(a.line_number, a.sku, a.location, a.quantity, reserved=a.quantity),
-            )
-            for a in allocations
-        ]
         await repository.insert_reservation(conn, reservation, record.id, lines)
-        return reservation.id, entries
+        return reservation.id, entries + moved
 
     async def _sell(
         self, conn: AsyncConnection, command: RecordChannelSale, principal: Principal, now: datetime
@@ -281,42 +271,23 @@ class ReservationService:
             SplitPolicy.ALLOWED,
             allow_partial=True,
         )
-        refs = {(level.ref.sku, level.ref.location): level.ref for level in locked}
-        movements = [
-            Movement(
-                refs[(a.sku, a.location)],
-                Quantities(committed=a.quantity),
-                StockEventType.SOLD,
-                StockReason.CHANNEL_SALE,
-                command.order_ref,
-            )
-            for a in allocations
-        ]
-        entries += await apply_movements(
-            conn, movements, principal.actor, now, command.idempotency_key
+        lines, moved = await self._place(
+            conn,
+            allocations,
+            locked,
+            lambda quantity: LineChange(committed=quantity),
+            StockEventType.SOLD,
+            StockReason.CHANNEL_SALE,
+            command,
+            principal,
+            now,
         )
+        entries += moved
         oversold = shortfall.get(0, 0)
-        lines = [
-            (
-                refs[(a.sku, a.location)],
-                ReservationLine(0, a.sku, a.location, a.quantity, committed=a.quantity),
-            )
-            for a in allocations
-        ]
         if oversold:
             if lines:
                 level, last = lines[-1]
-                lines[-1] = (
-                    level,
-                    ReservationLine(
-                        0,
-                        last.sku,
-                        last.location,
-                        last.quantity,
-                        committed=last.committed,
-                        oversold=oversold,
-                    ),
-                )
+                lines[-1] = (level, replace(last, oversold=oversold))
             else:
                 level = await self._level_for_oversold(conn, record, command, now)
                 lines.append(
@@ -340,6 +311,37 @@ class ReservationService:
         )
         await repository.insert_reservation(conn, reservation, record.id, lines)
         return reservation.id, entries
+
+    async def _place(
+        self,
+        conn: AsyncConnection,
+        allocations: list[Allocation],
+        locked: list[LockedLevel],
+        change_for: Callable[[int], LineChange],
+        event: StockEventType,
+        reason: StockReason,
+        command: ReserveStock | RecordChannelSale,
+        principal: Principal,
+        now: datetime,
+    ) -> tuple[list[tuple[LevelRef, ReservationLine]], list[LedgerEntry]]:
+        """Books each allocation on its stock level and as a reservation line."""
+        refs = {(level.ref.sku, level.ref.location): level.ref for level in locked}
+        lines = []
+        movements = []
+        for allocation in allocations:
+            ref = refs[(allocation.sku, allocation.location)]
+            change = change_for(allocation.quantity)
+            empty = ReservationLine(
+                allocation.line_number, allocation.sku, allocation.location, allocation.quantity
+            )
+            lines.append((ref, change.applied_to(empty)))
+            movements.append(
+                Movement(ref, change.stock_movement(), event, reason, command.order_ref)
+            )
+        entries = await apply_movements(
+            conn, movements, principal.actor, now, command.idempotency_key
+        )
+        return lines, entries
 
     async def _level_for_oversold(
         self,
