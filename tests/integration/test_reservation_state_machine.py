@@ -520,6 +520,22 @@ class ReservationMachine(RuleBasedStateMachine):
         for key, quantities in raw.items():
             assert quantities.reserved == self.model.live_reserved(key, self.now), (key, raw)
 
+    @precondition(
+        lambda self: any(
+            r.status_at(self.now) is ReservationStatus.HELD
+            for r in self.model.reservations.values()
+        )
+    )
+    @rule(index=st.integers(0, 100))
+    def advance_to_the_end_of_a_hold(self, index: int) -> None:
+        """The clock on the very microsecond a live hold ends: it is expired from then on."""
+        live = [
+            r
+            for r in self.model.reservations.values()
+            if r.status_at(self.now) is ReservationStatus.HELD
+        ]
+        self.clock.now = live[index % len(live)].expires_at
+
     # ---- after every step -------------------------------------------------------------------
 
     def model_levels(self) -> dict[Key, Quantities]:
