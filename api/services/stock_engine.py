@@ -16,11 +16,12 @@ from api.clock import Clock, utc_now
 from api.database import catalogue_repository as catalogue
 from api.database import ledger_repository, stock_repository
 from api.database.engine import Database
-from api.database.movements import LevelRef, Movement, apply_movements
+from api.database.movements import LevelRef, Movement, apply_movements, lock_levels
 from api.messages import ledger_messages
+from api.services.expiry import expire_on_levels
 from api.services.idempotent import Outcome, run_once
 from domain.access import Principal
-from domain.stock import StockChange
+from domain.stock import LedgerEntry, StockChange
 from domain.stock_commands import SetStock, StockCommand
 
 
@@ -35,8 +36,9 @@ class StockEngine:
         command.validate()
 
         async def apply(conn: AsyncConnection) -> Outcome[StockChange]:
-            [entry] = await self._apply(conn, command, principal)
-            return Outcome(StockChange.from_entry(entry), {"events": [entry.id]}, [entry])
+            entries = await self._apply(conn, command, principal)
+            entry = entries[-1]
+            return Outcome(StockChange.from_entry(entry), {"events": [entry.id]}, entries)
 
         async def replay(conn: AsyncConnection, remembered: dict[str, Any]) -> StockChange:
             [entry] = await ledger_repository.entries_by_id(conn, remembered["events"])
@@ -57,12 +59,16 @@ class StockEngine:
 
     async def _apply(
         self, conn: AsyncConnection, command: StockCommand, principal: Principal
-    ) -> list[Any]:
+    ) -> list[LedgerEntry]:
+        """The command's ledger row comes last; before it, the release of any hold on the
+        level whose window has passed, so the command sees the level as everyone else does."""
         now = self._clock()
         sku_id = await catalogue.sku_id(conn, command.sku)
         location_id = await catalogue.location_id(conn, command.location)
         level_id = await stock_repository.ensure_level(conn, sku_id, location_id, now)
         level = LevelRef(level_id, sku_id, location_id, command.sku, command.location)
+        locked = await lock_levels(conn, level_ids=[level_id])
+        released = await expire_on_levels(conn, locked, now, principal.actor)
         if isinstance(command, SetStock):
             current = await stock_repository.read_quantities(conn, level_id, for_update=True)
             command.check_expected(current.on_hand)
@@ -78,7 +84,7 @@ class StockEngine:
             movement = Movement(
                 level, command.movement(), command.event_type, command.reason, command.reference
             )
-        return await apply_movements(
+        return released + await apply_movements(
             conn, [movement], principal.actor, now, command.idempotency_key
         )
 

@@ -363,3 +363,33 @@ async def test_overlapping_checkouts_in_opposite_order_never_deadlock_or_half_ap
             reserved += (await level(services, sku, location)).reserved
         assert reserved == held.get(sku, 0)
     await assert_ledger_matches(services)
+
+
+async def test_stock_changes_see_an_expired_hold_as_released_before_any_sweep(
+    clocked_services, clock
+):
+    from domain.stock import StockReason
+    from domain.stock_commands import AdjustStock, SetStock
+
+    services = clocked_services
+    await make_catalogue(services)
+    await make_channel(services)
+    await stock(services, ("TEE", "WH", 3))
+    await services.reservations.reserve(reserve(RequestedLine("TEE", 3), hold_seconds=60), ADMIN)
+    with pytest.raises(InsufficientStock):
+        await services.stock.execute(AdjustStock("TEE", "WH", 1, StockReason.SHRINKAGE), ADMIN)
+    clock.advance(61)
+    shrunk = await services.stock.execute(AdjustStock("TEE", "WH", 1, StockReason.SHRINKAGE), ADMIN)
+    assert shrunk.stock_level.quantities == Quantities(on_hand=2)
+    counted = await services.stock.execute(SetStock("TEE", "WH", 1, change_from_quantity=2), ADMIN)
+    assert counted.stock_level.quantities == Quantities(on_hand=1)
+    assert await services.reservations.expire_due() == 0
+    entries, _ = await services.queries.stock_events(10, None, "TEE", "WH")
+    assert [e.type.value for e in reversed(entries)] == [
+        "RECEIVED",
+        "RESERVED",
+        "EXPIRED",
+        "ADJUSTED",
+        "SET",
+    ]
+    await assert_ledger_matches(services)
