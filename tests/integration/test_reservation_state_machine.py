@@ -12,7 +12,7 @@ rules synchronously, and pytest-asyncio's session loop must not be running aroun
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -39,6 +39,7 @@ from api.database.tables import metadata
 from api.services.container import Services
 from api.services.ledger_check import check_ledger
 from api.settings import Settings
+from domain.access import Principal
 from domain.alerts import AlertType
 from domain.channels import SplitPolicy
 from domain.errors import (
@@ -197,6 +198,9 @@ class ReservationMachine(RuleBasedStateMachine):
         self.services = Services.build(config, backend.database, backend.bus, self.clock)
         self.model = Model()
         self.order_number = 0
+        self.key_number = 0
+        self.sent: list[tuple[Any, Any, object]] = []
+        """Commands that succeeded: (service method, command, result), for `retry`."""
         self.run(self._start())
 
     async def _start(self) -> None:
@@ -221,6 +225,20 @@ class ReservationMachine(RuleBasedStateMachine):
     def next_order(self) -> str:
         self.order_number += 1
         return f"o-{self.order_number}"
+
+    def next_key(self) -> str:
+        self.key_number += 1
+        return f"k-{self.key_number}"
+
+    def send(
+        self, method: Callable[[Any, Principal], Coroutine[Any, Any, T]], command: Any
+    ) -> T | StockpoolError:
+        """Sends a command (each has an idempotency key of its own); remembers it if it
+        succeeds, so `retry` can send it again."""
+        result = self.attempt(method(command, ADMIN))
+        if not isinstance(result, StockpoolError):
+            self.sent.append((method, command, result))
+        return result
 
     def pick(self, index: int, a_hold: bool) -> ModelReservation:
         """A known reservation; with `a_hold`, one placed by `reserve` if there is one (sales
@@ -257,7 +275,9 @@ class ReservationMachine(RuleBasedStateMachine):
         sku=st.sampled_from(SKUS), location=st.sampled_from(LOCATIONS), quantity=st.integers(1, 10)
     )
     def receive(self, sku: str, location: str, quantity: int) -> None:
-        change = self.run(self.services.stock.execute(ReceiveStock(sku, location, quantity), ADMIN))
+        command = ReceiveStock(sku, location, quantity, idempotency_key=self.next_key())
+        change = self.send(self.services.stock.execute, command)
+        assert not isinstance(change, StockpoolError), change
         key = (sku, location)
         assert change.stock_level.quantities.on_hand == self.model.on_hand.get(key, 0) + quantity
         self.model.on_hand[key] = self.model.on_hand.get(key, 0) + quantity
@@ -274,12 +294,12 @@ class ReservationMachine(RuleBasedStateMachine):
         delta = ADJUST_MOVEMENT_PER_UNIT[reason] * quantity
         allowed_on_raw = (self.raw_levels().get(key, Quantities()) + delta).is_consistent()
         allowed_as_of_now = (self.model.level(key, self.now) + delta).is_consistent()
-        result = self.attempt(
-            self.services.stock.execute(AdjustStock(sku, location, quantity, reason), ADMIN)
-        )
+        command = AdjustStock(sku, location, quantity, reason, idempotency_key=self.next_key())
+        result = self.send(self.services.stock.execute, command)
         if isinstance(result, StockpoolError):
             assert isinstance(result, InsufficientStock), result
-            # Units of a hold that expired but was not swept yet may still block it.
+            # The stock engine decides on the raw counters: units of a hold that expired but
+            # was not swept yet still block an adjustment, though the level shows them free.
             assert not allowed_on_raw, f"{reason.value} x{quantity} refused: {result}"
             return
         assert allowed_as_of_now, f"{reason.value} x{quantity} at {key} was let through"
@@ -305,8 +325,9 @@ class ReservationMachine(RuleBasedStateMachine):
             self.next_order(),
             tuple(RequestedLine(sku, quantity) for sku, quantity in lines),
             hold_seconds=HOLD_SECONDS,
+            idempotency_key=self.next_key(),
         )
-        result = self.attempt(self.services.reservations.reserve(command, ADMIN))
+        result = self.send(self.services.reservations.reserve, command)
         if isinstance(result, StockpoolError):
             # Several lines short are refused together, each with its own problem.
             assert all(isinstance(p, InsufficientStock) for p in result.problems), result
@@ -351,9 +372,14 @@ class ReservationMachine(RuleBasedStateMachine):
         where = [location] if location else list(LOCATIONS)
         available = sum(self.model.level((sku, loc), self.now).available for loc in where)
         command = RecordChannelSale(
-            CHANNEL, self.next_order(), quantity, sku=sku, location=location
+            CHANNEL,
+            self.next_order(),
+            quantity,
+            sku=sku,
+            location=location,
+            idempotency_key=self.next_key(),
         )
-        result = self.attempt(self.services.reservations.record_sale(command, ADMIN))
+        result = self.send(self.services.reservations.record_sale, command)
         assert not isinstance(result, StockpoolError), result
         assert result.status is ReservationStatus.COMMITTED
         assert result.kind is ReservationKind.SALE
@@ -395,7 +421,8 @@ class ReservationMachine(RuleBasedStateMachine):
     def commit(self, index: int, a_hold: bool) -> None:
         r = self.pick(index, a_hold)
         status = r.status_at(self.now)
-        result = self.attempt(self.services.reservations.commit(CommitReservation(r.id), ADMIN))
+        command = CommitReservation(r.id, idempotency_key=self.next_key())
+        result = self.send(self.services.reservations.commit, command)
         if status is ReservationStatus.HELD:
             assert isinstance(result, Reservation), result
             r.status = ReservationStatus.COMMITTED
@@ -414,7 +441,8 @@ class ReservationMachine(RuleBasedStateMachine):
     def release(self, index: int, a_hold: bool) -> None:
         r = self.pick(index, a_hold)
         status = r.status_at(self.now)
-        result = self.attempt(self.services.reservations.release(ReleaseReservation(r.id), ADMIN))
+        command = ReleaseReservation(r.id, idempotency_key=self.next_key())
+        result = self.send(self.services.reservations.release, command)
         if status is ReservationStatus.HELD:
             assert isinstance(result, Reservation), result
             r.status = ReservationStatus.RELEASED
@@ -434,11 +462,10 @@ class ReservationMachine(RuleBasedStateMachine):
     def extend(self, index: int, a_hold: bool, hold_seconds: int) -> None:
         r = self.pick(index, a_hold)
         status = r.status_at(self.now)
-        result = self.attempt(
-            self.services.reservations.extend(
-                ExtendReservation(r.id, hold_seconds=hold_seconds), ADMIN
-            )
+        command = ExtendReservation(
+            r.id, idempotency_key=self.next_key(), hold_seconds=hold_seconds
         )
+        result = self.send(self.services.reservations.extend, command)
         if status is ReservationStatus.HELD:
             assert isinstance(result, Reservation), result
             r.expires_at = self.now + timedelta(seconds=hold_seconds)
@@ -452,15 +479,17 @@ class ReservationMachine(RuleBasedStateMachine):
     @rule(
         index=st.integers(0, 100),
         a_hold=st.booleans(),
-        part=st.none() | st.tuples(st.sampled_from(SKUS), st.integers(1, 4)),
+        part=st.none()
+        | st.tuples(
+            st.sampled_from(SKUS), st.integers(1, 4), st.none() | st.sampled_from(LOCATIONS)
+        ),
     )
-    def fulfil(self, index: int, a_hold: bool, part: tuple[str, int] | None) -> None:
-        """Ships every committed unit, or `part`: some units of one SKU."""
+    def fulfil(self, index: int, a_hold: bool, part: tuple[str, int, str | None] | None) -> None:
+        """Ships every committed unit, or `part`: some units of one SKU (from one location)."""
         r = self.pick(index, a_hold)
         lines = None if part is None else (RequestedLine(*part),)
-        result = self.attempt(
-            self.services.reservations.fulfil(FulfilReservation(r.id, lines=lines), ADMIN)
-        )
+        command = FulfilReservation(r.id, idempotency_key=self.next_key(), lines=lines)
+        result = self.send(self.services.reservations.fulfil, command)
         if r.status is not ReservationStatus.COMMITTED:
             self.expect_refusal(result, InvalidTransition, r)
             return
@@ -468,9 +497,9 @@ class ReservationMachine(RuleBasedStateMachine):
         if part is None:
             shipping = [line.committed for line in r.lines]
         else:
-            sku, needed = part
+            sku, needed, location = part
             for number, line in enumerate(r.lines):
-                if line.sku == sku:
+                if line.sku == sku and location in (None, line.location):
                     shipping[number] = min(needed, line.committed)
                     needed -= shipping[number]
             if needed:
@@ -490,7 +519,8 @@ class ReservationMachine(RuleBasedStateMachine):
     @rule(index=st.integers(0, 100), a_hold=st.booleans())
     def cancel(self, index: int, a_hold: bool) -> None:
         r = self.pick(index, a_hold)
-        result = self.attempt(self.services.reservations.cancel(CancelReservation(r.id), ADMIN))
+        command = CancelReservation(r.id, idempotency_key=self.next_key())
+        result = self.send(self.services.reservations.cancel, command)
         if r.status is ReservationStatus.COMMITTED:
             assert isinstance(result, Reservation), result
             r.status = ReservationStatus.CANCELLED
@@ -500,6 +530,17 @@ class ReservationMachine(RuleBasedStateMachine):
             assert isinstance(result, Reservation), result
         else:
             self.expect_refusal(result, InvalidTransition, r)
+
+    # ---- retries ----------------------------------------------------------------------------
+
+    @precondition(lambda self: self.sent)
+    @rule(index=st.integers(0, 1000))
+    def retry(self, index: int) -> None:
+        """A client sends a command again with its idempotency key, however much has happened
+        since: it gets the first answer back, and nothing changes (the model stays as it is)."""
+        method, command, first = self.sent[index % len(self.sent)]
+        again = self.attempt(method(command, ADMIN))
+        assert again == first, (command, first, again)
 
     # ---- time -------------------------------------------------------------------------------
 
