@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Self
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./stockpool.db"
@@ -36,9 +36,6 @@ class Settings:
             bus_prefix=env.get("STOCKPOOL_BUS_PREFIX", defaults.bus_prefix),
             sweep_seconds=float(env.get("STOCKPOOL_SWEEP_SECONDS", defaults.sweep_seconds)),
         )
-
-    def with_changes(self, **changes: object) -> Settings:
-        return replace(self, **changes)  # type: ignore[arg-type]
 
 
 def normalise_database_url(url: str) -> str:

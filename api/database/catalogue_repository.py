@@ -125,6 +125,12 @@ async def sku_id(conn: AsyncConnection, code: str, field: tuple[str, ...] = ("sk
     return int(found)
 
 
+async def sku_ids_by_code(conn: AsyncConnection, codes: set[str]) -> dict[str, int]:
+    """Ids of the SKUs that exist among `codes`, in one query."""
+    rows = await conn.execute(select(skus.c.code, skus.c.id).where(skus.c.code.in_(codes)))
+    return {row.code: int(row.id) for row in rows}
+
+
 async def location_id(
     conn: AsyncConnection, code: str, field: tuple[str, ...] = ("location",)
 ) -> int:

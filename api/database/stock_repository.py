@@ -84,12 +84,8 @@ async def apply_movement(
     return quantities_from(row), int(row.version)
 
 
-async def read_quantities(
-    conn: AsyncConnection, level_id: int, for_update: bool = False
-) -> Quantities:
+async def read_quantities(conn: AsyncConnection, level_id: int) -> Quantities:
     query = select(stock_levels).where(stock_levels.c.id == level_id)
-    if for_update:
-        query = query.with_for_update()
     return quantities_from((await conn.execute(query)).one())
 
 
@@ -120,6 +116,7 @@ async def list_levels(
     sku: str | None = None,
     location: str | None = None,
     now: datetime | None = None,
+    sku_codes: list[str] | None = None,
 ) -> list[StockLevel]:
     """The levels as of `now` (expired holds let go); without `now`, the raw counters."""
     if now is not None:
@@ -132,6 +129,8 @@ async def list_levels(
     query = query.order_by(skus.c.code, locations.c.priority, locations.c.code)
     if sku is not None:
         query = query.where(skus.c.code == sku)
+    if sku_codes is not None:
+        query = query.where(skus.c.code.in_(sku_codes))
     if location is not None:
         query = query.where(locations.c.code == location)
     return [_as_of(stock_level_from(row), int(row.expired)) for row in await conn.execute(query)]
@@ -142,18 +141,6 @@ async def totals_by_sku(
 ) -> dict[str, Quantities]:
     """Counters summed over every location, per SKU (a SKU with no stock sums to zero)."""
     totals: dict[str, Quantities] = {code: Quantities() for code in sku_codes}
-    for level in await list_levels_for_skus(conn, sku_codes, now):
+    for level in await list_levels(conn, now=now, sku_codes=sku_codes):
         totals[level.sku] = totals[level.sku] + level.quantities
     return totals
-
-
-async def list_levels_for_skus(
-    conn: AsyncConnection, sku_codes: list[str], now: datetime
-) -> list[StockLevel]:
-    expired = _expired_holds(now)
-    query = (
-        _levels_with_codes.add_columns(func.coalesce(expired.c.expired, 0).label("expired"))
-        .outerjoin(expired, expired.c.stock_level_id == stock_levels.c.id)
-        .where(skus.c.code.in_(sku_codes))
-    )
-    return [_as_of(stock_level_from(row), int(row.expired)) for row in await conn.execute(query)]

@@ -219,10 +219,8 @@ class ReservationService:
         record = await channels.get_channel(conn, command.channel)
         if record.channel.status is ChannelStatus.PAUSED:
             raise ChannelPaused(command.channel)
-        await self._check_lines(conn, command.lines, record, "lines")
-        locked, entries = await self._lock_channel_levels(
-            conn, record, command.lines, now, principal
-        )
+        sku_ids = await self._check_lines(conn, command.lines, record, "lines")
+        locked, entries = await self._lock_channel_levels(conn, record, sku_ids, now, principal)
         allocations, _ = route(
             command.lines,
             record.sites,
@@ -261,8 +259,8 @@ class ReservationService:
         if command.sku is None:
             raise UnmappedSku(command.channel, command.external_sku or "")
         line = RequestedLine(command.sku, command.quantity, command.location)
-        await self._check_lines(conn, (line,), record, None)
-        locked, entries = await self._lock_channel_levels(conn, record, (line,), now, principal)
+        sku_ids = await self._check_lines(conn, (line,), record, None)
+        locked, entries = await self._lock_channel_levels(conn, record, sku_ids, now, principal)
         allocations, shortfall = route(
             (line,),
             record.sites,
@@ -367,14 +365,17 @@ class ReservationService:
         lines: tuple[RequestedLine, ...],
         record: channels.ChannelRecord,
         prefix: str | None,
-    ) -> None:
+    ) -> list[int]:
+        """Refuses unknown SKUs and locations the channel does not sell from; returns the ids
+        of the lines' SKUs."""
         problems: list[StockpoolError] = []
+        known = await catalogue_repository.sku_ids_by_code(conn, {line.sku for line in lines})
 
         def field(index: int, name: str) -> tuple[str, ...]:
             return (prefix, str(index), name) if prefix else (name,)
 
         for index, line in enumerate(lines):
-            if await catalogue_repository.find_sku(conn, line.sku) is None:
+            if line.sku not in known:
                 problems.append(SkuNotFound(line.sku, field(index, "sku")))
             if line.location is not None and line.location not in record.location_ids:
                 if await catalogue_repository.find_location(conn, line.location) is None:
@@ -387,29 +388,26 @@ class ReservationService:
                     )
         if problems:
             raise problems[0] if len(problems) == 1 else InvalidInput(problems)
+        return sorted(known.values())
 
     async def _lock_channel_levels(
         self,
         conn: AsyncConnection,
         record: channels.ChannelRecord,
-        lines: tuple[RequestedLine, ...],
+        sku_ids: list[int],
         now: datetime,
         principal: Principal,
     ) -> tuple[list[LockedLevel], list[LedgerEntry]]:
         """Locks the lines' SKUs at the channel's locations, lets go of due holds on them, and
         returns the counters as they then are."""
-        sku_ids = [
-            await catalogue_repository.sku_id(conn, code) for code in sorted({x.sku for x in lines})
-        ]
         location_ids = [record.location_ids[s.code] for s in record.sites]
         locked = await lock_levels(conn, sku_ids=sku_ids, location_ids=location_ids)
         entries = await expire_on_levels(conn, locked, now, principal.actor)
         if entries:
-            latest = {entry.sku + "\0" + entry.location: entry.after for entry in entries}
+            latest = {(entry.sku, entry.location): entry.after for entry in entries}
             locked = [
                 LockedLevel(
-                    level.ref,
-                    latest.get(level.ref.sku + "\0" + level.ref.location, level.quantities),
+                    level.ref, latest.get((level.ref.sku, level.ref.location), level.quantities)
                 )
                 for level in locked
             ]

@@ -70,7 +70,7 @@ class StockEngine:
         locked = await lock_levels(conn, level_ids=[level_id])
         released = await expire_on_levels(conn, locked, now, principal.actor)
         if isinstance(command, SetStock):
-            current = await stock_repository.read_quantities(conn, level_id, for_update=True)
+            current = await stock_repository.read_quantities(conn, level_id)
             command.check_expected(current.on_hand)
             movement = Movement(
                 level,
