@@ -65,7 +65,9 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
             connection_init_wait_timeout=CONNECTION_INIT_TIMEOUT,
         )
         try:
-            async with background.running(services.reservations, settings.sweep_seconds):
+            async with background.running(
+                services.reservations, services.listings, clock, settings.sweep_seconds
+            ):
                 yield
         finally:
             await bus.disconnect()

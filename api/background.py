@@ -1,4 +1,5 @@
-"""Background work the app runs while it serves: the expired-hold sweeper."""
+"""Background work the app runs while it serves: the expired-hold sweeper and the campaign
+clock."""
 
 from __future__ import annotations
 
@@ -6,10 +7,16 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from datetime import UTC, datetime
 
+from api.clock import Clock
+from api.services.listings import ListingService
 from api.services.reservations import ReservationService
 
 log = logging.getLogger(__name__)
+
+CAMPAIGN_POLL_SECONDS = 5.0
+"""How often the campaign clock looks for windows created since it last looked."""
 
 
 async def sweep_forever(reservations: ReservationService, interval_seconds: float) -> None:
@@ -24,12 +31,39 @@ async def sweep_forever(reservations: ReservationService, interval_seconds: floa
         await asyncio.sleep(interval_seconds)
 
 
+async def follow_campaigns(listings: ListingService, clock: Clock) -> None:
+    """Republishes listings the moment a campaign window opens or closes. At start it looks
+    at every window that ever began or ended, so a restart misses nothing."""
+    since = datetime.min.replace(tzinfo=UTC)
+    while True:
+        try:
+            since = await listings.republish_due_campaigns(since)
+            upcoming = await listings.next_campaign_boundary(since)
+        except Exception:
+            log.exception("campaign clock failed; retrying in %ss", CAMPAIGN_POLL_SECONDS)
+            upcoming = None
+        delay = CAMPAIGN_POLL_SECONDS
+        if upcoming is not None:
+            delay = min(delay, max((upcoming - clock()).total_seconds(), 0.0) + 0.001)
+        await asyncio.sleep(delay)
+
+
 @asynccontextmanager
-async def running(reservations: ReservationService, interval_seconds: float) -> AsyncIterator[None]:
-    task = asyncio.create_task(sweep_forever(reservations, interval_seconds))
+async def running(
+    reservations: ReservationService,
+    listings: ListingService,
+    clock: Clock,
+    sweep_seconds: float,
+) -> AsyncIterator[None]:
+    tasks = [
+        asyncio.create_task(sweep_forever(reservations, sweep_seconds)),
+        asyncio.create_task(follow_campaigns(listings, clock)),
+    ]
     try:
         yield
     finally:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with suppress(asyncio.CancelledError):
+                await task

@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 STOCK_LEVELS = "stock-levels"
 STOCK_EVENTS = "stock-events"
 ALERTS = "alerts"
+AVAILABILITY = "availability"
 
 
 class EventBus:

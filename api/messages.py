@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.bus import STOCK_EVENTS, STOCK_LEVELS
+from api.bus import AVAILABILITY, STOCK_EVENTS, STOCK_LEVELS
 from domain.alerts import Alert
+from domain.publishing import ChannelAvailability
 from domain.stock import LedgerEntry, StockLevel
 
 
@@ -57,3 +58,31 @@ def alert_message(alert: Alert) -> dict[str, Any]:
         "occurrences": alert.occurrences,
         "updatedAt": alert.updated_at.isoformat(),
     }
+
+
+def availability_message(availability: ChannelAvailability) -> dict[str, Any]:
+    return {
+        "sku": availability.sku,
+        "channel": availability.channel,
+        "externalSku": availability.external_sku,
+        "published": availability.published,
+        "status": availability.status.value,
+        "version": availability.version,
+        "updatedAt": availability.updated_at.isoformat(),
+        "sellable": availability.sellable,
+        "backorderable": availability.backorderable,
+        "promisedAt": availability.promised_at.isoformat() if availability.promised_at else None,
+    }
+
+
+def availability_messages(
+    changes: list[ChannelAvailability],
+) -> list[tuple[str, dict[str, Any]]]:
+    return [(AVAILABILITY, availability_message(change)) for change in changes]
+
+
+def committed_messages(
+    entries: list[LedgerEntry], availability: list[ChannelAvailability]
+) -> list[tuple[str, dict[str, Any]]]:
+    """Everything a committed stock transaction tells the bus, in the order it happened."""
+    return ledger_messages(entries) + availability_messages(availability)

@@ -45,6 +45,12 @@ class Principal:
             return
         raise Forbidden(f"this {self.role.value} key may not act for channel {channel!r}")
 
+    def require_view(self, channel: str) -> None:
+        """Reading what a channel shows: admins, and keys of any role bound to that channel."""
+        if self.role is Role.ADMIN or self.channel == channel:
+            return
+        raise Forbidden(f"this {self.role.value} key may not read channel {channel!r}")
+
     def require_admin(self) -> None:
         if self.role is not Role.ADMIN:
             raise Forbidden(f"a {self.role.value} key may not do that; it needs an admin key")

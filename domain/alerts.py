@@ -11,6 +11,7 @@ from typing import Any
 class AlertType(Enum):
     OVERSELL = "OVERSELL"
     UNMAPPED_SKU = "UNMAPPED_SKU"
+    DRIFT = "DRIFT"
 
 
 class AlertStatus(Enum):
@@ -67,4 +68,19 @@ def unmapped(channel: str, external_sku: str) -> AlertRaised:
         None,
         channel,
         {"externalSku": external_sku},
+    )
+
+
+def drift_cause(channel: str, sku: str) -> str:
+    return f"DRIFT:{channel}:{sku}"
+
+
+def drift(channel: str, sku: str, external_sku: str, reported: int, published: int) -> AlertRaised:
+    return AlertRaised(
+        AlertType.DRIFT,
+        drift_cause(channel, sku),
+        f"{channel} shows {reported} of {external_sku} ({sku}) but stockpool publishes {published}",
+        sku,
+        channel,
+        {"externalSku": external_sku, "reported": reported, "published": published},
     )

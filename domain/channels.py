@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import Enum
 
 from domain.errors import InvalidValue
+from domain.listings import DEFAULT_SAFETY, SafetyRules, check_safety
 from domain.validation import Checks
 
 
@@ -47,8 +48,21 @@ class Channel:
     routing: RoutingPolicy = RoutingPolicy.PRIORITY
     split: SplitPolicy = SplitPolicy.NEVER
     locations: tuple[str, ...] = ()
+    safety: SafetyRules = DEFAULT_SAFETY
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is ChannelStatus.ACTIVE
+
+
+def _check_rules(
+    checks: Checks, units: int | None, basis_points: int | None, low_stock: int | None
+) -> None:
+    check_safety(checks, units, basis_points)
+    if low_stock is not None:
+        checks.non_negative_quantity(low_stock, "lowStockThreshold")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +73,18 @@ class CreateChannel:
     status: ChannelStatus = ChannelStatus.ACTIVE
     routing: RoutingPolicy = RoutingPolicy.PRIORITY
     split: SplitPolicy = SplitPolicy.NEVER
+    safety: SafetyRules = DEFAULT_SAFETY
 
     def validate(self) -> None:
         checks = Checks()
         checks.code(self.code, "code")
         checks.text(self.name, "name")
+        _check_rules(
+            checks,
+            self.safety.safety_units,
+            self.safety.safety_basis_points,
+            self.safety.low_stock_threshold,
+        )
         checks.raise_if_any()
 
 
@@ -75,13 +96,18 @@ class UpdateChannel:
     status: ChannelStatus | None = None
     routing: RoutingPolicy | None = None
     split: SplitPolicy | None = None
+    safety_units: int | None = None
+    safety_basis_points: int | None = None
+    low_stock_threshold: int | None = None
 
     def validate(self) -> None:
         checks = Checks()
         checks.optional_text(self.name, "name")
+        _check_rules(checks, self.safety_units, self.safety_basis_points, self.low_stock_threshold)
         checks.raise_if_any()
 
     def apply(self, channel: Channel) -> Channel:
+        rules = channel.safety
         return Channel(
             code=channel.code,
             name=self.name if self.name is not None else channel.name,
@@ -90,9 +116,18 @@ class UpdateChannel:
             routing=self.routing if self.routing is not None else channel.routing,
             split=self.split if self.split is not None else channel.split,
             locations=channel.locations,
+            safety=SafetyRules(
+                _either(self.safety_units, rules.safety_units),
+                _either(self.safety_basis_points, rules.safety_basis_points),
+                _either(self.low_stock_threshold, rules.low_stock_threshold),
+            ),
             created_at=channel.created_at,
             updated_at=channel.updated_at,
         )
+
+
+def _either(given: int | None, current: int) -> int:
+    return current if given is None else given
 
 
 MAX_CHANNEL_LOCATIONS = 200

@@ -31,6 +31,10 @@ class ErrorCode(Enum):
     INVALID_TRANSITION = "INVALID_TRANSITION"
     UNMAPPED_SKU = "UNMAPPED_SKU"
     ALERT_NOT_FOUND = "ALERT_NOT_FOUND"
+    LISTING_NOT_FOUND = "LISTING_NOT_FOUND"
+    LISTING_PAUSED = "LISTING_PAUSED"
+    EXTERNAL_SKU_TAKEN = "EXTERNAL_SKU_TAKEN"
+    INVALID_CSV = "INVALID_CSV"
 
 
 class StockpoolError(Exception):
@@ -232,3 +236,32 @@ class AlertNotFound(StockpoolError):
 
     def __init__(self, alert_id: str) -> None:
         super().__init__(f"no alert with id {alert_id!r}", ("id",))
+
+
+class ListingNotFound(StockpoolError):
+    code = ErrorCode.LISTING_NOT_FOUND
+
+    def __init__(self, channel: str, sku: str, field: FieldPath = ("sku",)) -> None:
+        super().__init__(f"channel {channel!r} has no listing of SKU {sku!r}", field)
+
+
+class ListingPaused(StockpoolError):
+    code = ErrorCode.LISTING_PAUSED
+
+    def __init__(self, channel: str, sku: str, field: FieldPath = ("sku",)) -> None:
+        super().__init__(f"the listing of {sku} on channel {channel!r} is paused", field)
+
+
+class ExternalSkuTaken(StockpoolError):
+    code = ErrorCode.EXTERNAL_SKU_TAKEN
+
+    def __init__(
+        self, channel: str, external_sku: str, sku: str, field: FieldPath = ("externalSku",)
+    ) -> None:
+        super().__init__(
+            f"external SKU {external_sku!r} on channel {channel!r} already maps SKU {sku}", field
+        )
+
+
+class InvalidCsv(StockpoolError):
+    code = ErrorCode.INVALID_CSV

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import TypeVar
+
 import strawberry
 
 from api.services.ledger_check import check_ledger
@@ -13,6 +16,7 @@ from schema.types.access import ApiKey, Viewer
 from schema.types.catalogue import Location, Sku
 from schema.types.channels import Alert, AlertStatus, Channel, Reservation, ReservationStatus
 from schema.types.ledger_check import LedgerCheckReport
+from schema.types.listings import ChannelAvailability, Listing
 from schema.types.pagination import (
     Connection,
     connection,
@@ -97,6 +101,42 @@ class Query:
         found = await info.context.services.channels.list(info.context.caller)
         return [Channel.from_domain(c) for c in found]
 
+    @strawberry.field(
+        description="What the channel shows of each SKU, in the order asked; SKUs the channel "
+        "does not list are left out. Storefront and partner keys read their own channel."
+    )
+    async def availability(
+        self, info: Info, channel: str, skus: list[str]
+    ) -> list[ChannelAvailability]:
+        if len(skus) > MAX_SKUS_PER_READ:
+            raise PublicError(f"at most {MAX_SKUS_PER_READ} SKUs at once", "INVALID_VALUE")
+        found = await _public(
+            info.context.services.listings.availability(channel, skus, info.context.caller)
+        )
+        return [ChannelAvailability.from_domain(a) for a in found]
+
+    @strawberry.field(description="The channel's listings by SKU code; partners read their own.")
+    async def listings(
+        self, info: Info, channel: str, skus: list[str] | None = None
+    ) -> list[Listing]:
+        if skus is not None and len(skus) > MAX_SKUS_PER_READ:
+            raise PublicError(f"at most {MAX_SKUS_PER_READ} SKUs at once", "INVALID_VALUE")
+        found = await _public(
+            info.context.services.listings.listed(channel, info.context.caller, skus)
+        )
+        return [Listing.from_record(r) for r in found]
+
+    @strawberry.field(description="null when the channel does not list the SKU.")
+    async def listing(self, info: Info, channel: str, sku: str) -> Listing | None:
+        found = await _public(info.context.services.listings.get(channel, sku, info.context.caller))
+        return Listing.from_record(found) if found else None
+
+    @strawberry.field(description="The channel's listings as CSV, the format importListings reads.")
+    async def listings_csv(self, info: Info, channel: str) -> str:
+        return await _public(
+            info.context.services.listings.export_csv(channel, info.context.caller)
+        )
+
     @strawberry.field(description="Another channel's reservation is not found for a partner.")
     async def reservation(self, info: Info, id: strawberry.ID) -> Reservation | None:
         found = await info.context.services.reservations.get(str(id), info.context.caller)
@@ -135,6 +175,19 @@ class Query:
     async def api_keys(self, info: Info) -> list[ApiKey]:
         keys = await info.context.services.api_keys.list(info.context.caller)
         return [ApiKey.from_domain(key) for key in keys]
+
+
+MAX_SKUS_PER_READ = 500
+
+T = TypeVar("T")
+
+
+async def _public(action: Awaitable[T]) -> T:
+    """A domain refusal on a query is a top-level error with its code."""
+    try:
+        return await action
+    except StockpoolError as error:
+        raise PublicError(error.message, error.code.value) from None
 
 
 def _decode_reservation_cursor(cursor: str | None) -> str | None:

@@ -92,3 +92,12 @@ def _alert_from(row: Any) -> Alert:
         channel=row.channel,
         details=dict(row.details or {}),
     )
+
+
+async def resolve_cause(conn: AsyncConnection, cause: str, now: datetime) -> Alert | None:
+    """Resolves the active alert of this cause, if there is one (its cause is over)."""
+    found = await conn.execute(select(alerts.c.id).where(alerts.c.open_cause == cause))
+    alert_id = found.scalar()
+    if alert_id is None:
+        return None
+    return await change_status(conn, int(alert_id), AlertStatus.RESOLVED, now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,7 @@ from api.database.rows import aware
 from api.database.tables import channel_locations, channels, locations
 from domain.channels import Channel, ChannelKind, ChannelStatus, RoutingPolicy, SplitPolicy
 from domain.errors import ChannelNotFound, DuplicateCode
+from domain.listings import SafetyRules
 from domain.routing import Site
 
 
@@ -109,6 +111,9 @@ def _values(channel: Channel) -> dict[str, Any]:
         "status": channel.status.value,
         "routing": channel.routing.value,
         "split": channel.split.value,
+        "safety_units": channel.safety.safety_units,
+        "safety_basis_points": channel.safety.safety_basis_points,
+        "low_stock_threshold": channel.safety.low_stock_threshold,
     }
 
 
@@ -121,6 +126,25 @@ def _channel_from(row: Any, location_codes: tuple[str, ...]) -> Channel:
         routing=RoutingPolicy(row.routing),
         split=SplitPolicy(row.split),
         locations=location_codes,
+        safety=SafetyRules(
+            int(row.safety_units), int(row.safety_basis_points), int(row.low_stock_threshold)
+        ),
         created_at=aware(row.created_at),
         updated_at=aware(row.updated_at),
     )
+
+
+async def rules_by_id(
+    conn: AsyncConnection, channel_ids: Iterable[int]
+) -> dict[int, tuple[bool, SafetyRules]]:
+    """Per channel: whether it is active, and its safety defaults."""
+    rows = await conn.execute(select(channels).where(channels.c.id.in_(list(channel_ids))))
+    return {
+        int(row.id): (
+            row.status == ChannelStatus.ACTIVE.value,
+            SafetyRules(
+                int(row.safety_units), int(row.safety_basis_points), int(row.low_stock_threshold)
+            ),
+        )
+        for row in rows
+    }

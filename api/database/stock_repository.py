@@ -89,7 +89,7 @@ async def read_quantities(conn: AsyncConnection, level_id: int) -> Quantities:
     return quantities_from((await conn.execute(query)).one())
 
 
-def _expired_holds(now: datetime) -> Any:
+def expired_holds(now: datetime) -> Any:
     """Units still counted as reserved by holds whose window has passed, per level."""
     return (
         select(
@@ -120,7 +120,7 @@ async def list_levels(
 ) -> list[StockLevel]:
     """The levels as of `now` (expired holds let go); without `now`, the raw counters."""
     if now is not None:
-        expired = _expired_holds(now)
+        expired = expired_holds(now)
         query = _levels_with_codes.add_columns(
             func.coalesce(expired.c.expired, 0).label("expired")
         ).outerjoin(expired, expired.c.stock_level_id == stock_levels.c.id)

@@ -136,8 +136,14 @@ channels = Table(
     Column("status", String(16), nullable=False),
     Column("routing", String(32), nullable=False),
     Column("split", String(16), nullable=False),
+    Column("safety_units", BigInteger, nullable=False, server_default="0"),
+    Column("safety_basis_points", Integer, nullable=False, server_default="0"),
+    Column("low_stock_threshold", BigInteger, nullable=False, server_default="0"),
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
+    CheckConstraint("safety_units >= 0", name="safety_units_not_negative"),
+    CheckConstraint("safety_basis_points BETWEEN 0 AND 10000", name="safety_basis_points_in_range"),
+    CheckConstraint("low_stock_threshold >= 0", name="low_stock_threshold_not_negative"),
 )
 
 channel_locations = Table(
@@ -182,6 +188,63 @@ Index("ix_reservation_lines_reservation", reservation_lines.c.reservation_id)
 Index(
     "ix_reservation_lines_level", reservation_lines.c.stock_level_id, reservation_lines.c.reserved
 )
+
+listings = Table(
+    "listings",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("channel_id", ForeignKey("channels.id"), nullable=False),
+    Column("sku_id", ForeignKey("skus.id"), nullable=False),
+    Column("external_sku", String(64), nullable=False),
+    # Set only while the listing is not removed: one live listing per external SKU.
+    Column("live_external_sku", String(64)),
+    Column("status", String(16), nullable=False),
+    Column("safety_units", BigInteger),
+    Column("safety_basis_points", Integer),
+    Column("cap", BigInteger),
+    Column("allow_backorder", Boolean, nullable=False),
+    Column("backorder_limit", BigInteger, nullable=False),
+    Column("removed_at", Timestamp),
+    # What the channel may show now; the version moves only when quantity or status does.
+    Column("published", BigInteger, nullable=False),
+    Column("published_status", String(16), nullable=False),
+    Column("published_sellable", BigInteger, nullable=False),
+    Column("published_backorderable", BigInteger, nullable=False),
+    Column("promised_at", Timestamp),
+    Column("published_version", BigInteger, nullable=False),
+    Column("published_at", Timestamp, nullable=False),
+    Column("reported_quantity", BigInteger),
+    Column("reported_at", Timestamp),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    UniqueConstraint("channel_id", "sku_id", name="uq_listings_channel_sku"),
+    UniqueConstraint("channel_id", "live_external_sku", name="uq_listings_channel_external_sku"),
+    CheckConstraint("safety_units >= 0", name="safety_units_not_negative"),
+    CheckConstraint("safety_basis_points BETWEEN 0 AND 10000", name="safety_basis_points_in_range"),
+    CheckConstraint("cap >= 0", name="cap_not_negative"),
+    CheckConstraint("backorder_limit >= 0", name="backorder_limit_not_negative"),
+    CheckConstraint("published >= 0", name="published_not_negative"),
+    CheckConstraint(
+        "published = published_sellable + published_backorderable", name="published_adds_up"
+    ),
+    CheckConstraint("published_version >= 0", name="published_version_not_negative"),
+)
+Index("ix_listings_sku", listings.c.sku_id)
+
+listing_campaigns = Table(
+    "listing_campaigns",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("listing_id", ForeignKey("listings.id"), nullable=False),
+    Column("starts_at", Timestamp, nullable=False),
+    Column("ends_at", Timestamp, nullable=False),
+    Column("safety_basis_points", Integer, nullable=False),
+    CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    CheckConstraint("safety_basis_points BETWEEN 0 AND 10000", name="safety_basis_points_in_range"),
+)
+Index("ix_listing_campaigns_listing", listing_campaigns.c.listing_id)
+Index("ix_listing_campaigns_starts", listing_campaigns.c.starts_at)
+Index("ix_listing_campaigns_ends", listing_campaigns.c.ends_at)
 
 alerts = Table(
     "alerts",

@@ -11,6 +11,7 @@ from api.database.engine import Database
 from api.services.alerts import AlertService
 from api.services.catalogue import CatalogueService
 from api.services.channels import ChannelService
+from api.services.listings import ListingService
 from api.services.queries import StockQueries
 from api.services.reservations import ReservationService
 from api.services.stock_engine import StockEngine
@@ -27,6 +28,7 @@ class Services:
     stock: StockEngine
     queries: StockQueries
     channels: ChannelService
+    listings: ListingService
     reservations: ReservationService
     alerts: AlertService
 
@@ -42,7 +44,8 @@ class Services:
             catalogue=CatalogueService(database, clock),
             stock=StockEngine(database, bus, clock),
             queries=StockQueries(database, clock),
-            channels=ChannelService(database, clock),
+            channels=ChannelService(database, bus, clock),
+            listings=ListingService(database, bus, clock),
             reservations=ReservationService(database, bus, clock),
             alerts=AlertService(database, bus, clock),
         )

@@ -14,6 +14,7 @@ from api.database import idempotency
 from api.database.engine import Database
 from domain.access import Principal
 from domain.errors import IdempotencyKeyReused
+from domain.publishing import ChannelAvailability
 from domain.stock import LedgerEntry
 
 T = TypeVar("T")
@@ -26,6 +27,7 @@ class Outcome(Generic[T]):
     result: T
     remember: dict[str, Any]
     entries: list[LedgerEntry] = field(default_factory=list)
+    availability: list[ChannelAvailability] = field(default_factory=list)
     fresh: bool = True
 
 

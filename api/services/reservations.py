@@ -16,19 +16,26 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.bus import ALERTS, EventBus
 from api.clock import Clock, utc_now
-from api.database import alert_repository, catalogue_repository, stock_repository
+from api.database import (
+    alert_repository,
+    catalogue_repository,
+    listing_repository,
+    stock_repository,
+)
 from api.database import channel_repository as channels
 from api.database import reservation_repository as repository
 from api.database.engine import Database
 from api.database.movements import LevelRef, LockedLevel, Movement, apply_movements, lock_levels
 from api.database.reservation_repository import StoredLine
-from api.messages import alert_message, ledger_messages
+from api.messages import alert_message, committed_messages
 from api.services.expiry import expire_on_levels, sweep
 from api.services.idempotent import Outcome, run_once
+from api.services.publishing import republish_after
 from api.services.stock_engine import request_of
 from domain import alerts
 from domain.access import Principal
 from domain.alerts import Alert
+from domain.channel_holds import ListingState, check_holds
 from domain.channels import ChannelStatus, SplitPolicy
 from domain.errors import (
     ChannelPaused,
@@ -42,6 +49,7 @@ from domain.errors import (
     StockpoolError,
     UnmappedSku,
 )
+from domain.publishing import ChannelPool
 from domain.reservations import (
     CancelReservation,
     CommitReservation,
@@ -119,7 +127,8 @@ class ReservationService:
         for reservation_id in due:
             async with self._database.transaction() as conn:
                 entries = await sweep(conn, reservation_id, now)
-            await self._bus.publish_committed(ledger_messages(entries))
+                availability = await republish_after(conn, entries, now)
+            await self._bus.publish_committed(committed_messages(entries, availability))
         return len(due)
 
     async def raise_alert(self, raised: alerts.AlertRaised) -> Alert:
@@ -164,7 +173,10 @@ class ReservationService:
             now = self._clock()
             reservation_id, entries = await apply(conn, now)
             reservation = await self._load(conn, reservation_id, now)
-            return Outcome(reservation, {"reservation": _snapshot(reservation)}, entries)
+            availability = await republish_after(conn, entries, now)
+            return Outcome(
+                reservation, {"reservation": _snapshot(reservation)}, entries, availability
+            )
 
         async def replay(conn: AsyncConnection, remembered: dict[str, Any]) -> Reservation:
             return _from_snapshot(remembered["reservation"])
@@ -180,7 +192,9 @@ class ReservationService:
             replay,
         )
         if outcome.fresh:
-            await self._bus.publish_committed(ledger_messages(outcome.entries))
+            await self._bus.publish_committed(
+                committed_messages(outcome.entries, outcome.availability)
+            )
         return outcome.result
 
     async def _transition(
@@ -221,6 +235,17 @@ class ReservationService:
             raise ChannelPaused(command.channel)
         sku_ids = await self._check_lines(conn, command.lines, record, "lines")
         locked, entries = await self._lock_channel_levels(conn, record, sku_ids, now, principal)
+        listed = await listing_repository.list_for_channel(
+            conn, command.channel, sorted({line.sku for line in command.lines}), True
+        )
+        check_holds(
+            command.channel,
+            command.lines,
+            _pools(locked),
+            {r.listing.sku: ListingState(r.listing, r.removed) for r in listed},
+            record.channel.safety,
+            now,
+        )
         allocations, _ = route(
             command.lines,
             record.sites,
@@ -256,9 +281,14 @@ class ReservationService:
         self, conn: AsyncConnection, command: RecordChannelSale, principal: Principal, now: datetime
     ) -> tuple[str, list[LedgerEntry]]:
         record = await channels.get_channel(conn, command.channel)
-        if command.sku is None:
-            raise UnmappedSku(command.channel, command.external_sku or "")
-        line = RequestedLine(command.sku, command.quantity, command.location)
+        sku = command.sku
+        if sku is None:
+            external_sku = command.external_sku or ""
+            found = await listing_repository.find_by_external_sku(conn, record.id, external_sku)
+            if found is None:
+                raise UnmappedSku(command.channel, external_sku)
+            sku = found.listing.sku
+        line = RequestedLine(sku, command.quantity, command.location)
         sku_ids = await self._check_lines(conn, (line,), record, None)
         locked, entries = await self._lock_channel_levels(conn, record, sku_ids, now, principal)
         allocations, shortfall = route(
@@ -287,14 +317,14 @@ class ReservationService:
                 level, last = lines[-1]
                 lines[-1] = (level, replace(last, oversold=oversold))
             else:
-                level = await self._level_for_oversold(conn, record, command, now)
+                level = await self._level_for_oversold(conn, record, sku, command, now)
                 lines.append(
                     (level, ReservationLine(0, level.sku, level.location, 0, oversold=oversold))
                 )
             await alert_repository.raise_alert(
                 conn,
                 alerts.oversell(
-                    command.channel, command.sku, command.order_ref, command.quantity, oversold
+                    command.channel, sku, command.order_ref, command.quantity, oversold
                 ),
                 now,
             )
@@ -345,6 +375,7 @@ class ReservationService:
         self,
         conn: AsyncConnection,
         record: channels.ChannelRecord,
+        sku: str,
         command: RecordChannelSale,
         now: datetime,
     ) -> LevelRef:
@@ -353,11 +384,10 @@ class ReservationService:
         location = command.location or (record.sites[0].code if record.sites else None)
         if location is None:
             raise LocationNotInChannel("(none)", command.channel, ("channel",))
-        assert command.sku is not None
-        sku_id = await catalogue_repository.sku_id(conn, command.sku)
+        sku_id = await catalogue_repository.sku_id(conn, sku)
         location_id = record.location_ids[location]
         level_id = await stock_repository.ensure_level(conn, sku_id, location_id, now)
-        return LevelRef(level_id, sku_id, location_id, command.sku, location)
+        return LevelRef(level_id, sku_id, location_id, sku, location)
 
     async def _check_lines(
         self,
@@ -548,6 +578,18 @@ def _shipments(requested: tuple[RequestedLine, ...] | None, lines: list[Any]) ->
                 ("lines", str(index), "quantity"),
             )
     return shipping
+
+
+def _pools(locked: list[LockedLevel]) -> dict[str, ChannelPool]:
+    """The channel's pool per SKU, from the locked counters of its locations."""
+    pools: dict[str, ChannelPool] = {}
+    for level in locked:
+        pool = pools.get(level.ref.sku, ChannelPool())
+        q = level.quantities
+        pools[level.ref.sku] = ChannelPool(
+            pool.available + q.available, pool.incoming + q.in_transit + q.on_order
+        )
+    return pools
 
 
 def _availability(locked: list[LockedLevel]) -> dict[tuple[str, str], int]:

@@ -6,6 +6,7 @@ idempotency record. Only after commit are the changes published on the bus."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -17,9 +18,10 @@ from api.database import catalogue_repository as catalogue
 from api.database import ledger_repository, stock_repository
 from api.database.engine import Database
 from api.database.movements import LevelRef, Movement, apply_movements, lock_levels
-from api.messages import ledger_messages
+from api.messages import committed_messages
 from api.services.expiry import expire_on_levels
 from api.services.idempotent import Outcome, run_once
+from api.services.publishing import republish_after
 from domain.access import Principal
 from domain.stock import LedgerEntry, StockChange
 from domain.stock_commands import SetStock, StockCommand
@@ -36,9 +38,13 @@ class StockEngine:
         command.validate()
 
         async def apply(conn: AsyncConnection) -> Outcome[StockChange]:
-            entries = await self._apply(conn, command, principal)
+            now = self._clock()
+            entries = await self._apply(conn, command, principal, now)
+            availability = await republish_after(conn, entries, now)
             entry = entries[-1]
-            return Outcome(StockChange.from_entry(entry), {"events": [entry.id]}, entries)
+            return Outcome(
+                StockChange.from_entry(entry), {"events": [entry.id]}, entries, availability
+            )
 
         async def replay(conn: AsyncConnection, remembered: dict[str, Any]) -> StockChange:
             [entry] = await ledger_repository.entries_by_id(conn, remembered["events"])
@@ -54,11 +60,11 @@ class StockEngine:
             apply,
             replay,
         )
-        await self._bus.publish_committed(ledger_messages(outcome.entries))
+        await self._bus.publish_committed(committed_messages(outcome.entries, outcome.availability))
         return outcome.result
 
     async def _apply(
-        self, conn: AsyncConnection, command: StockCommand, principal: Principal
+        self, conn: AsyncConnection, command: StockCommand, principal: Principal, now: datetime
     ) -> list[LedgerEntry]:
         """The command's ledger row comes last; before it, the release of any hold on the
         level whose window has passed, so the command sees the level as everyone else does."""

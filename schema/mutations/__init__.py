@@ -7,12 +7,18 @@ import strawberry
 from schema.mutations.access import AccessMutations
 from schema.mutations.catalogue import CatalogueMutations
 from schema.mutations.channels import ChannelMutations
+from schema.mutations.listings import ListingMutations
 from schema.mutations.reservations import ReservationMutations
 from schema.mutations.stock import StockMutations
 
 
 @strawberry.type
 class Mutation(
-    CatalogueMutations, StockMutations, ChannelMutations, ReservationMutations, AccessMutations
+    CatalogueMutations,
+    StockMutations,
+    ChannelMutations,
+    ListingMutations,
+    ReservationMutations,
+    AccessMutations,
 ):
     pass

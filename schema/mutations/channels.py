@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from domain import channels
+from domain.listings import SafetyRules, percent_to_basis_points
 from schema.context import Info
 from schema.errors import UserError, attempt
 from schema.types.channels import Channel, ChannelKind, ChannelStatus, RoutingPolicy, SplitPolicy
@@ -18,6 +19,9 @@ class CreateChannelInput:
     status: ChannelStatus = channels.ChannelStatus.ACTIVE  # type: ignore[valid-type]
     routing_policy: RoutingPolicy = channels.RoutingPolicy.PRIORITY  # type: ignore[valid-type]
     split_policy: SplitPolicy = channels.SplitPolicy.NEVER  # type: ignore[valid-type]
+    safety_units: int = 0
+    safety_percent: float = 0
+    low_stock_threshold: int = 0
 
 
 @strawberry.input(description="Fields left out keep their value.")
@@ -28,6 +32,9 @@ class UpdateChannelInput:
     status: ChannelStatus | None = None  # type: ignore[valid-type]
     routing_policy: RoutingPolicy | None = None  # type: ignore[valid-type]
     split_policy: SplitPolicy | None = None  # type: ignore[valid-type]
+    safety_units: int | None = None
+    safety_percent: float | None = None
+    low_stock_threshold: int | None = None
 
 
 @strawberry.input
@@ -59,6 +66,11 @@ class ChannelMutations:
             input.status,
             input.routing_policy,
             input.split_policy,
+            SafetyRules(
+                input.safety_units,
+                percent_to_basis_points(input.safety_percent),
+                input.low_stock_threshold,
+            ),
         )
         return _payload(
             *await attempt(info.context.services.channels.create(command, info.context.caller))
@@ -73,6 +85,9 @@ class ChannelMutations:
             input.status,
             input.routing_policy,
             input.split_policy,
+            input.safety_units,
+            None if input.safety_percent is None else percent_to_basis_points(input.safety_percent),
+            input.low_stock_threshold,
         )
         return _payload(
             *await attempt(info.context.services.channels.update(command, info.context.caller))

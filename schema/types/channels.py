@@ -8,7 +8,7 @@ from typing import cast
 import strawberry
 from strawberry.scalars import JSON
 
-from domain import alerts, channels, reservations
+from domain import alerts, channels, listings, reservations
 
 ChannelKind = strawberry.enum(channels.ChannelKind)
 ChannelStatus = strawberry.enum(channels.ChannelStatus)
@@ -29,6 +29,13 @@ class Channel:
     routing_policy: RoutingPolicy  # type: ignore[valid-type]
     split_policy: SplitPolicy  # type: ignore[valid-type]
     locations: list[str] = strawberry.field(description="Codes, in routing priority order.")
+    safety_units: int = strawberry.field(description="Default buffer in units for its listings.")
+    safety_percent: float = strawberry.field(
+        description="Default buffer as a percent of the pool (rounded up to whole units)."
+    )
+    low_stock_threshold: int = strawberry.field(
+        description="A listing showing this many or fewer sellable units is LOW_STOCK."
+    )
     created_at: datetime | None
     updated_at: datetime | None
 
@@ -42,6 +49,9 @@ class Channel:
             routing_policy=channel.routing,
             split_policy=channel.split,
             locations=list(channel.locations),
+            safety_units=channel.safety.safety_units,
+            safety_percent=listings.basis_points_to_percent(channel.safety.safety_basis_points),
+            low_stock_threshold=channel.safety.low_stock_threshold,
             created_at=channel.created_at,
             updated_at=channel.updated_at,
         )

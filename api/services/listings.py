@@ -1,0 +1,236 @@
+"""Listings: which SKUs a channel offers under which external SKU, and what it may show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from api.bus import ALERTS, EventBus
+from api.clock import Clock, utc_now
+from api.database import alert_repository, catalogue_repository
+from api.database import channel_repository as channels
+from api.database import listing_repository as repository
+from api.database.engine import Database
+from api.database.tables import listings
+from api.messages import alert_message, availability_messages
+from api.services.publishing import republish
+from domain import alerts
+from domain.access import Principal
+from domain.alerts import Alert
+from domain.errors import (
+    ExternalSkuTaken,
+    InvalidInput,
+    SkuNotFound,
+    StockpoolError,
+    UnmappedSku,
+)
+from domain.listing_csv import format_listings, parse_listing_rows
+from domain.listings import RemoveListing, ReportChannelQuantity, UpsertListing
+from domain.publishing import ChannelAvailability
+
+
+@dataclass(frozen=True, slots=True)
+class DriftReport:
+    availability: ChannelAvailability
+    reported: int
+    drift: bool
+    alert: Alert | None
+
+
+class ListingService:
+    def __init__(self, database: Database, bus: EventBus, clock: Clock = utc_now) -> None:
+        self._database = database
+        self._bus = bus
+        self._clock = clock
+
+    async def upsert(
+        self, command: UpsertListing, principal: Principal
+    ) -> repository.ListingRecord:
+        principal.require_admin()
+        command.validate()
+        now = self._clock()
+        async with self._database.transaction() as conn:
+            channel = await channels.get_channel(conn, command.channel)
+            sku_id = await catalogue_repository.sku_id(conn, command.sku)
+            listing_id = await repository.upsert(
+                conn, channel.id, sku_id, command.as_listing(), now
+            )
+            changed = await republish(conn, now, listing_ids=[listing_id])
+            [record] = await repository.by_ids(conn, [listing_id])
+        await self._bus.publish_committed(availability_messages(changed))
+        return record
+
+    async def remove(
+        self, command: RemoveListing, principal: Principal
+    ) -> repository.ListingRecord:
+        principal.require_admin()
+        command.validate()
+        now = self._clock()
+        async with self._database.transaction() as conn:
+            await channels.get_channel(conn, command.channel)
+            record = await repository.get(conn, command.channel, command.sku)
+            await repository.mark_removed(conn, record.id, now)
+            changed = await republish(conn, now, listing_ids=[record.id])
+            [record] = await repository.by_ids(conn, [record.id])
+        await self._bus.publish_committed(availability_messages(changed))
+        return record
+
+    async def import_csv(
+        self, channel: str, text: str, principal: Principal
+    ) -> list[repository.ListingRecord]:
+        """All rows or none: every problem of the file is reported with its line number."""
+        principal.require_admin()
+        rows = parse_listing_rows(channel, text)
+        now = self._clock()
+        async with self._database.transaction() as conn:
+            record = await channels.get_channel(conn, channel)
+            await self._check_rows(conn, record.id, rows)
+            # Free the file's external SKUs first, so a file may swap them between SKUs.
+            sku_ids = await catalogue_repository.sku_ids_by_code(conn, {c.sku for _, c in rows})
+            await conn.execute(
+                update(listings)
+                .where(
+                    listings.c.channel_id == record.id,
+                    listings.c.sku_id.in_(list(sku_ids.values())),
+                )
+                .values(live_external_sku=None)
+            )
+            # Campaign windows are not part of the file: a listing keeps the ones it has.
+            existing = await repository.list_for_channel(conn, channel, include_removed=True)
+            campaigns = {r.listing.sku: r.listing.campaigns for r in existing}
+            ids = [
+                await repository.upsert(
+                    conn,
+                    record.id,
+                    sku_ids[command.sku],
+                    replace(command.as_listing(), campaigns=campaigns.get(command.sku, ())),
+                    now,
+                )
+                for _, command in rows
+            ]
+            changed = await republish(conn, now, listing_ids=ids)
+            stored = await repository.by_ids(conn, ids)
+        await self._bus.publish_committed(availability_messages(changed))
+        return stored
+
+    async def export_csv(self, channel: str, principal: Principal) -> str:
+        principal.require_view(channel)
+        async with self._database.read() as conn:
+            await channels.get_channel(conn, channel)
+            found = await repository.list_for_channel(conn, channel)
+        return format_listings(record.listing for record in found)
+
+    async def report_quantity(
+        self, command: ReportChannelQuantity, principal: Principal
+    ) -> DriftReport:
+        """A connector tells what the marketplace shows; a difference from what stockpool
+        publishes is a DRIFT alert, and a match again resolves it."""
+        principal.require_channel(command.channel)
+        command.validate()
+        now = self._clock()
+        try:
+            async with self._database.transaction() as conn:
+                record = await channels.get_channel(conn, command.channel)
+                listing = await repository.find_by_external_sku(
+                    conn, record.id, command.external_sku
+                )
+                if listing is None:
+                    raise UnmappedSku(command.channel, command.external_sku)
+                published = listing.availability.published
+                drift = command.quantity != published
+                if drift:
+                    raised = alerts.drift(
+                        command.channel,
+                        listing.listing.sku,
+                        command.external_sku,
+                        command.quantity,
+                        published,
+                    )
+                    alert: Alert | None = await alert_repository.raise_alert(conn, raised, now)
+                else:
+                    alert = await alert_repository.resolve_cause(
+                        conn, alerts.drift_cause(command.channel, listing.listing.sku), now
+                    )
+                await repository.record_report(conn, listing.id, command.quantity, now)
+        except UnmappedSku:
+            await self.raise_alert(alerts.unmapped(command.channel, command.external_sku))
+            raise
+        if alert is not None:
+            await self._bus.publish_committed([(ALERTS, alert_message(alert))])
+        return DriftReport(listing.availability, command.quantity, drift, alert)
+
+    async def raise_alert(self, raised: alerts.AlertRaised) -> Alert:
+        async with self._database.transaction() as conn:
+            alert = await alert_repository.raise_alert(conn, raised, self._clock())
+        await self._bus.publish_committed([(ALERTS, alert_message(alert))])
+        return alert
+
+    async def republish_due_campaigns(self, since: datetime) -> datetime:
+        """Recomputes the listings a campaign of which started or ended since `since`: their
+        numbers change at that moment with nobody mutating anything. Returns the moment it
+        looked up to, the `since` of the next call."""
+        now = self._clock()
+        async with self._database.transaction() as conn:
+            ids = await repository.with_campaign_boundary_between(conn, since, now)
+            changed = await republish(conn, now, listing_ids=ids) if ids else []
+        await self._bus.publish_committed(availability_messages(changed))
+        return now
+
+    async def next_campaign_boundary(self, after: datetime) -> datetime | None:
+        async with self._database.read() as conn:
+            return await repository.next_campaign_boundary(conn, after)
+
+    # ---- reading --------------------------------------------------------------------------
+
+    async def get(
+        self, channel: str, sku: str, principal: Principal
+    ) -> repository.ListingRecord | None:
+        principal.require_view(channel)
+        async with self._database.read() as conn:
+            record = await repository.find(conn, channel, sku)
+        return None if record is None or record.removed else record
+
+    async def listed(
+        self, channel: str, principal: Principal, sku_codes: list[str] | None = None
+    ) -> list[repository.ListingRecord]:
+        principal.require_view(channel)
+        async with self._database.read() as conn:
+            await channels.get_channel(conn, channel)
+            return await repository.list_for_channel(conn, channel, sku_codes)
+
+    async def availability(
+        self, channel: str, sku_codes: list[str], principal: Principal
+    ) -> list[ChannelAvailability]:
+        """What the channel shows of each listed SKU, in the order asked (unlisted SKUs are
+        not published and left out)."""
+        records = {r.listing.sku: r for r in await self.listed(channel, principal, sku_codes)}
+        return [records[code].availability for code in dict.fromkeys(sku_codes) if code in records]
+
+    # ---- the machinery --------------------------------------------------------------------
+
+    async def _check_rows(
+        self, conn: AsyncConnection, channel_id: int, rows: list[tuple[int, UpsertListing]]
+    ) -> None:
+        """Unknown SKUs, and external SKUs held by listings the file does not touch."""
+        problems: list[StockpoolError] = []
+        known = await catalogue_repository.sku_ids_by_code(conn, {c.sku for _, c in rows})
+        in_file = {c.sku for _, c in rows}
+        taken = await repository.live_external_skus(conn, channel_id)
+        for line, command in rows:
+            if command.sku not in known:
+                problems.append(SkuNotFound(command.sku, ("csv", str(line), "sku")))
+            holder = taken.get(command.external_sku)
+            if holder is not None and holder not in in_file:
+                problems.append(
+                    ExternalSkuTaken(
+                        command.channel,
+                        command.external_sku,
+                        holder,
+                        ("csv", str(line), "external_sku"),
+                    )
+                )
+        if problems:
+            raise problems[0] if len(problems) == 1 else InvalidInput(problems)
