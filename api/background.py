@@ -45,7 +45,9 @@ async def follow_campaigns(listings: ListingService, clock: Clock) -> None:
         delay = CAMPAIGN_POLL_SECONDS
         if upcoming is not None:
             delay = min(delay, max((upcoming - clock()).total_seconds(), 0.0) + 0.001)
-        await asyncio.sleep(delay)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(listings.campaigns_changed.wait(), delay)
+        listings.campaigns_changed.clear()
 
 
 @asynccontextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -45,6 +46,8 @@ class ListingService:
         self._database = database
         self._bus = bus
         self._clock = clock
+        self.campaigns_changed = asyncio.Event()
+        """Set when a listing's campaign windows may have changed: wakes the campaign clock."""
 
     async def upsert(
         self, command: UpsertListing, principal: Principal
@@ -61,6 +64,8 @@ class ListingService:
             changed = await republish(conn, now, listing_ids=[listing_id])
             [record] = await repository.by_ids(conn, [listing_id])
         await self._bus.publish_committed(availability_messages(changed))
+        if command.campaigns:
+            self.campaigns_changed.set()
         return record
 
     async def remove(
