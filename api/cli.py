@@ -1,4 +1,4 @@
-"""The `stockpool` command: serve, migrate, check, create-key, demo."""
+"""The `stockpool` command: serve, migrate, check, create-key, demo, listings."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import secrets
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TypeVar
 
 from api.bus import EventBus
@@ -116,6 +117,45 @@ def demo(args: argparse.Namespace, settings: Settings) -> None:
     _run(run)
 
 
+def listings(args: argparse.Namespace, settings: Settings) -> None:
+    """Import or export a channel's listings as CSV (all rows of a file, or none)."""
+    from domain.access import Principal, Role
+    from domain.errors import StockpoolError
+
+    cli = Principal("cli", Role.ADMIN)
+    source = "" if args.action == "export" else _read(args.file)
+
+    async def run() -> str:
+        async with _services(settings) as services:
+            if args.action == "export":
+                return await services.listings.export_csv(args.channel, cli)
+            imported = await services.listings.import_csv(args.channel, source, cli)
+            return f"imported {len(imported)} listings into channel {args.channel!r}\n"
+
+    try:
+        output = _run(run)
+    except StockpoolError as error:
+        for problem in error.problems:
+            where = ":".join(problem.field)
+            print(f"{where}: {problem.message} [{problem.code.value}]", file=sys.stderr)
+        if args.action == "import":
+            sys.exit(f"stockpool: nothing imported ({len(error.problems)} problem(s))")
+        sys.exit(1)
+    if args.action == "export" and args.file != "-":
+        Path(args.file).write_text(output, encoding="utf-8")
+    else:
+        sys.stdout.write(output)
+
+
+def _read(path: str) -> str:
+    try:
+        if path == "-":
+            return sys.stdin.read()
+        return Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        sys.exit(f"stockpool: cannot read {path}: {error}")
+
+
 def serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
@@ -175,6 +215,14 @@ def main(argv: list[str] | None = None) -> None:
     demo_parser = commands.add_parser("demo", help="load a small demo catalogue with stock")
     demo_parser.add_argument("--if-empty", action="store_true", help="only into an empty database")
     demo_parser.set_defaults(handler=demo)
+
+    listings_parser = commands.add_parser("listings", help="import or export listings as CSV")
+    listings_parser.add_argument("action", choices=["import", "export"])
+    listings_parser.add_argument("--channel", required=True)
+    listings_parser.add_argument(
+        "--file", default="-", help="CSV file to read or write (default: stdin or stdout)"
+    )
+    listings_parser.set_defaults(handler=listings)
 
     args = parser.parse_args(argv)
     args.handler(args, Settings.from_env())

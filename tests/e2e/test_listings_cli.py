@@ -1,0 +1,68 @@
+"""`stockpool listings import|export`: a merchant's spreadsheet in and out, through the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def stockpool(database: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "STOCKPOOL_DATABASE_URL": f"sqlite:///{database}"}
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    database = tmp_path_factory.mktemp("cli") / "stockpool.db"
+    assert stockpool(database, "migrate").returncode == 0
+    assert stockpool(database, "demo").returncode == 0
+    return database
+
+
+def test_a_csv_file_is_imported_and_exported_back(demo_database, tmp_path):
+    source = tmp_path / "web.csv"
+    source.write_text(
+        "sku,external_sku,safety_units,cap,safety_percent\n"
+        "TEE-BLK-M,W-TEE-BLK-M,2,5,\n"
+        "TEE-BLK-L,W-TEE-BLK-L,,,12.5\n"
+    )
+    imported = stockpool(
+        demo_database, "listings", "import", "--channel", "web", "--file", str(source)
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert "imported 2 listings" in imported.stdout
+    exported = stockpool(demo_database, "listings", "export", "--channel", "web")
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout.splitlines() == [
+        "sku,external_sku,status,safety_units,safety_percent,cap,allow_backorder,backorder_limit",
+        "TEE-BLK-L,W-TEE-BLK-L,active,,12.5,,false,0",
+        "TEE-BLK-M,W-TEE-BLK-M,active,2,,5,false,0",
+    ]
+
+
+def test_a_file_with_a_bad_row_is_refused_whole_with_its_line_number(demo_database):
+    refused = stockpool(
+        demo_database,
+        "listings",
+        "import",
+        "--channel",
+        "amazon",
+        stdin="sku,external_sku,cap\nHOOD-GRY-M,A-1,3\nHOOD-GRY-L,A-2,-4\n",
+    )
+    assert refused.returncode == 1
+    assert "csv:3:cap" in refused.stderr
+    assert "nothing imported" in refused.stderr
+    exported = stockpool(demo_database, "listings", "export", "--channel", "amazon")
+    assert exported.stdout.splitlines()[1:] == []
