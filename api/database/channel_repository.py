@@ -148,3 +148,13 @@ async def rules_by_id(
         )
         for row in rows
     }
+
+
+async def ids_selling_from(conn: AsyncConnection, location_code: str) -> list[int]:
+    query = (
+        select(channel_locations.c.channel_id)
+        .join(locations, locations.c.id == channel_locations.c.location_id)
+        .where(locations.c.code == location_code)
+        .order_by(channel_locations.c.channel_id)
+    )
+    return [int(i) for i in (await conn.execute(query)).scalars()]

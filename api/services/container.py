@@ -41,7 +41,7 @@ class Services:
             database=database,
             bus=bus,
             api_keys=ApiKeyService(database, settings.admin_token, clock),
-            catalogue=CatalogueService(database, clock),
+            catalogue=CatalogueService(database, bus, clock),
             stock=StockEngine(database, bus, clock),
             queries=StockQueries(database, clock),
             channels=ChannelService(database, bus, clock),

@@ -122,7 +122,7 @@ class ListingService:
         return stored
 
     async def export_csv(self, channel: str, principal: Principal) -> str:
-        principal.require_view(channel)
+        principal.require_channel(channel)
         async with self._database.read() as conn:
             await channels.get_channel(conn, channel)
             found = await repository.list_for_channel(conn, channel)
@@ -193,7 +193,7 @@ class ListingService:
     async def get(
         self, channel: str, sku: str, principal: Principal
     ) -> repository.ListingRecord | None:
-        principal.require_view(channel)
+        principal.require_channel(channel)
         async with self._database.read() as conn:
             record = await repository.find(conn, channel, sku)
         return None if record is None or record.removed else record
@@ -201,7 +201,7 @@ class ListingService:
     async def listed(
         self, channel: str, principal: Principal, sku_codes: list[str] | None = None
     ) -> list[repository.ListingRecord]:
-        principal.require_view(channel)
+        principal.require_channel(channel)
         async with self._database.read() as conn:
             await channels.get_channel(conn, channel)
             return await repository.list_for_channel(conn, channel, sku_codes)
@@ -211,7 +211,11 @@ class ListingService:
     ) -> list[ChannelAvailability]:
         """What the channel shows of each listed SKU, in the order asked (unlisted SKUs are
         not published and left out)."""
-        records = {r.listing.sku: r for r in await self.listed(channel, principal, sku_codes)}
+        principal.require_view(channel)
+        async with self._database.read() as conn:
+            await channels.get_channel(conn, channel)
+            found = await repository.list_for_channel(conn, channel, sku_codes)
+        records = {r.listing.sku: r for r in found}
         return [records[code].availability for code in dict.fromkeys(sku_codes) if code in records]
 
     # ---- the machinery --------------------------------------------------------------------

@@ -11,6 +11,7 @@ import pytest
 
 from api.bus import AVAILABILITY
 from api.services.ledger_check import check_ledger
+from domain.catalogue import UpdateLocation
 from domain.channels import ChannelStatus, UpdateChannel
 from domain.errors import InsufficientStock
 from domain.listings import Campaign, RemoveListing, UpsertListing
@@ -192,3 +193,14 @@ async def test_receiving_stock_republishes_every_channel_listing_the_sku(service
     await services.stock.execute(ReceiveStock("TEE", "SHOP", 5), ADMIN)
     assert (await shown(services, channel="web")).published == 5
     assert (await shown(services, channel="pos")).published == 2
+
+
+async def test_a_deactivated_location_leaves_every_channel_pool_at_once(services):
+    await make_catalogue(services, locations=("WH", "SHOP"))
+    await make_channel(services, locations=("WH", "SHOP"))
+    await stock(services, ("TEE", "WH", 4), ("TEE", "SHOP", 3))
+    listed = await list_it(services)
+    assert listed.availability.published == 7
+    await services.catalogue.update_location(UpdateLocation("SHOP", active=False), ADMIN)
+    found = await shown(services)
+    assert (found.published, found.version) == (4, listed.availability.version + 1)
