@@ -16,6 +16,7 @@ from domain.channels import (
     SplitPolicy,
 )
 from domain.errors import DuplicateCode
+from domain.listings import SafetyRules, UpsertListing
 from domain.stock import StockReason
 from domain.stock_commands import AdjustStock, ReceiveStock
 
@@ -32,7 +33,13 @@ LOCATIONS = [
 
 CHANNELS = [
     (
-        CreateChannel("web", "Webstore", ChannelKind.WEBSTORE, routing=RoutingPolicy.PRIORITY),
+        CreateChannel(
+            "web",
+            "Webstore",
+            ChannelKind.WEBSTORE,
+            routing=RoutingPolicy.PRIORITY,
+            safety=SafetyRules(safety_units=1, low_stock_threshold=5),
+        ),
         ("WH-MAIN", "STORE-CITY", "STORE-MALL"),
     ),
     (
@@ -42,6 +49,7 @@ CHANNELS = [
             ChannelKind.MARKETPLACE,
             routing=RoutingPolicy.MOST_AVAILABLE,
             split=SplitPolicy.ALLOWED,
+            safety=SafetyRules(safety_units=2, safety_basis_points=1000, low_stock_threshold=3),
         ),
         ("WH-MAIN", "3PL-EAST"),
     ),
@@ -71,6 +79,11 @@ def demo_skus() -> list[CreateSku]:
     return skus
 
 
+def _external_sku(channel: str, sku: str) -> str:
+    """Marketplaces have SKUs of their own; the webstore and the till use ours."""
+    return f"AMZ-{sku.replace('-', '')}" if channel == "amazon" else sku
+
+
 async def load_demo(services: Services, seed: int = 7) -> int:
     """Creates the demo locations, channels and catalogue with opening stock; returns how many
     SKUs it created."""
@@ -91,6 +104,11 @@ async def load_demo(services: Services, seed: int = 7) -> int:
         except DuplicateCode:
             continue
         created += 1
+        for channel, _ in CHANNELS:
+            await services.listings.upsert(
+                UpsertListing(channel.code, sku.code, _external_sku(channel.code, sku.code)),
+                DEMO_ACTOR,
+            )
         for location in LOCATIONS:
             if rng.random() < 0.25:
                 continue
