@@ -95,6 +95,18 @@ def parse_listings(channel: str, text: str) -> list[UpsertListing]:
 def parse_listing_rows(channel: str, text: str) -> list[tuple[int, UpsertListing]]:
     """parse_listings with the line each command starts on, for problems found later (an
     unknown SKU, an external SKU taken) to be reported at ("csv", "<line>", "<column>")."""
+    commands, problems = read_listing_rows(channel, text)
+    checks = Checks()
+    checks.problems.extend(problems)
+    checks.raise_if_any()
+    return commands
+
+
+def read_listing_rows(
+    channel: str, text: str
+) -> tuple[list[tuple[int, UpsertListing]], list[StockpoolError]]:
+    """Every row's command with its line, and every problem of the file, without refusing:
+    a caller that checks more (against the database) reports everything at once."""
     checks = Checks()
     checks.code(channel, "channel")
     commands: list[tuple[int, UpsertListing]] = []
@@ -109,8 +121,7 @@ def parse_listing_rows(channel: str, text: str) -> list[tuple[int, UpsertListing
                 commands = _Rows(channel, columns, checks).read(rows)
     except InvalidCsv as unreadable:
         checks.add(unreadable)
-    checks.raise_if_any()
-    return commands
+    return commands, checks.problems
 
 
 def format_listings(listings: Iterable[Listing]) -> str:

@@ -37,10 +37,17 @@ def _camel(name: str) -> str:
     return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name)
 
 
+def _input_path(field: tuple[str, ...]) -> list[str]:
+    """Input field names in GraphQL's camelCase; a CSV file's cells keep their column names."""
+    if field[:1] == ("csv",):
+        return ["input", *field]
+    return ["input", *(_camel(part) for part in field)]
+
+
 def user_errors(error: StockpoolError) -> list[UserError]:
     return [
         UserError(
-            field=["input", *(_camel(part) for part in problem.field)] if problem.field else None,
+            field=_input_path(problem.field) if problem.field else None,
             message=problem.message,
             code=problem.code,
         )

@@ -28,7 +28,7 @@ from domain.errors import (
     StockpoolError,
     UnmappedSku,
 )
-from domain.listing_csv import format_listings, parse_listing_rows
+from domain.listing_csv import format_listings, read_listing_rows
 from domain.listings import RemoveListing, ReportChannelQuantity, UpsertListing
 from domain.publishing import ChannelAvailability
 
@@ -88,11 +88,16 @@ class ListingService:
     ) -> list[repository.ListingRecord]:
         """All rows or none: every problem of the file is reported with its line number."""
         principal.require_admin()
-        rows = parse_listing_rows(channel, text)
+        rows, problems = read_listing_rows(channel, text)
         now = self._clock()
         async with self._database.transaction() as conn:
             record = await channels.get_channel(conn, channel)
-            await self._check_rows(conn, record.id, rows)
+            unreadable_skus = {p.field[1] for p in problems if p.field[2:3] == ("sku",)}
+            readable = [(line, c) for line, c in rows if str(line) not in unreadable_skus]
+            problems += await self._row_problems(conn, record.id, readable)
+            if problems:
+                problems.sort(key=_line_of)
+                raise problems[0] if len(problems) == 1 else InvalidInput(problems)
             # Free the file's external SKUs first, so a file may swap them between SKUs.
             sku_ids = await catalogue_repository.sku_ids_by_code(conn, {c.sku for _, c in rows})
             await conn.execute(
@@ -220,9 +225,9 @@ class ListingService:
 
     # ---- the machinery --------------------------------------------------------------------
 
-    async def _check_rows(
+    async def _row_problems(
         self, conn: AsyncConnection, channel_id: int, rows: list[tuple[int, UpsertListing]]
-    ) -> None:
+    ) -> list[StockpoolError]:
         """Unknown SKUs, and external SKUs held by listings the file does not touch."""
         problems: list[StockpoolError] = []
         known = await catalogue_repository.sku_ids_by_code(conn, {c.sku for _, c in rows})
@@ -241,5 +246,10 @@ class ListingService:
                         ("csv", str(line), "external_sku"),
                     )
                 )
-        if problems:
-            raise problems[0] if len(problems) == 1 else InvalidInput(problems)
+        return problems
+
+
+def _line_of(problem: StockpoolError) -> int:
+    """File-level problems first, then by line."""
+    where = problem.field[1:2]
+    return int(where[0]) if where and where[0].isdigit() else 0

@@ -49,7 +49,9 @@ LISTING = f"""query($channel: String!, $sku: String!) {{
 LISTINGS_CSV = "query($channel: String!) { listingsCsv(channel: $channel) }"
 ALERTS = f"query($status: AlertStatus) {{ alerts(status: $status) {{ {ALERT_FIELDS} }} }}"
 
-CSV_HEADER = "sku,external_sku,status,safety_units,safety_percent,cap,allow_backorder,backorder_limit"
+CSV_HEADER = (
+    "sku,external_sku,status,safety_units,safety_percent,cap,allow_backorder,backorder_limit"
+)
 
 
 # ---- helpers --------------------------------------------------------------------------------
@@ -209,7 +211,9 @@ async def test_channel_defaults_apply_until_a_listing_overrides_them(web):
         web, "market", ("WH",), safetyUnits=2, safetyPercent=12.5, lowStockThreshold=5
     )
     assert created["userErrors"] == []
-    settings = await web('{ channel(code: "market") { safetyUnits safetyPercent lowStockThreshold } }')
+    settings = await web(
+        '{ channel(code: "market") { safetyUnits safetyPercent lowStockThreshold } }'
+    )
     assert settings["channel"] == {"safetyUnits": 2, "safetyPercent": 12.5, "lowStockThreshold": 5}
 
     # buffer max(2, ceil(30 * 12.5%) = ceil(3.75) = 4) = 4
@@ -439,9 +443,7 @@ async def test_a_channel_sale_by_external_sku_maps_through_the_listing(web):
         {"input": {"channel": "web", "orderRef": "m-2", "externalSku": "AMZ-9", "quantity": 1}},
     )
     assert unknown["recordChannelSale"]["reservation"] is None
-    assert error_codes(unknown["recordChannelSale"]) == [
-        (("input", "externalSku"), "UNMAPPED_SKU")
-    ]
+    assert error_codes(unknown["recordChannelSale"]) == [(("input", "externalSku"), "UNMAPPED_SKU")]
     [alert] = await open_alerts(web)
     assert {k: v for k, v in alert.items() if k != "id"} == {
         "type": "UNMAPPED_SKU",
@@ -643,7 +645,7 @@ async def test_a_storefront_key_reads_its_own_channel_and_changes_nothing(web):
     body = foreign.json()
     assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
 
-    refused = (await upsert(storefront, "TEE", "WEB-TEE", cap=1))
+    refused = await upsert(storefront, "TEE", "WEB-TEE", cap=1)
     assert refused["listing"] is None
     assert error_codes(refused) == [(None, "FORBIDDEN")]
     reported = (await storefront(REPORT, report("WEB-TEE", 9)))["reportChannelQuantity"]
