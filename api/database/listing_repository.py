@@ -291,19 +291,11 @@ async def with_campaign_boundary_between(
 
 
 async def next_campaign_boundary(conn: AsyncConnection, after: datetime) -> datetime | None:
-    starts = (
-        await conn.execute(
-            select(func.min(listing_campaigns.c.starts_at)).where(
-                listing_campaigns.c.starts_at > after
-            )
-        )
-    ).scalar()
-    ends = (
-        await conn.execute(
-            select(func.min(listing_campaigns.c.ends_at)).where(listing_campaigns.c.ends_at > after)
-        )
-    ).scalar()
-    found = [aware(moment) for moment in (starts, ends) if moment is not None]
+    found = []
+    for moment in (listing_campaigns.c.starts_at, listing_campaigns.c.ends_at):
+        earliest = (await conn.execute(select(func.min(moment)).where(moment > after))).scalar()
+        if earliest is not None:
+            found.append(aware(earliest))
     return min(found, default=None)
 
 
