@@ -8,10 +8,10 @@ from datetime import datetime
 
 from domain.errors import (
     InsufficientStock,
-    InvalidInput,
     ListingNotFound,
     ListingPaused,
     StockpoolError,
+    refusal,
 )
 from domain.listings import Listing, ListingStatus, SafetyRules
 from domain.publishing import ChannelPool, publish
@@ -67,4 +67,4 @@ def check_holds(
                 )
             )
     if problems:
-        raise problems[0] if len(problems) == 1 else InvalidInput(problems)
+        raise refusal(problems)

@@ -64,6 +64,11 @@ class InvalidInput(StockpoolError):
         return list(self._problems)
 
 
+def refusal(problems: list[StockpoolError]) -> StockpoolError:
+    """One problem as itself, several as one InvalidInput that reports each."""
+    return problems[0] if len(problems) == 1 else InvalidInput(problems)
+
+
 class InvalidValue(StockpoolError):
     code = ErrorCode.INVALID_VALUE
 

@@ -43,6 +43,7 @@ from domain.errors import (
     QuantityTooLarge,
     StockpoolError,
     TooLong,
+    refusal,
 )
 from domain.listings import (
     Listing,
@@ -89,17 +90,10 @@ T = TypeVar("T")
 def parse_listings(channel: str, text: str) -> list[UpsertListing]:
     """The upserts a CSV file asks for on `channel`, in file order; refuses the whole file
     with every problem in it."""
-    return [command for _, command in parse_listing_rows(channel, text)]
-
-
-def parse_listing_rows(channel: str, text: str) -> list[tuple[int, UpsertListing]]:
-    """parse_listings with the line each command starts on, for problems found later (an
-    unknown SKU, an external SKU taken) to be reported at ("csv", "<line>", "<column>")."""
-    commands, problems = read_listing_rows(channel, text)
-    checks = Checks()
-    checks.problems.extend(problems)
-    checks.raise_if_any()
-    return commands
+    rows, problems = read_listing_rows(channel, text)
+    if problems:
+        raise refusal(problems)
+    return [command for _, command in rows]
 
 
 def read_listing_rows(

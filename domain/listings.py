@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
-from domain.errors import InvalidValue
 from domain.validation import Checks
 
 MAX_EXTERNAL_SKU_LENGTH = 64
@@ -114,19 +113,13 @@ class UpsertListing:
             checks.non_negative_quantity(self.cap, f"{prefix}cap")
         checks.non_negative_quantity(self.backorder_limit, f"{prefix}backorderLimit")
         if self.backorder_limit and not self.allow_backorder:
-            checks.add(
-                InvalidValue(
-                    "backorderLimit needs allowBackorder", _path(f"{prefix}backorderLimit")
-                )
-            )
+            checks.invalid("backorderLimit needs allowBackorder", f"{prefix}backorderLimit")
         if len(self.campaigns) > MAX_CAMPAIGNS:
-            checks.add(
-                InvalidValue(f"at most {MAX_CAMPAIGNS} campaigns", _path(f"{prefix}campaigns"))
-            )
+            checks.invalid(f"at most {MAX_CAMPAIGNS} campaigns", f"{prefix}campaigns")
         for index, campaign in enumerate(self.campaigns):
             where = f"{prefix}campaigns.{index}"
             if campaign.ends_at <= campaign.starts_at:
-                checks.add(InvalidValue("endsAt must be after startsAt", _path(f"{where}.endsAt")))
+                checks.invalid("endsAt must be after startsAt", f"{where}.endsAt")
             checks.within(campaign.safety_basis_points, 0, BASIS_POINTS, f"{where}.safetyPercent")
 
     def as_listing(self) -> Listing:
@@ -170,7 +163,3 @@ class ReportChannelQuantity:
         checks.text(self.external_sku, "externalSku", MAX_EXTERNAL_SKU_LENGTH)
         checks.non_negative_quantity(self.quantity)
         checks.raise_if_any()
-
-
-def _path(field_name: str) -> tuple[str, ...]:
-    return tuple(field_name.split("."))

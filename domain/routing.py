@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from domain.channels import RoutingPolicy, SplitPolicy
-from domain.errors import InsufficientStock, InvalidInput, StockpoolError
+from domain.errors import InsufficientStock, StockpoolError, refusal
 from domain.reservations import Destination, RequestedLine
 
 
@@ -97,7 +97,7 @@ def route(
         if needed:
             shortfall[number] = needed
     if problems:
-        raise problems[0] if len(problems) == 1 else InvalidInput(problems)
+        raise refusal(problems)
     return allocations, shortfall
 
 

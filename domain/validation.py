@@ -6,12 +6,12 @@ import re
 
 from domain.errors import (
     Blank,
-    InvalidInput,
     InvalidQuantity,
     InvalidValue,
     QuantityTooLarge,
     StockpoolError,
     TooLong,
+    refusal,
 )
 from domain.quantities import MAX_QUANTITY
 
@@ -31,10 +31,8 @@ class Checks:
         self.problems.append(problem)
 
     def raise_if_any(self) -> None:
-        if len(self.problems) == 1:
-            raise self.problems[0]
         if self.problems:
-            raise InvalidInput(self.problems)
+            raise refusal(self.problems)
 
     def code(self, value: str, field: str) -> None:
         if self.text(value, field, MAX_CODE_LENGTH) and not CODE_PATTERN.match(value):
@@ -72,6 +70,10 @@ class Checks:
             self.add(InvalidQuantity(f"{field} must not be negative", _path(field)))
         elif value > MAX_QUANTITY:
             self.add(QuantityTooLarge(f"{field} must be at most {MAX_QUANTITY}", _path(field)))
+
+    def invalid(self, message: str, field: str) -> None:
+        """An InvalidValue at the dotted field path."""
+        self.add(InvalidValue(message, _path(field)))
 
     def within(self, value: float | int, low: float, high: float, field: str) -> None:
         if not low <= value <= high:

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.database.stock_repository import expired_holds
+from api.database.stock_repository import available, expired_holds
 from api.database.tables import channel_locations, locations, stock_levels
 from domain.publishing import ChannelPool
 
@@ -24,19 +24,13 @@ async def pools(
     if not wanted:
         return {}
     expired = expired_holds(now)
-    available = (
-        stock_levels.c.on_hand
-        - stock_levels.c.damaged
-        - stock_levels.c.quarantined
-        - stock_levels.c.reserved
-        - stock_levels.c.committed
-        + func.coalesce(expired.c.expired, 0)
-    )
+    # Units of holds whose window passed are available already, swept or not.
+    available_now = available + func.coalesce(expired.c.expired, 0)
     query = (
         select(
             channel_locations.c.channel_id,
             stock_levels.c.sku_id,
-            func.sum(available).label("available"),
+            func.sum(available_now).label("available"),
             func.sum(stock_levels.c.in_transit + stock_levels.c.on_order).label("incoming"),
         )
         .join(locations, locations.c.id == channel_locations.c.location_id)

@@ -42,9 +42,15 @@ _with_codes = (
 
 
 async def upsert(
-    conn: AsyncConnection, channel_id: int, sku_id: int, listing: Listing, now: datetime
+    conn: AsyncConnection,
+    channel_id: int,
+    sku_id: int,
+    listing: Listing,
+    now: datetime,
+    keep_campaigns: bool = False,
 ) -> int:
-    """Creates or replaces the listing (reviving a removed one); returns its id."""
+    """Creates or replaces the listing (reviving a removed one); returns its id. With
+    `keep_campaigns` its campaign windows stay as they are."""
     values: dict[str, Any] = {
         "external_sku": listing.external_sku,
         "live_external_sku": listing.external_sku,
@@ -89,7 +95,8 @@ async def upsert(
         raise ExternalSkuTaken(
             listing.channel, listing.external_sku, holder.listing.sku if holder else "?"
         ) from None
-    await replace_campaigns(conn, int(listing_id), listing.campaigns)
+    if not keep_campaigns:
+        await replace_campaigns(conn, int(listing_id), listing.campaigns)
     return int(listing_id)
 
 
@@ -110,6 +117,16 @@ async def replace_campaigns(
     ]
     if rows:
         await conn.execute(insert(listing_campaigns), rows)
+
+
+async def free_external_skus(conn: AsyncConnection, channel_id: int, sku_ids: list[int]) -> None:
+    """Lets the listings of these SKUs give up their external SKUs, within a transaction that
+    hands them out again (uniqueness is checked per statement)."""
+    await conn.execute(
+        update(listings)
+        .where(listings.c.channel_id == channel_id, listings.c.sku_id.in_(sku_ids))
+        .values(live_external_sku=None)
+    )
 
 
 async def mark_removed(conn: AsyncConnection, listing_id: int, now: datetime) -> None:
@@ -170,13 +187,26 @@ async def list_for_channel(
     return await _load(conn, query)
 
 
-async def by_ids(
-    conn: AsyncConnection, listing_ids: list[int], lock: bool = False
-) -> list[ListingRecord]:
-    """In id order; with `lock`, row-locked (the order every transaction takes them in)."""
+async def by_ids(conn: AsyncConnection, listing_ids: list[int]) -> list[ListingRecord]:
     query = _with_codes.where(listings.c.id.in_(listing_ids)).order_by(listings.c.id)
-    if lock:
-        query = query.with_for_update(of=listings)
+    return await _load(conn, query)
+
+
+async def lock_where(
+    conn: AsyncConnection,
+    sku_codes: Iterable[str] | None = None,
+    channel_ids: Iterable[int] | None = None,
+    listing_ids: Iterable[int] | None = None,
+) -> list[ListingRecord]:
+    """The chosen listings, row-locked in id order: the order every transaction takes them in,
+    after the stock levels it touches."""
+    query = _with_codes.order_by(listings.c.id).with_for_update(of=listings)
+    if sku_codes is not None:
+        query = query.where(skus.c.code.in_(list(sku_codes)))
+    if channel_ids is not None:
+        query = query.where(listings.c.channel_id.in_(list(channel_ids)))
+    if listing_ids is not None:
+        query = query.where(listings.c.id.in_(list(listing_ids)))
     return await _load(conn, query)
 
 
@@ -256,24 +286,6 @@ async def save_published(
         values["published_version"] = listings.c.published_version + 1
         values["published_at"] = now
     await conn.execute(update(listings).where(listings.c.id == listing_id).values(values))
-
-
-async def ids_where(
-    conn: AsyncConnection,
-    sku_codes: Iterable[str] | None = None,
-    channel_ids: Iterable[int] | None = None,
-    listing_ids: Iterable[int] | None = None,
-) -> list[int]:
-    query = select(listings.c.id).order_by(listings.c.id)
-    if sku_codes is not None:
-        query = query.join(skus, skus.c.id == listings.c.sku_id).where(
-            skus.c.code.in_(list(sku_codes))
-        )
-    if channel_ids is not None:
-        query = query.where(listings.c.channel_id.in_(list(channel_ids)))
-    if listing_ids is not None:
-        query = query.where(listings.c.id.in_(list(listing_ids)))
-    return [int(i) for i in (await conn.execute(query)).scalars()]
 
 
 async def with_campaign_boundary_between(

@@ -25,7 +25,7 @@ _levels_with_codes = (
     .join(locations, locations.c.id == stock_levels.c.location_id)
 )
 
-_available = (
+available = (
     stock_levels.c.on_hand
     - stock_levels.c.damaged
     - stock_levels.c.quarantined
@@ -69,7 +69,7 @@ async def apply_movement(
             if amount < 0:
                 conditions.append(column + amount >= 0)
     if delta.available < 0:
-        conditions.append(_available + delta.available >= 0)
+        conditions.append(available + delta.available >= 0)
     if expected_on_hand is not None:
         conditions.append(stock_levels.c.on_hand == expected_on_hand)
     result = await conn.execute(

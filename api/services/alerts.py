@@ -8,7 +8,7 @@ from api.database import alert_repository as repository
 from api.database.engine import Database
 from api.messages import alert_message
 from domain.access import Principal
-from domain.alerts import Alert, AlertStatus
+from domain.alerts import Alert, AlertRaised, AlertStatus
 
 
 class AlertService:
@@ -22,6 +22,17 @@ class AlertService:
         async with self._database.read() as conn:
             return await repository.list_alerts(conn, status)
 
+    async def raise_alert(self, raised: AlertRaised) -> Alert:
+        """Raises (or adds an occurrence to) the alert in its own transaction."""
+        async with self._database.transaction() as conn:
+            alert = await repository.raise_alert(conn, raised, self._clock())
+        await self.publish(alert)
+        return alert
+
+    async def publish(self, alert: Alert) -> None:
+        """Tells subscribers about an alert a committed transaction raised or moved."""
+        await self._bus.publish_committed([(ALERTS, alert_message(alert))])
+
     async def acknowledge(self, alert_id: int, principal: Principal) -> Alert:
         return await self._move(alert_id, AlertStatus.ACKNOWLEDGED, principal)
 
@@ -32,5 +43,5 @@ class AlertService:
         principal.require_admin()
         async with self._database.transaction() as conn:
             alert = await repository.change_status(conn, alert_id, status, self._clock())
-        await self._bus.publish_committed([(ALERTS, alert_message(alert))])
+        await self.publish(alert)
         return alert

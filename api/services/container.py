@@ -36,6 +36,7 @@ class Services:
     def build(
         cls, settings: Settings, database: Database, bus: EventBus, clock: Clock = utc_now
     ) -> Services:
+        alerts = AlertService(database, bus, clock)
         return cls(
             settings=settings,
             database=database,
@@ -45,7 +46,7 @@ class Services:
             stock=StockEngine(database, bus, clock),
             queries=StockQueries(database, clock),
             channels=ChannelService(database, bus, clock),
-            listings=ListingService(database, bus, clock),
-            reservations=ReservationService(database, bus, clock),
-            alerts=AlertService(database, bus, clock),
+            listings=ListingService(database, bus, alerts, clock),
+            reservations=ReservationService(database, bus, alerts, clock),
+            alerts=alerts,
         )

@@ -3,30 +3,29 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.bus import ALERTS, EventBus
+from api.bus import EventBus
 from api.clock import Clock, utc_now
 from api.database import alert_repository, catalogue_repository
 from api.database import channel_repository as channels
 from api.database import listing_repository as repository
 from api.database.engine import Database
-from api.database.tables import listings
-from api.messages import alert_message, availability_messages
+from api.messages import availability_messages
+from api.services.alerts import AlertService
 from api.services.publishing import republish
 from domain import alerts
 from domain.access import Principal
 from domain.alerts import Alert
 from domain.errors import (
     ExternalSkuTaken,
-    InvalidInput,
     SkuNotFound,
     StockpoolError,
     UnmappedSku,
+    refusal,
 )
 from domain.listing_csv import format_listings, read_listing_rows
 from domain.listings import RemoveListing, ReportChannelQuantity, UpsertListing
@@ -42,9 +41,12 @@ class DriftReport:
 
 
 class ListingService:
-    def __init__(self, database: Database, bus: EventBus, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, database: Database, bus: EventBus, alerts: AlertService, clock: Clock = utc_now
+    ) -> None:
         self._database = database
         self._bus = bus
+        self._alerts = alerts
         self._clock = clock
         self.campaigns_changed = asyncio.Event()
         """Set when a listing's campaign windows may have changed: wakes the campaign clock."""
@@ -92,34 +94,21 @@ class ListingService:
         now = self._clock()
         async with self._database.transaction() as conn:
             record = await channels.get_channel(conn, channel)
+            sku_ids = await catalogue_repository.sku_ids_by_code(conn, {c.sku for _, c in rows})
             unreadable_skus = {p.field[1] for p in problems if p.field[2:3] == ("sku",)}
             readable = [(line, c) for line, c in rows if str(line) not in unreadable_skus]
-            problems += await self._row_problems(conn, record.id, readable)
+            problems += await self._row_problems(conn, record.id, readable, sku_ids)
             if problems:
                 problems.sort(key=_line_of)
-                raise problems[0] if len(problems) == 1 else InvalidInput(problems)
+                raise refusal(problems)
             # Free the file's external SKUs first, so a file may swap them between SKUs.
-            sku_ids = await catalogue_repository.sku_ids_by_code(conn, {c.sku for _, c in rows})
-            await conn.execute(
-                update(listings)
-                .where(
-                    listings.c.channel_id == record.id,
-                    listings.c.sku_id.in_(list(sku_ids.values())),
-                )
-                .values(live_external_sku=None)
-            )
+            await repository.free_external_skus(conn, record.id, list(sku_ids.values()))
             # Campaign windows are not part of the file: a listing keeps the ones it has.
-            existing = await repository.list_for_channel(conn, channel, include_removed=True)
-            campaigns = {r.listing.sku: r.listing.campaigns for r in existing}
             ids = [
                 await repository.upsert(
-                    conn,
-                    record.id,
-                    sku_ids[command.sku],
-                    replace(command.as_listing(), campaigns=campaigns.get(command.sku, ())),
-                    now,
+                    conn, record.id, sku_ids[c.sku], c.as_listing(), now, keep_campaigns=True
                 )
-                for _, command in rows
+                for _, c in rows
             ]
             changed = await republish(conn, now, listing_ids=ids)
             stored = await repository.by_ids(conn, ids)
@@ -128,10 +117,7 @@ class ListingService:
 
     async def export_csv(self, channel: str, principal: Principal) -> str:
         principal.require_channel(channel)
-        async with self._database.read() as conn:
-            await channels.get_channel(conn, channel)
-            found = await repository.list_for_channel(conn, channel)
-        return format_listings(record.listing for record in found)
+        return format_listings(record.listing for record in await self._listed(channel))
 
     async def report_quantity(
         self, command: ReportChannelQuantity, principal: Principal
@@ -166,17 +152,11 @@ class ListingService:
                     )
                 await repository.record_report(conn, listing.id, command.quantity, now)
         except UnmappedSku:
-            await self.raise_alert(alerts.unmapped(command.channel, command.external_sku))
+            await self._alerts.raise_alert(alerts.unmapped(command.channel, command.external_sku))
             raise
         if alert is not None:
-            await self._bus.publish_committed([(ALERTS, alert_message(alert))])
+            await self._alerts.publish(alert)
         return DriftReport(listing.availability, command.quantity, drift, alert)
-
-    async def raise_alert(self, raised: alerts.AlertRaised) -> Alert:
-        async with self._database.transaction() as conn:
-            alert = await alert_repository.raise_alert(conn, raised, self._clock())
-        await self._bus.publish_committed([(ALERTS, alert_message(alert))])
-        return alert
 
     async def republish_due_campaigns(self, since: datetime) -> datetime:
         """Recomputes the listings a campaign of which started or ended since `since`: their
@@ -207,9 +187,7 @@ class ListingService:
         self, channel: str, principal: Principal, sku_codes: list[str] | None = None
     ) -> list[repository.ListingRecord]:
         principal.require_channel(channel)
-        async with self._database.read() as conn:
-            await channels.get_channel(conn, channel)
-            return await repository.list_for_channel(conn, channel, sku_codes)
+        return await self._listed(channel, sku_codes)
 
     async def availability(
         self, channel: str, sku_codes: list[str], principal: Principal
@@ -217,20 +195,28 @@ class ListingService:
         """What the channel shows of each listed SKU, in the order asked (unlisted SKUs are
         not published and left out)."""
         principal.require_view(channel)
-        async with self._database.read() as conn:
-            await channels.get_channel(conn, channel)
-            found = await repository.list_for_channel(conn, channel, sku_codes)
-        records = {r.listing.sku: r for r in found}
+        records = {r.listing.sku: r for r in await self._listed(channel, sku_codes)}
         return [records[code].availability for code in dict.fromkeys(sku_codes) if code in records]
 
     # ---- the machinery --------------------------------------------------------------------
 
+    async def _listed(
+        self, channel: str, sku_codes: list[str] | None = None
+    ) -> list[repository.ListingRecord]:
+        """The channel's live listings; an unknown channel is refused."""
+        async with self._database.read() as conn:
+            await channels.get_channel(conn, channel)
+            return await repository.list_for_channel(conn, channel, sku_codes)
+
     async def _row_problems(
-        self, conn: AsyncConnection, channel_id: int, rows: list[tuple[int, UpsertListing]]
+        self,
+        conn: AsyncConnection,
+        channel_id: int,
+        rows: list[tuple[int, UpsertListing]],
+        known: dict[str, int],
     ) -> list[StockpoolError]:
         """Unknown SKUs, and external SKUs held by listings the file does not touch."""
         problems: list[StockpoolError] = []
-        known = await catalogue_repository.sku_ids_by_code(conn, {c.sku for _, c in rows})
         in_file = {c.sku for _, c in rows}
         taken = await repository.live_external_skus(conn, channel_id)
         for line, command in rows:

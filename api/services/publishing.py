@@ -28,10 +28,9 @@ async def republish(
 ) -> list[ChannelAvailability]:
     """Recomputes the chosen listings; returns those whose face (quantity or status) changed,
     with their new version."""
-    ids = await listings.ids_where(conn, sku_codes, channel_ids, listing_ids)
-    if not ids:
+    records = await listings.lock_where(conn, sku_codes, channel_ids, listing_ids)
+    if not records:
         return []
-    records = await listings.by_ids(conn, ids, lock=True)
     rules = await channels.rules_by_id(conn, {r.channel_id for r in records})
     pools = await channel_pools.pools(conn, [(r.channel_id, r.sku_id) for r in records], now)
     changed = []

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.bus import ALERTS, EventBus
+from api.bus import EventBus
 from api.clock import Clock, utc_now
 from api.database import (
     alert_repository,
@@ -27,19 +27,18 @@ from api.database import reservation_repository as repository
 from api.database.engine import Database
 from api.database.movements import LevelRef, LockedLevel, Movement, apply_movements, lock_levels
 from api.database.reservation_repository import StoredLine
-from api.messages import alert_message, committed_messages
+from api.messages import committed_messages
+from api.services.alerts import AlertService
 from api.services.expiry import expire_on_levels, sweep
 from api.services.idempotent import Outcome, run_once
 from api.services.publishing import republish_after
 from api.services.stock_engine import request_of
 from domain import alerts
 from domain.access import Principal
-from domain.alerts import Alert
 from domain.channel_holds import ListingState, check_holds
 from domain.channels import ChannelStatus, SplitPolicy
 from domain.errors import (
     ChannelPaused,
-    InvalidInput,
     InvalidQuantity,
     InvalidTransition,
     LocationNotFound,
@@ -48,6 +47,7 @@ from domain.errors import (
     SkuNotFound,
     StockpoolError,
     UnmappedSku,
+    refusal,
 )
 from domain.publishing import ChannelPool
 from domain.reservations import (
@@ -78,9 +78,12 @@ def new_reservation_id(now: datetime) -> str:
 
 
 class ReservationService:
-    def __init__(self, database: Database, bus: EventBus, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, database: Database, bus: EventBus, alerts: AlertService, clock: Clock = utc_now
+    ) -> None:
         self._database = database
         self._bus = bus
+        self._alerts = alerts
         self._clock = clock
 
     # ---- the commands -------------------------------------------------------------------
@@ -116,7 +119,7 @@ class ReservationService:
             )
         except UnmappedSku:
             assert command.external_sku is not None
-            await self.raise_alert(alerts.unmapped(command.channel, command.external_sku))
+            await self._alerts.raise_alert(alerts.unmapped(command.channel, command.external_sku))
             raise
 
     async def expire_due(self, limit: int = 200) -> int:
@@ -130,12 +133,6 @@ class ReservationService:
                 availability = await republish_after(conn, entries, now)
             await self._bus.publish_committed(committed_messages(entries, availability))
         return len(due)
-
-    async def raise_alert(self, raised: alerts.AlertRaised) -> Alert:
-        async with self._database.transaction() as conn:
-            alert = await alert_repository.raise_alert(conn, raised, self._clock())
-        await self._bus.publish_committed([(ALERTS, alert_message(alert))])
-        return alert
 
     # ---- reading --------------------------------------------------------------------------
 
@@ -417,7 +414,7 @@ class ReservationService:
                         )
                     )
         if problems:
-            raise problems[0] if len(problems) == 1 else InvalidInput(problems)
+            raise refusal(problems)
         return sorted(known.values())
 
     async def _lock_channel_levels(

@@ -7,8 +7,8 @@ from domain.listing_csv import (
     COLUMNS,
     MAX_ROWS,
     format_listings,
-    parse_listing_rows,
     parse_listings,
+    read_listing_rows,
 )
 from domain.listings import Campaign, Listing, ListingStatus, UpsertListing
 
@@ -315,7 +315,9 @@ def test_blank_lines_are_skipped_but_still_count_for_line_numbers():
 
 
 def test_rows_come_with_the_line_they_start_on():
-    rows = parse_listing_rows("web", 'sku,external_sku\n\nA,"a\nb"\nB,b\n')
+    rows, problems = read_listing_rows("web", 'sku,external_sku\n\nA,"a\nb"\nB,b\n')
+
+    assert problems == []
 
     assert [(line, command.sku) for line, command in rows] == [(3, "A"), (5, "B")]
 
