@@ -108,10 +108,8 @@ class Query:
     async def availability(
         self, info: Info, channel: str, skus: list[str]
     ) -> list[ChannelAvailability]:
-        if len(skus) > MAX_SKUS_PER_READ:
-            raise PublicError(f"at most {MAX_SKUS_PER_READ} SKUs at once", "INVALID_VALUE")
         found = await _public(
-            info.context.services.listings.availability(channel, skus, info.context.caller)
+            info.context.services.listings.availability(channel, _few(skus), info.context.caller)
         )
         return [ChannelAvailability.from_domain(a) for a in found]
 
@@ -119,10 +117,10 @@ class Query:
     async def listings(
         self, info: Info, channel: str, skus: list[str] | None = None
     ) -> list[Listing]:
-        if skus is not None and len(skus) > MAX_SKUS_PER_READ:
-            raise PublicError(f"at most {MAX_SKUS_PER_READ} SKUs at once", "INVALID_VALUE")
         found = await _public(
-            info.context.services.listings.listed(channel, info.context.caller, skus)
+            info.context.services.listings.listed(
+                channel, info.context.caller, None if skus is None else _few(skus)
+            )
         )
         return [Listing.from_record(r) for r in found]
 
@@ -153,12 +151,11 @@ class Query:
         after: str | None = None,
     ) -> Connection[Reservation]:
         after_id = _decode_reservation_cursor(after)
-        try:
-            found, has_next = await info.context.services.reservations.page(
+        found, has_next = await _public(
+            info.context.services.reservations.page(
                 info.context.caller, page_size(first), after_id, channel, status, order_ref
             )
-        except StockpoolError as error:
-            raise PublicError(error.message, error.code.value) from None
+        )
         items = [(r.id, Reservation.from_domain(r)) for r in found]
         return reservation_connection(items, has_next, after)
 
@@ -188,6 +185,12 @@ async def _public(action: Awaitable[T]) -> T:
         return await action
     except StockpoolError as error:
         raise PublicError(error.message, error.code.value) from None
+
+
+def _few(skus: list[str]) -> list[str]:
+    if len(skus) > MAX_SKUS_PER_READ:
+        raise PublicError(f"at most {MAX_SKUS_PER_READ} SKUs at once", "INVALID_VALUE")
+    return skus
 
 
 def _decode_reservation_cursor(cursor: str | None) -> str | None:

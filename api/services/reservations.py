@@ -233,7 +233,10 @@ class ReservationService:
         sku_ids = await self._check_lines(conn, command.lines, record, "lines")
         locked, entries = await self._lock_channel_levels(conn, record, sku_ids, now, principal)
         listed = await listing_repository.list_for_channel(
-            conn, command.channel, sorted({line.sku for line in command.lines}), True
+            conn,
+            command.channel,
+            sorted({line.sku for line in command.lines}),
+            include_removed=True,
         )
         check_holds(
             command.channel,
