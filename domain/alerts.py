@@ -12,6 +12,7 @@ class AlertType(Enum):
     OVERSELL = "OVERSELL"
     UNMAPPED_SKU = "UNMAPPED_SKU"
     DRIFT = "DRIFT"
+    BACKORDER_SHORT = "BACKORDER_SHORT"
 
 
 class AlertStatus(Enum):
@@ -83,4 +84,20 @@ def drift(channel: str, sku: str, external_sku: str, reported: int, published: i
         sku,
         channel,
         {"externalSku": external_sku, "reported": reported, "published": published},
+    )
+
+
+def backorder_short_cause(sku: str, location: str) -> str:
+    return f"BACKORDER_SHORT:{sku}:{location}"
+
+
+def backorder_short(sku: str, location: str, promised: int, incoming: int) -> AlertRaised:
+    return AlertRaised(
+        AlertType.BACKORDER_SHORT,
+        backorder_short_cause(sku, location),
+        f"{promised} of {sku} at {location} are promised to backorders but only {incoming} "
+        "are still in transit or on order",
+        sku,
+        None,
+        {"location": location, "promised": promised, "incoming": incoming},
     )

@@ -14,7 +14,7 @@ from domain.errors import (
     refusal,
 )
 from domain.listings import Listing, ListingStatus, SafetyRules
-from domain.publishing import ChannelPool, publish
+from domain.publishing import ChannelPool, Published, publish
 from domain.reservations import RequestedLine
 
 
@@ -40,11 +40,12 @@ def check_holds(
     listings: Mapping[str, ListingState],
     rules: SafetyRules,
     now: datetime,
-) -> None:
-    """Refuses every SKU whose demand exceeds what the channel publishes of it now. A SKU the
-    channel never listed is held under the channel's defaults; a removed listing holds
-    nothing."""
+) -> dict[str, Published]:
+    """What the channel publishes now of each SKU asked for; refuses every SKU whose demand
+    exceeds it (backorder allowance included). A SKU the channel never listed is held under
+    the channel's defaults; a removed listing holds nothing."""
     problems: list[StockpoolError] = []
+    found: dict[str, Published] = {}
     for sku, (index, requested) in demand_per_sku(lines).items():
         state = listings.get(sku)
         if state is not None and state.removed:
@@ -55,16 +56,18 @@ def check_holds(
             continue
         listing = state.listing if state is not None else None
         published = publish(pools.get(sku, ChannelPool()), listing, rules, True, now)
-        if requested > published.sellable:
+        found[sku] = published
+        if requested > published.quantity:
             problems.append(
                 InsufficientStock(
                     sku,
                     f"channel {channel}",
                     requested,
-                    published.sellable,
+                    published.quantity,
                     "published",
                     ("lines", str(index), "quantity"),
                 )
             )
     if problems:
         raise refusal(problems)
+    return found

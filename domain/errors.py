@@ -35,6 +35,8 @@ class ErrorCode(Enum):
     LISTING_PAUSED = "LISTING_PAUSED"
     EXTERNAL_SKU_TAKEN = "EXTERNAL_SKU_TAKEN"
     INVALID_CSV = "INVALID_CSV"
+    PURCHASE_ORDER_NOT_FOUND = "PURCHASE_ORDER_NOT_FOUND"
+    OVER_RECEIPT = "OVER_RECEIPT"
 
 
 class StockpoolError(Exception):
@@ -221,8 +223,10 @@ class ReservationExpired(StockpoolError):
 class InvalidTransition(StockpoolError):
     code = ErrorCode.INVALID_TRANSITION
 
-    def __init__(self, reservation_id: str, state: str, action: str) -> None:
-        super().__init__(f"cannot {action} reservation {reservation_id}: it is {state}", ("id",))
+    def __init__(
+        self, document_id: str, state: str, action: str, document: str = "reservation"
+    ) -> None:
+        super().__init__(f"cannot {action} {document} {document_id}: it is {state}", ("id",))
         self.state = state
 
 
@@ -270,3 +274,21 @@ class ExternalSkuTaken(StockpoolError):
 
 class InvalidCsv(StockpoolError):
     code = ErrorCode.INVALID_CSV
+
+
+class PurchaseOrderNotFound(StockpoolError):
+    code = ErrorCode.PURCHASE_ORDER_NOT_FOUND
+
+    def __init__(self, purchase_order_id: str) -> None:
+        super().__init__(f"no purchase order with id {purchase_order_id!r}", ("id",))
+
+
+class OverReceipt(StockpoolError):
+    """More units received than are still outstanding on the document's line."""
+
+    code = ErrorCode.OVER_RECEIPT
+
+    def __init__(self, sku: str, arriving: int, outstanding: int, field: FieldPath) -> None:
+        super().__init__(
+            f"{sku}: {arriving} received but only {outstanding} outstanding on the order", field
+        )

@@ -5,7 +5,8 @@ buffer    = max(safety units, ceil(pool * safety percent)), the percent raised t
             campaign's while one runs
 sellable  = 0 if channel or listing paused, else clamp(pool - buffer, 0, cap)
 published = sellable + a backorder allowance against unpromised incoming units, bounded by
-            the listing's backorder limit, the whole still within the cap
+            what is left of the listing's backorder limit after the channel's open
+            backorders, the whole still within the cap
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ class ChannelPool:
     incoming: int = 0
     """In transit or on order and not yet promised to a backorder."""
     expected_at: datetime | None = None
-    """When the earliest of the incoming units is due."""
+    """When the next unpromised incoming unit is due."""
+    backordered: int = 0
+    """Units this channel has already promised against incoming stock (open backorders)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +114,8 @@ def publish(
         sellable = min(sellable, cap)
     total = sellable
     if listing is not None and listing.allow_backorder:
-        total += min(listing.backorder_limit, max(pool.incoming, 0))
+        room = max(listing.backorder_limit - pool.backordered, 0)
+        total += min(room, max(pool.incoming, 0))
         if cap is not None:
             total = min(total, cap)
     backorderable = total - sellable

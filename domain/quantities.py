@@ -19,6 +19,8 @@ class Quantities:
     committed: int = 0
     in_transit: int = 0
     on_order: int = 0
+    backordered: int = 0
+    """Of `in_transit + on_order`, units already promised to backorder holds and orders."""
 
     @property
     def available(self) -> int:
@@ -38,6 +40,11 @@ class Quantities:
 
     def as_dict(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in QUANTITY_NAMES}
+
+    @property
+    def unpromised_incoming(self) -> int:
+        """Incoming units no backorder has claimed yet: what new backorders may promise."""
+        return max(self.in_transit + self.on_order - self.backordered, 0)
 
     def is_consistent(self) -> bool:
         """Every counter and `available` at or above zero: the invariant of a stock level."""

@@ -35,7 +35,8 @@ class ReservationKind(Enum):
 @dataclass(frozen=True, slots=True)
 class ReservationLine:
     """Units of one SKU at one location. `quantity` were allocated; of them `reserved` are
-    held now, `committed` promised now and `fulfilled` shipped; the rest were let go."""
+    held now, `committed` promised now and `fulfilled` shipped; `backordered` are promised
+    against incoming stock (due by `promised_at`) until it arrives; the rest were let go."""
 
     line_number: int
     sku: str
@@ -45,6 +46,8 @@ class ReservationLine:
     committed: int = 0
     fulfilled: int = 0
     oversold: int = 0
+    backordered: int = 0
+    promised_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +57,10 @@ class LineChange:
     reserved: int = 0
     committed: int = 0
     fulfilled: int = 0
+    backordered: int = 0
 
     def is_zero(self) -> bool:
-        return not (self.reserved or self.committed or self.fulfilled)
+        return not (self.reserved or self.committed or self.fulfilled or self.backordered)
 
     def applied_to(self, line: ReservationLine) -> ReservationLine:
         return ReservationLine(
@@ -68,11 +72,18 @@ class LineChange:
             line.committed + self.committed,
             line.fulfilled + self.fulfilled,
             line.oversold,
+            line.backordered + self.backordered,
+            line.promised_at,
         )
 
     def stock_movement(self) -> Quantities:
         """Shipped units leave the building: on hand goes down with them."""
-        return Quantities(on_hand=-self.fulfilled, reserved=self.reserved, committed=self.committed)
+        return Quantities(
+            on_hand=-self.fulfilled,
+            reserved=self.reserved,
+            committed=self.committed,
+            backordered=self.backordered,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,14 @@ class StockEventType(Enum):
     FULFILLED = "FULFILLED"
     CANCELLED = "CANCELLED"
     SOLD = "SOLD"
+    ORDERED = "ORDERED"
+    """A purchase order line: units expected from a supplier (`onOrder` up)."""
+    ORDER_CLOSED = "ORDER_CLOSED"
+    """A purchase order closed with units still outstanding (`onOrder` down)."""
+    BACKORDERED = "BACKORDERED"
+    """Units promised to a hold against incoming stock (`backordered` up)."""
+    BACKORDER_FILLED = "BACKORDER_FILLED"
+    """Arrived units handed to the holds and orders waiting for them."""
 
 
 class StockReason(Enum):
@@ -41,6 +49,7 @@ class StockReason(Enum):
     ORDER = "ORDER"
     HOLD_EXPIRED = "HOLD_EXPIRED"
     CHANNEL_SALE = "CHANNEL_SALE"
+    PURCHASE_ORDER = "PURCHASE_ORDER"
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,10 @@ def explain_refusal(
 ) -> StockpoolError:
     """Why `current + delta` breaks the stock level invariant, in the terms of the counter."""
     after = current + delta
+    if delta.backordered > 0 and after.backordered > after.in_transit + after.on_order:
+        return InsufficientStock(
+            sku, location, delta.backordered, current.unpromised_incoming, "incoming unpromised"
+        )
     for name in QUANTITY_NAMES:
         if getattr(after, name) < 0:
             have = getattr(current, name)

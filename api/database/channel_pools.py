@@ -3,15 +3,25 @@ from, with holds whose window has passed already let go."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api.database import incoming
 from api.database.stock_repository import available, expired_holds
-from api.database.tables import channel_locations, locations, stock_levels
+from api.database.tables import (
+    channel_locations,
+    locations,
+    reservation_lines,
+    reservations,
+    stock_levels,
+)
+from domain.backorders import IncomingStock, earliest_promise
 from domain.publishing import ChannelPool
+from domain.reservations import ReservationStatus
 
 Pair = tuple[int, int]
 """(channel id, SKU id)"""
@@ -24,14 +34,18 @@ async def pools(
     if not wanted:
         return {}
     expired = expired_holds(now)
-    # Units of holds whose window passed are available already, swept or not.
-    available_now = available + func.coalesce(expired.c.expired, 0)
+    # Units of holds whose window passed are free already, swept or not.
     query = (
         select(
             channel_locations.c.channel_id,
+            stock_levels.c.id,
             stock_levels.c.sku_id,
-            func.sum(available_now).label("available"),
-            func.sum(stock_levels.c.in_transit + stock_levels.c.on_order).label("incoming"),
+            locations.c.code.label("location"),
+            (available + func.coalesce(expired.c.expired, 0)).label("available"),
+            (stock_levels.c.in_transit + stock_levels.c.on_order).label("incoming"),
+            (stock_levels.c.backordered - func.coalesce(expired.c.expired_backordered, 0)).label(
+                "promised"
+            ),
         )
         .join(locations, locations.c.id == channel_locations.c.location_id)
         .join(stock_levels, stock_levels.c.location_id == channel_locations.c.location_id)
@@ -41,12 +55,63 @@ async def pools(
             channel_locations.c.channel_id.in_({channel for channel, _ in wanted}),
             stock_levels.c.sku_id.in_({sku for _, sku in wanted}),
         )
-        .group_by(channel_locations.c.channel_id, stock_levels.c.sku_id)
     )
-    found = {
-        (int(row.channel_id), int(row.sku_id)): ChannelPool(
-            int(row.available or 0), int(row.incoming or 0)
+    rows = [row for row in await conn.execute(query) if (row.channel_id, row.sku_id) in wanted]
+    open_backorders = await channel_backorders(conn, wanted, now)
+    waiting = [row for row in rows if row.incoming > row.promised]
+    dated = await incoming.schedules(conn, [int(row.id) for row in waiting])
+    totals: dict[Pair, int] = defaultdict(int)
+    arriving: dict[Pair, list[IncomingStock]] = defaultdict(list)
+    for row in rows:
+        pair = (int(row.channel_id), int(row.sku_id))
+        totals[pair] += int(row.available)
+        if row.incoming > row.promised:
+            arriving[pair].append(
+                IncomingStock(
+                    row.location,
+                    int(row.incoming - row.promised),
+                    int(row.promised),
+                    dated.get(int(row.id), ()),
+                )
+            )
+    return {
+        pair: ChannelPool(
+            totals.get(pair, 0),
+            sum(s.unpromised for s in arriving.get(pair, [])),
+            earliest_promise(arriving.get(pair, [])),
+            open_backorders.get(pair, 0),
         )
-        for row in await conn.execute(query)
+        for pair in wanted
     }
-    return {pair: found.get(pair, ChannelPool()) for pair in wanted}
+
+
+async def channel_backorders(
+    conn: AsyncConnection, pairs: Iterable[Pair], now: datetime
+) -> dict[Pair, int]:
+    """Units each channel has promised against incoming stock, per SKU: the backordered
+    units of its live holds and its orders (what its backorder limits count against)."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    rows = await conn.execute(
+        select(
+            reservations.c.channel_id,
+            reservation_lines.c.sku_id,
+            func.sum(reservation_lines.c.backordered).label("backordered"),
+        )
+        .join(reservations, reservations.c.id == reservation_lines.c.reservation_id)
+        .where(
+            reservation_lines.c.sku_id.in_({sku for _, sku in wanted}),
+            reservation_lines.c.backordered > 0,
+            reservations.c.channel_id.in_({channel for channel, _ in wanted}),
+            or_(
+                reservations.c.status == ReservationStatus.COMMITTED.value,
+                and_(
+                    reservations.c.status == ReservationStatus.HELD.value,
+                    reservations.c.expires_at > now,
+                ),
+            ),
+        )
+        .group_by(reservations.c.channel_id, reservation_lines.c.sku_id)
+    )
+    return {(int(r.channel_id), int(r.sku_id)): int(r.backordered) for r in rows}

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, or_
 
-from api.database.tables import reservations
+from api.database.tables import reservation_lines, reservations
 from domain.reservations import ReservationStatus
 
 
@@ -19,3 +19,8 @@ def due_for_expiry(now: datetime) -> ColumnElement[bool]:
         ),
         reservations.c.status == ReservationStatus.EXPIRED.value,
     )
+
+
+def holding_units() -> ColumnElement[bool]:
+    """Reservation lines that still tie up units of their level: held or backordered."""
+    return or_(reservation_lines.c.reserved > 0, reservation_lines.c.backordered > 0)

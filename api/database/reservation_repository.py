@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.database.holds import due_for_expiry
+from api.database.holds import due_for_expiry, holding_units
 from api.database.movements import LevelRef
 from api.database.rows import aware
 from api.database.tables import channels, locations, reservation_lines, reservations, skus
@@ -76,6 +76,8 @@ async def insert_reservation(
                 "committed": line.committed,
                 "fulfilled": line.fulfilled,
                 "oversold": line.oversold,
+                "backordered": line.backordered,
+                "promised_at": line.promised_at,
             }
             for level, line in lines
         ],
@@ -111,6 +113,8 @@ async def find(conn: AsyncConnection, reservation_id: str) -> StoredReservation 
                 r.committed,
                 r.fulfilled,
                 r.oversold,
+                r.backordered,
+                aware(r.promised_at) if r.promised_at is not None else None,
             ),
         )
         for r in line_rows
@@ -185,7 +189,7 @@ async def lock_due_on_levels(
 ) -> list[str]:
     """Locks the reservations due for expiry that still hold units on these levels."""
     holding = select(reservation_lines.c.reservation_id).where(
-        reservation_lines.c.stock_level_id.in_(level_ids), reservation_lines.c.reserved > 0
+        reservation_lines.c.stock_level_id.in_(level_ids), holding_units()
     )
     rows = await conn.execute(
         select(reservations.c.id)
@@ -196,25 +200,38 @@ async def lock_due_on_levels(
     return [row.id for row in rows]
 
 
+@dataclass(frozen=True, slots=True)
+class HeldLine:
+    id: int
+    level_id: int
+    reserved: int
+    backordered: int
+    reservation_id: str
+
+
 async def held_lines_on_levels(
     conn: AsyncConnection, reservation_ids: list[str], level_ids: list[int] | None
-) -> list[tuple[int, int, int, str]]:
-    """(line id, level id, reserved, reservation id) of lines still holding units."""
+) -> list[HeldLine]:
+    """Lines of these reservations still holding or backordering units."""
     query = select(
         reservation_lines.c.id,
         reservation_lines.c.stock_level_id,
         reservation_lines.c.reserved,
+        reservation_lines.c.backordered,
         reservation_lines.c.reservation_id,
-    ).where(
-        reservation_lines.c.reservation_id.in_(reservation_ids), reservation_lines.c.reserved > 0
-    )
+    ).where(reservation_lines.c.reservation_id.in_(reservation_ids), holding_units())
     if level_ids is not None:
         query = query.where(reservation_lines.c.stock_level_id.in_(level_ids))
-    return [(int(r[0]), int(r[1]), int(r[2]), r[3]) for r in await conn.execute(query)]
+    return [
+        HeldLine(
+            int(r.id), int(r.stock_level_id), int(r.reserved), int(r.backordered), r.reservation_id
+        )
+        for r in await conn.execute(query)
+    ]
 
 
 async def due_ids(conn: AsyncConnection, now: datetime, limit: int) -> list[str]:
-    holding = select(reservation_lines.c.reservation_id).where(reservation_lines.c.reserved > 0)
+    holding = select(reservation_lines.c.reservation_id).where(holding_units())
     rows = await conn.execute(
         select(reservations.c.id)
         .where(due_for_expiry(now), reservations.c.id.in_(holding))

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, and_, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.database.holds import due_for_expiry
+from api.database.holds import due_for_expiry, holding_units
 from api.database.rows import quantities_from, stock_level_from
 from api.database.tables import locations, reservation_lines, reservations, skus, stock_levels
 from domain.quantities import QUANTITY_NAMES, Quantities
@@ -70,6 +70,15 @@ async def apply_movement(
                 conditions.append(column + amount >= 0)
     if delta.available < 0:
         conditions.append(available + delta.available >= 0)
+    if delta.backordered > 0:
+        # Promises against incoming stock never exceed it (arrivals may later fall short).
+        conditions.append(
+            stock_levels.c.backordered + delta.backordered
+            <= stock_levels.c.in_transit
+            + stock_levels.c.on_order
+            + delta.in_transit
+            + delta.on_order
+        )
     if expected_on_hand is not None:
         conditions.append(stock_levels.c.on_hand == expected_on_hand)
     result = await conn.execute(
@@ -90,24 +99,26 @@ async def read_quantities(conn: AsyncConnection, level_id: int) -> Quantities:
 
 
 def expired_holds(now: datetime) -> Any:
-    """Units still counted as reserved by holds whose window has passed, per level."""
+    """Units still counted as reserved (`expired`) or backordered (`expired_backordered`) by
+    holds whose window has passed, per level."""
     return (
         select(
             reservation_lines.c.stock_level_id,
             func.sum(reservation_lines.c.reserved).label("expired"),
+            func.sum(reservation_lines.c.backordered).label("expired_backordered"),
         )
         .join(reservations, reservations.c.id == reservation_lines.c.reservation_id)
-        .where(reservation_lines.c.reserved > 0, due_for_expiry(now))
+        .where(holding_units(), due_for_expiry(now))
         .group_by(reservation_lines.c.stock_level_id)
         .subquery()
     )
 
 
-def _as_of(level: StockLevel, expired: int) -> StockLevel:
+def _as_of(level: StockLevel, expired: int, expired_backordered: int) -> StockLevel:
     """The level as the world sees it: an expired hold is released at once, swept or not."""
-    if not expired:
+    if not (expired or expired_backordered):
         return level
-    quantities = level.quantities - Quantities(reserved=expired)
+    quantities = level.quantities - Quantities(reserved=expired, backordered=expired_backordered)
     return StockLevel(level.sku, level.location, quantities, level.version, level.updated_at)
 
 
@@ -122,10 +133,13 @@ async def list_levels(
     if now is not None:
         expired = expired_holds(now)
         query = _levels_with_codes.add_columns(
-            func.coalesce(expired.c.expired, 0).label("expired")
+            func.coalesce(expired.c.expired, 0).label("expired"),
+            func.coalesce(expired.c.expired_backordered, 0).label("expired_backordered"),
         ).outerjoin(expired, expired.c.stock_level_id == stock_levels.c.id)
     else:
-        query = _levels_with_codes.add_columns(literal(0).label("expired"))
+        query = _levels_with_codes.add_columns(
+            literal(0).label("expired"), literal(0).label("expired_backordered")
+        )
     query = query.order_by(skus.c.code, locations.c.priority, locations.c.code)
     if sku is not None:
         query = query.where(skus.c.code == sku)
@@ -133,7 +147,10 @@ async def list_levels(
         query = query.where(skus.c.code.in_(sku_codes))
     if location is not None:
         query = query.where(locations.c.code == location)
-    return [_as_of(stock_level_from(row), int(row.expired)) for row in await conn.execute(query)]
+    return [
+        _as_of(stock_level_from(row), int(row.expired), int(row.expired_backordered))
+        for row in await conn.execute(query)
+    ]
 
 
 async def totals_by_sku(

@@ -169,7 +169,7 @@ reservations = Table(
 Index("ix_reservations_due", reservations.c.status, reservations.c.expires_at)
 Index("ix_reservations_order", reservations.c.channel_id, reservations.c.order_ref)
 
-_line_counters = ("quantity", "reserved", "committed", "fulfilled", "oversold")
+_line_counters = ("quantity", "reserved", "committed", "fulfilled", "oversold", "backordered")
 
 reservation_lines = Table(
     "reservation_lines",
@@ -180,11 +180,24 @@ reservation_lines = Table(
     Column("stock_level_id", ForeignKey("stock_levels.id"), nullable=False),
     Column("sku_id", ForeignKey("skus.id"), nullable=False),
     Column("location_id", ForeignKey("locations.id"), nullable=False),
-    *(Column(name, BigInteger, nullable=False) for name in _line_counters),
+    *(
+        Column(
+            name, BigInteger, nullable=False, server_default="0" if name == "backordered" else None
+        )
+        for name in _line_counters
+    ),
+    Column("promised_at", Timestamp),
     *(CheckConstraint(f"{name} >= 0", name=f"{name}_not_negative") for name in _line_counters),
-    CheckConstraint("reserved + committed + fulfilled <= quantity", name="within_quantity"),
+    CheckConstraint(
+        "reserved + committed + fulfilled + backordered <= quantity", name="within_quantity"
+    ),
 )
 Index("ix_reservation_lines_reservation", reservation_lines.c.reservation_id)
+Index(
+    "ix_reservation_lines_backordered",
+    reservation_lines.c.sku_id,
+    reservation_lines.c.backordered,
+)
 Index(
     "ix_reservation_lines_level", reservation_lines.c.stock_level_id, reservation_lines.c.reserved
 )
@@ -264,3 +277,36 @@ alerts = Table(
     Column("updated_at", Timestamp, nullable=False),
 )
 Index("ix_alerts_status", alerts.c.status, alerts.c.id)
+
+purchase_orders = Table(
+    "purchase_orders",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("supplier", String(200), nullable=False),
+    Column("location_id", ForeignKey("locations.id"), nullable=False),
+    Column("reference", String(500)),
+    Column("status", String(24), nullable=False),
+    Column("expected_at", Timestamp, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+)
+Index("ix_purchase_orders_status", purchase_orders.c.status, purchase_orders.c.id)
+
+purchase_order_lines = Table(
+    "purchase_order_lines",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("purchase_order_id", ForeignKey("purchase_orders.id"), nullable=False),
+    Column("line_number", Integer, nullable=False),
+    Column("stock_level_id", ForeignKey("stock_levels.id"), nullable=False),
+    Column("sku_id", ForeignKey("skus.id"), nullable=False),
+    Column("ordered", BigInteger, nullable=False),
+    Column("received", BigInteger, nullable=False),
+    Column("damaged", BigInteger, nullable=False),
+    UniqueConstraint("purchase_order_id", "sku_id", name="uq_purchase_order_lines_order_sku"),
+    CheckConstraint("ordered > 0", name="ordered_positive"),
+    CheckConstraint("received >= 0", name="received_not_negative"),
+    CheckConstraint("damaged >= 0", name="damaged_not_negative"),
+    CheckConstraint("received + damaged <= ordered", name="within_ordered"),
+)
+Index("ix_purchase_order_lines_level", purchase_order_lines.c.stock_level_id)

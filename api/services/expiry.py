@@ -53,15 +53,15 @@ async def _release(
     await repository.mark_expired(conn, due, now)
     lines = await repository.held_lines_on_levels(conn, due, level_ids)
     movements = []
-    for line_id, level_id, reserved, reservation_id in lines:
-        await repository.update_line(conn, line_id, reserved=0)
+    for line in lines:
+        await repository.update_line(conn, line.id, reserved=0, backordered=0)
         movements.append(
             Movement(
-                levels[level_id],
-                Quantities(reserved=-reserved),
+                levels[line.level_id],
+                Quantities(reserved=-line.reserved, backordered=-line.backordered),
                 StockEventType.EXPIRED,
                 StockReason.HOLD_EXPIRED,
-                reservation_id,
+                line.reservation_id,
             )
         )
     return await apply_movements(conn, movements, actor, now)

@@ -19,6 +19,8 @@ from api.clock import Clock, utc_now
 from api.database import (
     alert_repository,
     catalogue_repository,
+    channel_pools,
+    incoming,
     listing_repository,
     stock_repository,
 )
@@ -35,6 +37,7 @@ from api.services.publishing import republish_after
 from api.services.stock_engine import request_of
 from domain import alerts
 from domain.access import Principal
+from domain.backorders import Backorder, IncomingStock, plan_backorders, split_demand
 from domain.channel_holds import ListingState, check_holds
 from domain.channels import ChannelStatus, SplitPolicy
 from domain.errors import (
@@ -238,27 +241,57 @@ class ReservationService:
             sorted({line.sku for line in command.lines}),
             include_removed=True,
         )
-        check_holds(
+        open_backorders = (
+            await channel_pools.channel_backorders(
+                conn, [(record.id, level.ref.sku_id) for level in locked], now
+            )
+            if any(r.listing.allow_backorder for r in listed)
+            else {}
+        )
+        published = check_holds(
             command.channel,
             command.lines,
-            _pools(locked),
+            _pools(
+                locked, {sku: open_backorders.get((record.id, i), 0) for sku, i in _sku_ids(locked)}
+            ),
             {r.listing.sku: ListingState(r.listing, r.removed) for r in listed},
             record.channel.safety,
             now,
         )
-        allocations, _ = route(
-            command.lines,
-            record.sites,
-            _availability(locked),
-            record.channel.routing,
-            record.channel.split,
-            command.destination,
-        )
+        on_hand, beyond = split_demand(command.lines, published)
+        if not beyond:
+            allocations, _ = route(
+                command.lines,
+                record.sites,
+                _availability(locked),
+                record.channel.routing,
+                record.channel.split,
+                command.destination,
+            )
+            backorders: list[Backorder] = []
+        else:
+            allocations, short = route(
+                on_hand,
+                record.sites,
+                _availability(locked),
+                record.channel.routing,
+                record.channel.split,
+                command.destination,
+                allow_partial=True,
+            )
+            for number, units in short.items():
+                beyond[number] = beyond.get(number, 0) + units
+            backorders = plan_backorders(
+                command.channel,
+                command.lines,
+                beyond,
+                published,
+                await _incoming(conn, locked, record),
+            )
         lines, moved = await self._place(
             conn,
-            allocations,
+            _hold_lines(allocations, backorders),
             locked,
-            lambda quantity: LineChange(reserved=quantity),
             StockEventType.RESERVED,
             StockReason.ORDER,
             command,
@@ -301,9 +334,11 @@ class ReservationService:
         )
         lines, moved = await self._place(
             conn,
-            allocations,
+            [
+                ReservationLine(a.line_number, a.sku, a.location, a.quantity, committed=a.quantity)
+                for a in allocations
+            ],
             locked,
-            lambda quantity: LineChange(committed=quantity),
             StockEventType.SOLD,
             StockReason.CHANNEL_SALE,
             command,
@@ -343,28 +378,27 @@ class ReservationService:
     async def _place(
         self,
         conn: AsyncConnection,
-        allocations: list[Allocation],
+        placed: list[ReservationLine],
         locked: list[LockedLevel],
-        change_for: Callable[[int], LineChange],
         event: StockEventType,
         reason: StockReason,
         command: ReserveStock | RecordChannelSale,
         principal: Principal,
         now: datetime,
     ) -> tuple[list[tuple[LevelRef, ReservationLine]], list[LedgerEntry]]:
-        """Books each allocation on its stock level and as a reservation line."""
+        """Books each new line on its stock level: one ledger row per line."""
         refs = {(level.ref.sku, level.ref.location): level.ref for level in locked}
         lines = []
         movements = []
-        for allocation in allocations:
-            ref = refs[(allocation.sku, allocation.location)]
-            change = change_for(allocation.quantity)
-            empty = ReservationLine(
-                allocation.line_number, allocation.sku, allocation.location, allocation.quantity
+        for line in placed:
+            ref = refs[(line.sku, line.location)]
+            lines.append((ref, line))
+            booked = LineChange(
+                reserved=line.reserved, committed=line.committed, backordered=line.backordered
             )
-            lines.append((ref, change.applied_to(empty)))
+            kind = StockEventType.BACKORDERED if line.backordered == line.quantity else event
             movements.append(
-                Movement(ref, change.stock_movement(), event, reason, command.order_ref)
+                Movement(ref, booked.stock_movement(), kind, reason, command.order_ref)
             )
         entries = await apply_movements(
             conn, movements, principal.actor, now, command.idempotency_key
@@ -467,7 +501,10 @@ class ReservationService:
         await repository.set_status(
             conn, reservation.id, ReservationStatus.RELEASED, now, repository.still_held(now)
         )
-        changes = [(s, LineChange(reserved=-s.line.reserved)) for s in lines]
+        changes = [
+            (s, LineChange(reserved=-s.line.reserved, backordered=-s.line.backordered))
+            for s in lines
+        ]
         return await self._move_lines(
             conn, command, reservation, changes, StockEventType.RELEASED, now, principal
         )
@@ -491,7 +528,7 @@ class ReservationService:
             (s, LineChange(committed=-shipping.get(s.id, 0), fulfilled=shipping.get(s.id, 0)))
             for s in lines
         ]
-        if all(s.line.committed == shipping.get(s.id, 0) for s in lines):
+        if all(s.line.committed == shipping.get(s.id, 0) and not s.line.backordered for s in lines):
             await repository.set_status(
                 conn,
                 reservation.id,
@@ -514,7 +551,10 @@ class ReservationService:
             now,
             repository.status_is(ReservationStatus.COMMITTED),
         )
-        changes = [(s, LineChange(committed=-s.line.committed)) for s in lines]
+        changes = [
+            (s, LineChange(committed=-s.line.committed, backordered=-s.line.backordered))
+            for s in lines
+        ]
         return await self._move_lines(
             conn, command, reservation, changes, StockEventType.CANCELLED, now, principal
         )
@@ -542,6 +582,7 @@ class ReservationService:
                 reserved=moved.reserved,
                 committed=moved.committed,
                 fulfilled=moved.fulfilled,
+                backordered=moved.backordered,
             )
             movements.append(
                 Movement(
@@ -580,16 +621,66 @@ def _shipments(requested: tuple[RequestedLine, ...] | None, lines: list[Any]) ->
     return shipping
 
 
-def _pools(locked: list[LockedLevel]) -> dict[str, ChannelPool]:
+def _pools(locked: list[LockedLevel], open_backorders: dict[str, int]) -> dict[str, ChannelPool]:
     """The channel's pool per SKU, from the locked counters of its locations."""
     pools: dict[str, ChannelPool] = {}
     for level in locked:
         pool = pools.get(level.ref.sku, ChannelPool())
         q = level.quantities
         pools[level.ref.sku] = ChannelPool(
-            pool.available + q.available, pool.incoming + q.in_transit + q.on_order
+            pool.available + q.available,
+            pool.incoming + q.unpromised_incoming,
+            backordered=open_backorders.get(level.ref.sku, 0),
         )
     return pools
+
+
+def _sku_ids(locked: list[LockedLevel]) -> set[tuple[str, int]]:
+    return {(level.ref.sku, level.ref.sku_id) for level in locked}
+
+
+async def _incoming(
+    conn: AsyncConnection, locked: list[LockedLevel], record: channels.ChannelRecord
+) -> dict[str, list[IncomingStock]]:
+    """Per SKU, what is on its way to each of the channel's locations, in the channel's order."""
+    waiting = [level for level in locked if level.quantities.unpromised_incoming > 0]
+    dated = await incoming.schedules(conn, [level.ref.id for level in waiting])
+    rank = {site.code: index for index, site in enumerate(record.sites)}
+    found: dict[str, list[IncomingStock]] = {}
+    for level in sorted(waiting, key=lambda lv: rank.get(lv.ref.location, len(rank))):
+        found.setdefault(level.ref.sku, []).append(
+            IncomingStock(
+                level.ref.location,
+                level.quantities.unpromised_incoming,
+                level.quantities.backordered,
+                dated.get(level.ref.id, ()),
+            )
+        )
+    return found
+
+
+def _hold_lines(
+    allocations: list[Allocation], backorders: list[Backorder]
+) -> list[ReservationLine]:
+    """One line per request line and location: units held from stock and units backordered."""
+    lines: dict[tuple[int, str], ReservationLine] = {}
+    for a in allocations:
+        lines[(a.line_number, a.location)] = ReservationLine(
+            a.line_number, a.sku, a.location, a.quantity, reserved=a.quantity
+        )
+    for b in backorders:
+        held = lines.get((b.line_number, b.location))
+        reserved = held.reserved if held is not None else 0
+        lines[(b.line_number, b.location)] = ReservationLine(
+            b.line_number,
+            b.sku,
+            b.location,
+            reserved + b.quantity,
+            reserved=reserved,
+            backordered=b.quantity,
+            promised_at=b.promised_at,
+        )
+    return sorted(lines.values(), key=lambda line: line.line_number)
 
 
 def _availability(locked: list[LockedLevel]) -> dict[tuple[str, str], int]:
@@ -635,6 +726,8 @@ def _snapshot(reservation: Reservation) -> dict[str, Any]:
                 line.committed,
                 line.fulfilled,
                 line.oversold,
+                line.backordered,
+                line.promised_at.isoformat() if line.promised_at else None,
             ]
             for line in reservation.lines
         ],
@@ -650,5 +743,22 @@ def _from_snapshot(data: dict[str, Any]) -> Reservation:
         status=ReservationStatus(data["status"]),
         expires_at=datetime.fromisoformat(data["expiresAt"]),
         created_at=datetime.fromisoformat(data["createdAt"]),
-        lines=tuple(ReservationLine(*line) for line in data["lines"]),
+        lines=tuple(_line_from_snapshot(line) for line in data["lines"]),
+    )
+
+
+def _line_from_snapshot(values: list[Any]) -> ReservationLine:
+    number, sku, location, quantity, reserved, committed, fulfilled, oversold, *rest = values
+    backordered, promised_at = rest if rest else (0, None)
+    return ReservationLine(
+        number,
+        sku,
+        location,
+        quantity,
+        reserved,
+        committed,
+        fulfilled,
+        oversold,
+        backordered,
+        datetime.fromisoformat(promised_at) if promised_at else None,
     )
