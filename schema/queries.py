@@ -21,9 +21,10 @@ from schema.types.pagination import (
     Connection,
     connection,
     decode_cursor,
+    id_connection,
     page_size,
-    reservation_connection,
 )
+from schema.types.purchase_orders import PurchaseOrder, PurchaseOrderStatus
 from schema.types.stock import StockEvent, StockLevel
 
 
@@ -150,14 +151,39 @@ class Query:
         first: int = 50,
         after: str | None = None,
     ) -> Connection[Reservation]:
-        after_id = _decode_reservation_cursor(after)
+        after_id = _decode_id_cursor(after, "r")
         found, has_next = await _public(
             info.context.services.reservations.page(
                 info.context.caller, page_size(first), after_id, channel, status, order_ref
             )
         )
         items = [(r.id, Reservation.from_domain(r)) for r in found]
-        return reservation_connection(items, has_next, after)
+        return id_connection(items, has_next, after)
+
+    @strawberry.field(permission_classes=[IsAdmin])
+    async def purchase_order(self, info: Info, id: strawberry.ID) -> PurchaseOrder | None:
+        found = await info.context.services.purchase_orders.get(str(id), info.context.caller)
+        return PurchaseOrder.from_domain(found) if found else None
+
+    @strawberry.field(permission_classes=[IsAdmin], description="Newest first.")
+    async def purchase_orders(
+        self,
+        info: Info,
+        status: PurchaseOrderStatus | None = None,  # type: ignore[valid-type]
+        location: str | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[PurchaseOrder]:
+        found, has_next = await _public(
+            info.context.services.purchase_orders.page(
+                info.context.caller,
+                page_size(first),
+                _decode_id_cursor(after, "po"),
+                status,
+                location,
+            )
+        )
+        return id_connection([(o.id, PurchaseOrder.from_domain(o)) for o in found], has_next, after)
 
     @strawberry.field(permission_classes=[IsAdmin], description="Newest first.")
     async def alerts(
@@ -193,9 +219,11 @@ def _few(skus: list[str]) -> list[str]:
     return skus
 
 
-def _decode_reservation_cursor(cursor: str | None) -> str | None:
+def _decode_id_cursor(cursor: str | None, prefix: str) -> str | None:
+    """Ids that sort by creation are their own cursors."""
     if cursor is None:
         return None
-    if not cursor.startswith("r") or len(cursor) > 40 or not cursor[1:].isalnum():
+    rest = cursor.removeprefix(prefix)
+    if rest == cursor or len(cursor) > 40 or not rest.isalnum():
         raise PublicError(f"invalid cursor {cursor[:100]!r}", "INVALID_CURSOR")
     return cursor

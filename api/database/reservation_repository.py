@@ -184,6 +184,21 @@ async def update_line(conn: AsyncConnection, line_id: int, **counters: int) -> N
     )
 
 
+async def add_to_line(
+    conn: AsyncConnection, line_id: int, reserved: int, committed: int, backordered: int
+) -> None:
+    """Moves units between a line's counters relative to what they are now."""
+    await conn.execute(
+        update(reservation_lines)
+        .where(reservation_lines.c.id == line_id)
+        .values(
+            reserved=reservation_lines.c.reserved + reserved,
+            committed=reservation_lines.c.committed + committed,
+            backordered=reservation_lines.c.backordered + backordered,
+        )
+    )
+
+
 async def lock_due_on_levels(
     conn: AsyncConnection, level_ids: list[int], now: datetime
 ) -> list[str]:

@@ -12,6 +12,7 @@ from api.services.alerts import AlertService
 from api.services.catalogue import CatalogueService
 from api.services.channels import ChannelService
 from api.services.listings import ListingService
+from api.services.purchase_orders import PurchaseOrderService
 from api.services.queries import StockQueries
 from api.services.reservations import ReservationService
 from api.services.stock_engine import StockEngine
@@ -30,6 +31,7 @@ class Services:
     channels: ChannelService
     listings: ListingService
     reservations: ReservationService
+    purchase_orders: PurchaseOrderService
     alerts: AlertService
 
     @classmethod
@@ -48,5 +50,6 @@ class Services:
             channels=ChannelService(database, bus, clock),
             listings=ListingService(database, bus, alerts, clock),
             reservations=ReservationService(database, bus, alerts, clock),
+            purchase_orders=PurchaseOrderService(database, bus, clock),
             alerts=alerts,
         )

@@ -19,6 +19,7 @@ from api.database import ledger_repository, stock_repository
 from api.database.engine import Database
 from api.database.movements import LevelRef, Movement, apply_movements, lock_levels
 from api.messages import committed_messages
+from api.services.backorder_fill import fill_backorders
 from api.services.expiry import expire_on_levels
 from api.services.idempotent import Outcome, run_once
 from api.services.publishing import republish_after
@@ -39,9 +40,8 @@ class StockEngine:
 
         async def apply(conn: AsyncConnection) -> Outcome[StockChange]:
             now = self._clock()
-            entries = await self._apply(conn, command, principal, now)
+            entries, entry = await self._apply(conn, command, principal, now)
             availability = await republish_after(conn, entries, now)
-            entry = entries[-1]
             return Outcome(
                 StockChange.from_entry(entry), {"events": [entry.id]}, entries, availability
             )
@@ -65,9 +65,10 @@ class StockEngine:
 
     async def _apply(
         self, conn: AsyncConnection, command: StockCommand, principal: Principal, now: datetime
-    ) -> list[LedgerEntry]:
-        """The command's ledger row comes last; before it, the release of any hold on the
-        level whose window has passed, so the command sees the level as everyone else does."""
+    ) -> tuple[list[LedgerEntry], LedgerEntry]:
+        """Every ledger row the command wrote, and its own. Before its own, the release of any
+        hold on the level whose window has passed, so the command sees the level as everyone
+        else does; after it, backorders filled from units it made available."""
         now = self._clock()
         sku_id = await catalogue.sku_id(conn, command.sku)
         location_id = await catalogue.location_id(conn, command.location)
@@ -90,9 +91,16 @@ class StockEngine:
             movement = Movement(
                 level, command.movement(), command.event_type, command.reason, command.reference
             )
-        return released + await apply_movements(
+        applied = await apply_movements(
             conn, [movement], principal.actor, now, command.idempotency_key
         )
+        after = applied[-1].after
+        filled = (
+            await fill_backorders(conn, [level], now, principal.actor)
+            if after.backordered and after.available > 0
+            else []
+        )
+        return released + applied + filled, applied[-1]
 
 
 def request_of(command: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from schema.mutations.access import AccessMutations
 from schema.mutations.catalogue import CatalogueMutations
 from schema.mutations.channels import ChannelMutations
 from schema.mutations.listings import ListingMutations
+from schema.mutations.purchase_orders import PurchaseOrderMutations
 from schema.mutations.reservations import ReservationMutations
 from schema.mutations.stock import StockMutations
 
@@ -19,6 +20,7 @@ class Mutation(
     ChannelMutations,
     ListingMutations,
     ReservationMutations,
+    PurchaseOrderMutations,
     AccessMutations,
 ):
     pass

@@ -67,6 +67,13 @@ class ReservationLine:
     committed: int
     fulfilled: int
     oversold: int = strawberry.field(description="Units sold that were not in stock.")
+    backordered: int = strawberry.field(
+        description="Units promised against incoming stock; they become reserved (or "
+        "committed) when it arrives."
+    )
+    promised_at: datetime | None = strawberry.field(
+        description="When the backordered units are due, from the purchase orders behind them."
+    )
 
     @classmethod
     def from_domain(cls, line: reservations.ReservationLine) -> ReservationLine:
@@ -79,6 +86,8 @@ class ReservationLine:
             committed=line.committed,
             fulfilled=line.fulfilled,
             oversold=line.oversold,
+            backordered=line.backordered,
+            promised_at=line.promised_at,
         )
 
 

@@ -71,10 +71,10 @@ def page_size(first: int) -> int:
     return first
 
 
-def reservation_connection(
+def id_connection(
     items: list[tuple[str, T]], has_next: bool, after: str | None
 ) -> Connection[T]:
-    """Reservation ids sort by creation, so the id itself is the cursor."""
+    """For ids that sort by creation (reservations, purchase orders): the id is the cursor."""
     edges = [Edge(cursor=key, node=node) for key, node in items]
     return Connection(
         edges=edges,

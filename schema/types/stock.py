@@ -23,6 +23,9 @@ class StockQuantities:
     quarantined: int
     in_transit: int
     on_order: int
+    backordered: int = strawberry.field(
+        description="Of inTransit + onOrder, units already promised to backorders."
+    )
 
     @classmethod
     def from_domain(cls, quantities: Quantities) -> StockQuantities:
@@ -41,6 +44,9 @@ class StockLevel:
     quarantined: int
     in_transit: int
     on_order: int
+    backordered: int = strawberry.field(
+        description="Of inTransit + onOrder, units already promised to backorders."
+    )
     version: int = strawberry.field(description="Grows by one with every change.")
     updated_at: datetime | None
 
