@@ -7,24 +7,16 @@ from typing import Any
 
 import pytest
 
+from tests.api.purchase_order_helpers import CLOSE, CREATE, ORDER_FIELDS, RECEIVE_ORDER
 from tests.api.stock_operations import RECEIVE, error_codes, seed
 
 DUE = "2026-12-01T09:00:00+00:00"
-ORDER_FIELDS = """id supplier location reference status expectedAt
-  lines { sku ordered received damaged outstanding }"""
-ERRORS = "userErrors { field message code }"
-CREATE = f"""mutation($input: CreatePurchaseOrderInput!) {{ createPurchaseOrder(input: $input) {{
-  purchaseOrder {{ {ORDER_FIELDS} }} {ERRORS} }} }}"""
-RECEIVE_ORDER = f"""mutation($input: ReceivePurchaseOrderInput!) {{
-  receivePurchaseOrder(input: $input) {{ purchaseOrder {{ {ORDER_FIELDS} }} {ERRORS} }} }}"""
-CLOSE = f"""mutation($input: ClosePurchaseOrderInput!) {{ closePurchaseOrder(input: $input) {{
-  purchaseOrder {{ {ORDER_FIELDS} }} {ERRORS} }} }}"""
 LEVEL = """query($sku: String!) { stockLevels(sku: $sku) {
   location onHand available damaged onOrder inTransit backordered version } }"""
 LEDGER_CHECK = "{ ledgerCheck { ok discrepancies { sku location } } }"
-ORDERS = f"""query($status: PurchaseOrderStatus, $first: Int!, $after: String) {{
-  purchaseOrders(status: $status, first: $first, after: $after) {{
-    edges {{ cursor node {{ id status }} }} pageInfo {{ hasNextPage endCursor }} }} }}"""
+ORDERS = """query($status: PurchaseOrderStatus, $first: Int!, $after: String) {
+  purchaseOrders(status: $status, first: $first, after: $after) {
+    edges { cursor node { id status } } pageInfo { hasNextPage endCursor } } }"""
 
 
 async def create(gql, lines: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
