@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+from datetime import UTC, datetime, timedelta
 
 from api.services.container import Services
 from domain.access import Principal, Role
@@ -17,6 +18,7 @@ from domain.channels import (
 )
 from domain.errors import DuplicateCode
 from domain.listings import SafetyRules, UpsertListing
+from domain.purchase_orders import CreatePurchaseOrder, OrderedLine
 from domain.stock import StockReason
 from domain.stock_commands import AdjustStock, ReceiveStock
 
@@ -129,4 +131,29 @@ async def load_demo(services: Services, seed: int = 7) -> int:
                     AdjustStock(sku.code, location.code, 1, StockReason.DAMAGED, "demo"),
                     DEMO_ACTOR,
                 )
+    if created:
+        await _expect_a_delivery(services)
     return created
+
+
+BACKORDERED_ON_WEB = ("HOOD-BLK-M", "HOOD-BLK-L")
+
+
+async def _expect_a_delivery(services: Services) -> None:
+    """A purchase order due in ten days, which the webstore may pre-sell the hoodies of."""
+    await services.purchase_orders.create(
+        CreatePurchaseOrder(
+            "Northwind Apparel",
+            "WH-MAIN",
+            datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+            + timedelta(days=10),
+            tuple(OrderedLine(sku, 48) for sku in BACKORDERED_ON_WEB),
+            reference="PO-DEMO-1",
+            idempotency_key="demo-po-1",
+        ),
+        DEMO_ACTOR,
+    )
+    for sku in BACKORDERED_ON_WEB:
+        await services.listings.upsert(
+            UpsertListing("web", sku, sku, allow_backorder=True, backorder_limit=20), DEMO_ACTOR
+        )
