@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint schema clean
+.PHONY: install run test lint schema clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,14 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest
+
+# Throughput and no-oversell figures (docs/benchmarks.md), a few minutes; not part of `test`.
+# Rows on PostgreSQL and Redis are skipped, with the reason, when those do not answer locally.
+bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || apt-get install -y -qq wrk >/dev/null 2>&1 \
+		|| (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1) \
+		|| echo "bench: wrk could not be installed; bench/pyload.py generates the load instead"
+	$(BIN)/python -m bench.run
 
 schema: $(STAMP)
 	$(BIN)/python -c "from schema import build_schema; print(build_schema().as_str())" > schema.graphql

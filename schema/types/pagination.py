@@ -71,9 +71,7 @@ def page_size(first: int) -> int:
     return first
 
 
-def id_connection(
-    items: list[tuple[str, T]], has_next: bool, after: str | None
-) -> Connection[T]:
+def id_connection(items: list[tuple[str, T]], has_next: bool, after: str | None) -> Connection[T]:
     """For ids that sort by creation (reservations, purchase orders): the id is the cursor."""
     edges = [Edge(cursor=key, node=node) for key, node in items]
     return Connection(

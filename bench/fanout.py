@@ -1,0 +1,326 @@
+"""Fan-out: N WebSocket subscribers on one SKU's availability while reservations stream in.
+
+The server runs alone (`stockpool serve`, one worker, a fresh SQLite file); the subscribers
+live in separate client processes. For each reservation the delay is measured from the
+moment its HTTP response arrived to the moment the *last* subscriber had received that
+version (or a newer one: a slow client is allowed to skip to the newest value). Server
+memory per subscriber is the growth of the server's RSS from before the subscribers
+connected to when all of them had their snapshot, divided by N."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from bench.config import BenchConfig
+from bench.report import Row
+
+RESERVATIONS = 40
+PAUSE_SECONDS = 0.25
+CLIENT_PROCESSES = 4
+CONNECT_BATCH = 100
+SUBSCRIPTION = (
+    'subscription { availabilityChanged(channel: "web", skus: ["HOT"]) { version published } }'
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FanoutResult:
+    subscribers: int
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    rss_per_subscriber_kib: float
+    server_rss_mib: float
+    connect_seconds: float
+    missed: int
+
+    def row(self) -> Row:
+        return Row(
+            key=f"fanout.{self.subscribers}",
+            benchmark=f"fan-out to {self.subscribers:,} `availabilityChanged` subscribers",
+            setup=(
+                f"1 worker, SQLite; subscribers in {CLIENT_PROCESSES} client processes; "
+                f"{RESERVATIONS} reservations {PAUSE_SECONDS * 1000:.0f} ms apart; delay = "
+                "response → last subscriber"
+            ),
+            p50_ms=self.p50_ms,
+            p99_ms=self.p99_ms,
+            result=(
+                f"max {self.max_ms:.0f} ms; server RSS {self.server_rss_mib:.0f} MiB, "
+                f"{self.rss_per_subscriber_kib:.1f} KiB per subscriber; "
+                f"{self.connect_seconds:.0f} s to connect all"
+                + (f"; **{self.missed} deliveries missing**" if self.missed else "")
+            ),
+            failed=bool(self.missed),
+        )
+
+
+# ---- the server ---------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+@contextmanager
+def _server(workdir: Path, admin: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "STOCKPOOL_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'fanout.db'}",
+        "STOCKPOOL_ADMIN_TOKEN": admin,
+        "STOCKPOOL_LOG_LEVEL": "warning",
+    }
+    stockpool = str(Path(sys.executable).parent / "stockpool")
+    subprocess.run([stockpool, "migrate"], env=env, check=True, capture_output=True)
+    log = (workdir / "server.log").open("wb")
+    process = subprocess.Popen(
+        [stockpool, "serve", "--port", str(port)], env=env, stdout=log, stderr=log
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((workdir / "server.log").read_text(errors="replace"))
+            time.sleep(0.1)
+        yield process, base
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _graphql(base: str, token: str, query: str, variables: dict[str, Any] | None = None) -> Any:
+    response = httpx.post(
+        f"{base}/graphql",
+        json={"query": query, "variables": variables or {}},
+        headers={"authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    body = response.json()
+    if body.get("errors"):
+        raise RuntimeError(body["errors"])
+    return body["data"]
+
+
+def _seed(base: str, admin: str) -> str:
+    """One location, the hot SKU with plenty of stock, channel web listing it; returns a
+    storefront key for web (what a product page embeds)."""
+    for mutation in (
+        'mutation { createLocation(input: {code: "WH", name: "WH"}) { userErrors { code } } }',
+        'mutation { createSku(input: {code: "HOT", name: "Hot"}) { userErrors { code } } }',
+        'mutation { createChannel(input: {code: "web", name: "web", kind: WEBSTORE}) '
+        "{ userErrors { code } } }",
+        'mutation { setChannelLocations(input: {channel: "web", locations: ["WH"]}) '
+        "{ userErrors { code } } }",
+        'mutation { upsertListing(input: {channel: "web", sku: "HOT", externalSku: "HOT"}) '
+        "{ userErrors { code } } }",
+        'mutation { receiveStock(input: {sku: "HOT", location: "WH", quantity: 1000000}) '
+        "{ userErrors { code } } }",
+    ):
+        _graphql(base, admin, mutation)
+    created = _graphql(
+        base,
+        admin,
+        'mutation { createApiKey(input: {name: "badge", role: STOREFRONT, channel: "web"}) '
+        "{ secret userErrors { code } } }",
+    )
+    secret: str = created["createApiKey"]["secret"]
+    return secret
+
+
+# ---- the subscribers (in client processes) -------------------------------------------------
+
+
+def _subscriber_process(
+    url: str, key: str, count: int, ready: Any, go: Any, results: Any, versions: int
+) -> None:
+    asyncio.run(_subscribe_all(url, key, count, ready, go, results, versions))
+
+
+async def _subscribe_all(
+    url: str, key: str, count: int, ready: Any, go: Any, results: Any, versions: int
+) -> None:
+    import websockets
+
+    async def open_one() -> tuple[Any, int]:
+        ws = await websockets.connect(
+            url, subprotocols=["graphql-transport-ws"], max_queue=None, compression=None
+        )
+        await ws.send(
+            orjson.dumps(
+                {"type": "connection_init", "payload": {"authorization": f"Bearer {key}"}}
+            ).decode()
+        )
+        assert orjson.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(
+            orjson.dumps(
+                {"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION}}
+            ).decode()
+        )
+        snapshot = orjson.loads(await ws.recv())
+        return ws, snapshot["payload"]["data"]["availabilityChanged"]["version"]
+
+    opened: list[tuple[Any, int]] = []
+    for start in range(0, count, CONNECT_BATCH):
+        batch = min(CONNECT_BATCH, count - start)
+        opened += await asyncio.gather(*(open_one() for _ in range(batch)))
+    sockets = [ws for ws, _ in opened]
+    snapshot_versions = [version for _, version in opened]
+    first_seen: list[dict[int, float]] = [{} for _ in sockets]
+    ready.put(min(snapshot_versions))
+    start_version = go.get()
+    last = start_version + versions
+
+    async def listen(index: int) -> None:
+        seen = first_seen[index]
+        ws = sockets[index]
+        newest = 0
+        while newest < last:
+            message = orjson.loads(await ws.recv())
+            if message.get("type") != "next":
+                continue
+            version = message["payload"]["data"]["availabilityChanged"]["version"]
+            now = time.time()
+            # A client that fell behind may skip straight to the newest value.
+            for v in range(max(newest + 1, start_version + 1), version + 1):
+                seen.setdefault(v, now)
+            newest = max(newest, version)
+
+    # Whatever has not arrived by then is counted as missing.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.gather(*(listen(i) for i in range(count))), timeout=120)
+    latest: dict[int, float] = {}
+    missing = 0
+    for seen in first_seen:
+        for v in range(start_version + 1, last + 1):
+            if v in seen:
+                latest[v] = max(latest.get(v, 0.0), seen[v])
+            else:
+                missing += 1
+    results.put((latest, missing))
+    await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+
+
+# ---- one run --------------------------------------------------------------------------------
+
+
+def measure(subscribers: int, reservations: int = RESERVATIONS) -> FanoutResult:
+    admin = secrets.token_urlsafe(16)
+    with tempfile.TemporaryDirectory() as tmp, _server(Path(tmp), admin) as (process, base):
+        key = _seed(base, admin)
+        url = base.replace("http://", "ws://") + "/graphql"
+        context = multiprocessing.get_context("spawn")
+        ready, go, results = context.Queue(), context.Queue(), context.Queue()
+        processes = min(CLIENT_PROCESSES, subscribers)
+        shares = [
+            subscribers // processes + (i < subscribers % processes) for i in range(processes)
+        ]
+        rss_before = _rss_kib(process.pid)
+        started = time.monotonic()
+        clients = [
+            context.Process(
+                target=_subscriber_process,
+                args=(url, key, share, ready, go, results, reservations),
+                daemon=True,
+            )
+            for share in shares
+        ]
+        for client in clients:
+            client.start()
+        start_version = min(ready.get(timeout=300) for _ in clients)
+        connect_seconds = time.monotonic() - started
+        rss_after = _rss_kib(process.pid)
+        for _ in clients:
+            go.put(start_version)
+        time.sleep(0.5)
+        answered: dict[int, float] = {}
+        with httpx.Client(base_url=base, headers={"authorization": f"Bearer {admin}"}) as http:
+            for n in range(1, reservations + 1):
+                response = http.post(
+                    "/graphql",
+                    json={
+                        "query": 'mutation($o: String!) { reserveStock(input: {channel: "web", '
+                        'orderRef: $o, lines: [{sku: "HOT", quantity: 1}]}) '
+                        "{ userErrors { code } } }",
+                        "variables": {"o": f"fanout-{n}"},
+                    },
+                    timeout=30,
+                )
+                answered[start_version + n] = time.time()
+                assert response.json()["data"]["reserveStock"]["userErrors"] == []
+                time.sleep(PAUSE_SECONDS)
+        latest: dict[int, float] = {}
+        missed = 0
+        for _ in clients:
+            seen, missing = results.get(timeout=180)
+            missed += missing
+            for version, moment in seen.items():
+                latest[version] = max(latest.get(version, 0.0), moment)
+        for client in clients:
+            client.join(10)
+        delays = sorted(max(latest[v] - answered[v], 0.0) * 1000 for v in answered if v in latest)
+    return FanoutResult(
+        subscribers=subscribers,
+        p50_ms=statistics.median(delays) if delays else float("nan"),
+        p99_ms=_percentile(delays, 0.99),
+        max_ms=delays[-1] if delays else float("nan"),
+        rss_per_subscriber_kib=max(rss_after - rss_before, 0) / subscribers,
+        server_rss_mib=rss_after / 1024,
+        connect_seconds=connect_seconds,
+        missed=missed,
+    )
+
+
+def _percentile(ordered: list[float], fraction: float) -> float:
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def fanout_rows(config: BenchConfig) -> list[Row]:
+    return [measure(size).row() for size in config.fanout_sizes]
+
+
+if __name__ == "__main__":
+    chosen = tuple(int(n) for n in sys.argv[1:]) or BenchConfig().fanout_sizes
+    for size in chosen:
+        print(measure(size), flush=True)

@@ -1,0 +1,103 @@
+"""The goals of issue 6, each compared with what this run measured: met, not met, or not
+measured (a benchmark that was skipped or failed)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bench.report import Row
+
+RESERVE_OVER_FLOOR = 0.9
+FLOOR_OVER_STARLETTE = 0.2
+ENGINE_SQLITE_HOT = 100_000
+ENGINE_POSTGRES_HOT = 20_000
+FANOUT_GOALS = ((1_000, 100.0, None), (10_000, 1_000.0, 400.0))
+"""(subscribers, p99 ms, server RSS MiB) from the real-time issue."""
+
+
+def _rate(rows: Sequence[Row], key: str) -> float | None:
+    for row in rows:
+        if row.key == key and not row.failed and row.rate:
+            return row.rate
+    return None
+
+
+def _verdict(met: bool) -> str:
+    return "**met**" if met else "**not met**"
+
+
+def _ratio(rows: Sequence[Row], top: str, bottom: str, what: str, goal: float) -> str:
+    numerator, denominator = _rate(rows, top), _rate(rows, bottom)
+    if numerator is None or denominator is None:
+        return f"{what} ≥ {goal:g}x: not measured"
+    ratio = numerator / denominator
+    return (
+        f"{what} ≥ {goal:g}x: {numerator:,.0f} / {denominator:,.0f} req/s = "
+        f"{ratio:.3f}x — {_verdict(ratio >= goal)}"
+    )
+
+
+def _floor(rows: Sequence[Row], key: str, what: str, goal: int) -> str:
+    rate = _rate(rows, key)
+    if rate is None:
+        return f"{what} ≥ {goal:,}/s: not measured"
+    share = rate / goal
+    return f"{what} ≥ {goal:,}/s: {rate:,.0f}/s ({share:.3f}x the goal) — {_verdict(rate >= goal)}"
+
+
+def _oversold(rows: Sequence[Row]) -> str:
+    checked = [row for row in rows if row.oversold is not None]
+    if not checked:
+        return "zero oversold: not measured"
+    total = sum(row.oversold or 0 for row in checked)
+    return f"zero oversold: {total} oversold over {len(checked)} checks — {_verdict(total == 0)}"
+
+
+def _fanout(rows: Sequence[Row], subscribers: int, p99_ms: float, rss_mib: float | None) -> str:
+    what = f"fan-out to {subscribers:,} subscribers p99 ≤ {p99_ms:,.0f} ms" + (
+        f" in ≤ {rss_mib:.0f} MB server RSS" if rss_mib else ""
+    )
+    found = [r for r in rows if r.key == f"fanout.{subscribers}" and r.p99_ms is not None]
+    if not found:
+        return f"{what}: not measured"
+    row = found[0]
+    measured = f"p99 {row.p99_ms:,.0f} ms"
+    met = not row.failed and (row.p99_ms or 0) <= p99_ms
+    if rss_mib is not None:
+        rss = _rss_mib(row.result)
+        measured += f", {rss:.0f} MiB" if rss is not None else ""
+        met = met and rss is not None and rss <= rss_mib
+    return f"{what}: {measured} — {_verdict(met)}"
+
+
+def _rss_mib(result: str) -> float | None:
+    marker = "server RSS "
+    if marker not in result:
+        return None
+    return float(result.split(marker, 1)[1].split(" ", 1)[0])
+
+
+def goals_paragraph(rows: Sequence[Row]) -> str:
+    parts = [
+        _ratio(
+            rows,
+            "http.reserve",
+            "http.typename",
+            "reserveStock vs the `{ __typename }` floor",
+            RESERVE_OVER_FLOOR,
+        ),
+        _ratio(
+            rows,
+            "http.typename",
+            "http.starlette",
+            "the `{ __typename }` floor vs plain Starlette",
+            FLOOR_OVER_STARLETTE,
+        ),
+        _floor(rows, "engine.sqlite.hot", "engine, one hot SKU on SQLite", ENGINE_SQLITE_HOT),
+        _floor(
+            rows, "engine.postgres.hot", "engine, one hot SKU on PostgreSQL", ENGINE_POSTGRES_HOT
+        ),
+        *(_fanout(rows, *goal) for goal in FANOUT_GOALS),
+        _oversold(rows),
+    ]
+    return "Goals: " + "; ".join(parts) + "."
