@@ -7,10 +7,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database import incoming
+from api.database.holds import still_promising
 from api.database.stock_repository import available, expired_holds
 from api.database.tables import (
     channel_locations,
@@ -21,7 +22,6 @@ from api.database.tables import (
 )
 from domain.backorders import IncomingStock, earliest_promise
 from domain.publishing import ChannelPool
-from domain.reservations import ReservationStatus
 
 Pair = tuple[int, int]
 """(channel id, SKU id)"""
@@ -104,13 +104,7 @@ async def channel_backorders(
             reservation_lines.c.sku_id.in_({sku for _, sku in wanted}),
             reservation_lines.c.backordered > 0,
             reservations.c.channel_id.in_({channel for channel, _ in wanted}),
-            or_(
-                reservations.c.status == ReservationStatus.COMMITTED.value,
-                and_(
-                    reservations.c.status == ReservationStatus.HELD.value,
-                    reservations.c.expires_at > now,
-                ),
-            ),
+            still_promising(now),
         )
         .group_by(reservations.c.channel_id, reservation_lines.c.sku_id)
     )

@@ -24,3 +24,14 @@ def due_for_expiry(now: datetime) -> ColumnElement[bool]:
 def holding_units() -> ColumnElement[bool]:
     """Reservation lines that still tie up units of their level: held or backordered."""
     return or_(reservation_lines.c.reserved > 0, reservation_lines.c.backordered > 0)
+
+
+def still_promising(now: datetime) -> ColumnElement[bool]:
+    """Reservations whose units are still spoken for: live holds and placed orders."""
+    return or_(
+        reservations.c.status == ReservationStatus.COMMITTED.value,
+        and_(
+            reservations.c.status == ReservationStatus.HELD.value,
+            reservations.c.expires_at > now,
+        ),
+    )

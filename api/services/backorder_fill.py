@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database import alert_repository, stock_repository
 from api.database import reservation_repository as reservations_repo
+from api.database.holds import still_promising
 from api.database.movements import LevelRef, Movement, apply_movements
 from api.database.tables import reservation_lines, reservations
 from domain import alerts
@@ -88,13 +89,7 @@ async def _waiting(
         .where(
             reservation_lines.c.stock_level_id == level_id,
             reservation_lines.c.backordered > 0,
-            or_(
-                reservations.c.status == ReservationStatus.COMMITTED.value,
-                and_(
-                    reservations.c.status == ReservationStatus.HELD.value,
-                    reservations.c.expires_at > now,
-                ),
-            ),
+            still_promising(now),
         )
         .order_by(reservations.c.created_at, reservation_lines.c.id)
         .with_for_update(of=reservation_lines)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from enum import Enum
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +30,28 @@ class Outcome(Generic[T]):
     entries: list[LedgerEntry] = field(default_factory=list)
     availability: list[ChannelAvailability] = field(default_factory=list)
     fresh: bool = True
+
+
+async def run_command_once(
+    database: Database,
+    clock: Clock,
+    principal: Principal,
+    command: Any,
+    apply: Callable[[AsyncConnection], Awaitable[Outcome[T]]],
+    replay: Callable[[AsyncConnection, dict[str, Any]], Awaitable[T]],
+) -> Outcome[T]:
+    """`run_once` for a command dataclass: its type names the operation, its fields (but the
+    key) are the request, its `idempotency_key` the key."""
+    return await run_once(
+        database,
+        clock,
+        principal,
+        type(command).__name__,
+        request_of(command),
+        command.idempotency_key,
+        apply,
+        replay,
+    )
 
 
 async def run_once(
@@ -66,3 +89,21 @@ async def run_once(
             raise
         # A concurrent request with the same key committed first: answer as its replay.
         return await attempt()
+
+
+def request_of(command: Any) -> dict[str, Any]:
+    """The fields that identify a request, for its idempotency fingerprint."""
+    request = asdict(command)
+    request.pop("idempotency_key", None)
+    plain: dict[str, Any] = _plain(request)
+    return plain
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value

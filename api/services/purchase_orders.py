@@ -23,9 +23,8 @@ from api.database.movements import LevelRef, Movement, apply_movements, lock_lev
 from api.messages import alert_message, committed_messages
 from api.services.backorder_fill import check_promises, fill_backorders
 from api.services.expiry import expire_on_levels
-from api.services.idempotent import Outcome, run_once
+from api.services.idempotent import Outcome, run_command_once
 from api.services.publishing import republish_after
-from api.services.stock_engine import request_of
 from domain.access import Principal
 from domain.alerts import Alert
 from domain.errors import PurchaseOrderNotFound, SkuNotFound, StockpoolError, refusal
@@ -118,13 +117,11 @@ class PurchaseOrderService:
             assert stored is not None
             return stored.order
 
-        outcome = await run_once(
+        outcome = await run_command_once(
             self._database,
             self._clock,
             principal,
-            type(command).__name__,
-            request_of(command),
-            command.idempotency_key,
+            command,
             in_transaction,
             replay,
         )

@@ -32,9 +32,8 @@ from api.database.reservation_repository import StoredLine
 from api.messages import committed_messages
 from api.services.alerts import AlertService
 from api.services.expiry import expire_on_levels, sweep
-from api.services.idempotent import Outcome, run_once
+from api.services.idempotent import Outcome, run_command_once
 from api.services.publishing import republish_after
-from api.services.stock_engine import request_of
 from domain import alerts
 from domain.access import Principal
 from domain.backorders import Backorder, IncomingStock, plan_backorders, split_demand
@@ -181,13 +180,11 @@ class ReservationService:
         async def replay(conn: AsyncConnection, remembered: dict[str, Any]) -> Reservation:
             return _from_snapshot(remembered["reservation"])
 
-        outcome = await run_once(
+        outcome = await run_command_once(
             self._database,
             self._clock,
             principal,
-            type(command).__name__,
-            request_of(command),
-            command.idempotency_key,
+            command,
             in_transaction,
             replay,
         )

@@ -5,9 +5,7 @@ idempotency record. Only after commit are the changes published on the bus."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -21,7 +19,7 @@ from api.database.movements import LevelRef, Movement, apply_movements, lock_lev
 from api.messages import committed_messages
 from api.services.backorder_fill import fill_backorders
 from api.services.expiry import expire_on_levels
-from api.services.idempotent import Outcome, run_once
+from api.services.idempotent import Outcome, run_command_once
 from api.services.publishing import republish_after
 from domain.access import Principal
 from domain.stock import LedgerEntry, StockChange
@@ -50,13 +48,11 @@ class StockEngine:
             [entry] = await ledger_repository.entries_by_id(conn, remembered["events"])
             return StockChange.from_entry(entry)
 
-        outcome = await run_once(
+        outcome = await run_command_once(
             self._database,
             self._clock,
             principal,
-            type(command).__name__,
-            request_of(command),
-            command.idempotency_key,
+            command,
             apply,
             replay,
         )
@@ -101,21 +97,3 @@ class StockEngine:
             else []
         )
         return released + applied + filled, applied[-1]
-
-
-def request_of(command: Any) -> dict[str, Any]:
-    """The fields that identify a request, for its idempotency fingerprint."""
-    request = asdict(command)
-    request.pop("idempotency_key", None)
-    plain: dict[str, Any] = _plain(request)
-    return plain
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
