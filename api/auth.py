@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +21,10 @@ from domain.access import ApiKey, CreateApiKey, Principal, Role
 from domain.errors import ApiKeyNotFound
 
 ENV_ADMIN_NAME = "admin-token"
+KEY_CACHE_SECONDS = 5.0
+"""How long a worker trusts a key it looked up: another worker's revocation takes effect
+within this long (this worker's own, at once)."""
+KEY_CACHE_SIZE = 10_000
 
 
 def hash_key(secret: str) -> str:
@@ -40,17 +46,34 @@ class ApiKeyService:
         self._database = database
         self._admin_token = admin_token
         self._clock = clock
+        # Every request authenticates: known keys are kept briefly instead of read each time.
+        self._known: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     async def authenticate(self, secret: str | None) -> Principal | None:
         if not secret or len(secret) > 200:
             return None
         if self._admin_token and hmac.compare_digest(secret, self._admin_token):
             return Principal(ENV_ADMIN_NAME, Role.ADMIN)
+        digest = hash_key(secret)
+        known = self._known.get(digest)
+        if known is not None and known[1] > time.monotonic():
+            return known[0]
+        principal = await self._look_up(digest)
+        if principal is None:
+            self._known.pop(digest, None)
+            return None
+        self._known[digest] = (principal, time.monotonic() + KEY_CACHE_SECONDS)
+        self._known.move_to_end(digest)
+        while len(self._known) > KEY_CACHE_SIZE:
+            self._known.popitem(last=False)
+        return principal
+
+    async def _look_up(self, digest: str) -> Principal | None:
         async with self._database.read() as conn:
             row = (
                 await conn.execute(
                     select(api_keys).where(
-                        api_keys.c.key_hash == hash_key(secret), api_keys.c.revoked_at.is_(None)
+                        api_keys.c.key_hash == digest, api_keys.c.revoked_at.is_(None)
                     )
                 )
             ).first()
@@ -73,7 +96,11 @@ class ApiKeyService:
                 .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
                 .values(revoked_at=self._clock())
             )
-            return await _get(conn, key_id)
+            revoked = await _get(conn, key_id)
+        for digest, (known, _) in list(self._known.items()):
+            if known.key_id == key_id:
+                del self._known[digest]
+        return revoked
 
     async def list(self, principal: Principal) -> list[ApiKey]:
         principal.require_admin()
