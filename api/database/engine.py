@@ -10,6 +10,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from api.database import inline_sqlite
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -52,12 +54,19 @@ class Database:
 
 
 def _sqlite_engine(url: str, immediate: bool, pool_size: int) -> AsyncEngine:
+    options: dict[str, Any] = {}
+    if immediate:
+        path = make_url(url).database or ":memory:"
+        options["async_creator"] = lambda: inline_sqlite.connect(
+            path, SQLITE_BUSY_TIMEOUT_MS / 1000
+        )
     engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=0,
         pool_timeout=60,
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        **options,
     )
 
     @event.listens_for(engine.sync_engine, "connect")
