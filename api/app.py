@@ -21,9 +21,13 @@ from api.clock import Clock, utc_now
 from api.database.engine import Database
 from api.database.migrate import ensure_migrated
 from api.graphql_view import StockpoolGraphQL
+from api.realtime.hub import Hub
+from api.realtime.limits import RealtimeLimits
 from api.services.container import Services
 from api.settings import Settings
+from domain.access import Principal
 from schema import build_schema
+from schema.context import Context
 
 log = logging.getLogger(__name__)
 
@@ -59,16 +63,24 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
             raise
         services = Services.build(settings, database, bus, clock)
         app.state.services = services
-        graphql.view = StockpoolGraphQL(
-            services,
-            schema=build_schema(),
-            connection_init_wait_timeout=CONNECTION_INIT_TIMEOUT,
-        )
+        schema = build_schema()
+
+        def context_for(principal: Principal) -> Context:
+            return Context(services=services, principal=principal)
+
+        limits = RealtimeLimits(init_timeout=CONNECTION_INIT_TIMEOUT.total_seconds())
+        hub = Hub(bus, services, schema, context_for, limits)
+        app.state.realtime = hub
+        graphql.view = StockpoolGraphQL(services, hub, schema=schema)
         try:
-            async with background.running(
-                services.reservations, services.listings, clock, settings.sweep_seconds
-            ):
-                yield
+            await hub.start()
+            try:
+                async with background.running(
+                    services.reservations, services.listings, clock, settings.sweep_seconds
+                ):
+                    yield
+            finally:
+                await hub.stop()
         finally:
             await bus.disconnect()
             await database.dispose()

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError, OperationType, get_operation_ast
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
-from strawberry.types.unset import UNSET, UnsetType
+from strawberry.types.unset import UNSET
 
 from api.auth import parse_bearer
+from api.realtime.handlers import LegacyWSHandler, TransportWSHandler
+from api.realtime.hub import Hub
 from api.services.container import Services
 from schema.context import Context
 
@@ -27,11 +31,16 @@ class Unauthorized(Exception):
 
 class StockpoolGraphQL(GraphQL[Context, None]):
     """HTTP requests carry `Authorization: Bearer <key>` (401 without a valid one); WebSocket
-    clients send it in `connection_init` (closed with 4403 without a valid one)."""
+    clients send it in `connection_init` (closed with 4403 without a valid one), and their
+    conversation, subscriptions included, is served by api.realtime through `hub`."""
 
-    def __init__(self, services: Services, **kwargs: Any) -> None:
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
+    def __init__(self, services: Services, hub: Hub, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.services = services
+        self.hub = hub
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -60,6 +69,33 @@ class StockpoolGraphQL(GraphQL[Context, None]):
                 response.status_code = 400
         return response
 
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        if self._is_subscription(request_data):
+            raise HTTPException(400, "subscriptions are served over WebSocket at this URL")
+        return await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+
+    def _is_subscription(self, request_data: GraphQLRequestData) -> bool:
+        if not request_data.query or "subscription" not in request_data.query:
+            return False  # the common case, without parsing
+        try:
+            document = self.hub.documents.get(request_data.query)
+        except GraphQLError:
+            return False  # unparsable: Strawberry answers that
+        if isinstance(document, list):
+            return False
+        operation = get_operation_ast(document, request_data.operation_name)
+        return operation is not None and operation.operation is OperationType.SUBSCRIPTION
+
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
         if result.data is None and result.errors and all(e.path is None for e in result.errors):
             request.scope[_REQUEST_ERROR] = True
@@ -81,12 +117,3 @@ class StockpoolGraphQL(GraphQL[Context, None]):
 
     def _is_ide_page(self, request: Request) -> bool:
         return self.should_render_graphql_ide(self.request_adapter_class(request))
-
-    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
-        params = context.connection_params or {}
-        header = params.get("authorization") or params.get("Authorization")
-        secret = parse_bearer(header) if isinstance(header, str) else None
-        context.principal = await self.services.api_keys.authenticate(secret)
-        if context.principal is None:
-            raise ConnectionRejectionError()
-        return await super().on_ws_connect(context)

@@ -9,6 +9,7 @@ from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from schema.errors import PublicError
 from schema.mutations import Mutation
 from schema.queries import Query
+from schema.subscriptions import Subscription
 
 
 def _is_internal(error: GraphQLError) -> bool:
@@ -21,6 +22,7 @@ def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=[
             lambda: ParserCache(maxsize=1000),
             lambda: ValidationCache(maxsize=1000),

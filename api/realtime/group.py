@@ -1,0 +1,79 @@
+"""Subscribers of the same operation, variables and access scope, served as one.
+
+A change is run through the operation's selection once per group and serialized once; every
+subscriber of the group gets the same text. The group also keeps, per key, the newest version
+it sent with its rendered result: later or older copies are dropped (so each key only moves
+forward), and a new subscriber's snapshot reuses what is already rendered."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from api.realtime.changes import Change
+from api.realtime.feeds import Feed
+from api.realtime.subscriber import Subscriber
+
+log = logging.getLogger(__name__)
+
+Render = Callable[[Any], Awaitable[str]]
+"""Runs the group's operation on one value shown as its GraphQL type: the result's JSON."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    version: int
+    value: Any
+    payload: str
+
+
+class Group:
+    def __init__(self, key: Hashable, feed: Feed, render: Render) -> None:
+        self.key = key
+        self.feed = feed
+        self._render = render
+        self.members: set[Subscriber] = set()
+        self.renders = 0
+        """How often the operation ran: once per change, however many members."""
+        self._sent: dict[Hashable, Sent] = {}
+
+    async def deliver(self, change: Change) -> None:
+        """A change for everyone in the group, unless the group already sent it or newer."""
+        if self._outdated(change):
+            return
+        payload = await self.render(change.value)
+        if self._outdated(change):  # a newer one was sent while this rendered
+            return
+        if change.key is not None:
+            self._sent[change.key] = Sent(change.version, change.value, payload)
+        for member in list(self.members):
+            member.offer(change, payload)
+
+    async def add_snapshot(self, member: Subscriber, snapshot: list[Change]) -> None:
+        """Hands `member` the current value of everything the feed covers, then goes live.
+
+        The snapshot was read after `member` joined, so it is at least as new as anything
+        the group sent before; a value newer than the group's goes to every member."""
+        for change in snapshot:
+            sent = self._sent.get(change.key)
+            if sent is None or change.version > sent.version:
+                await self.deliver(change)
+            elif sent.version == change.version:
+                if sent.value != change.value:
+                    # Same version, other details (e.g. `sellable`): render what is true now.
+                    payload = await self.render(change.value)
+                    self._sent[change.key] = Sent(change.version, change.value, payload)
+                member.offer(change, self._sent[change.key].payload)
+        member.go_live()
+
+    async def render(self, value: Any) -> str:
+        self.renders += 1
+        return await self._render(value)
+
+    def _outdated(self, change: Change) -> bool:
+        if change.key is None:
+            return False
+        sent = self._sent.get(change.key)
+        return sent is not None and change.version <= sent.version

@@ -1,0 +1,179 @@
+"""The operations one connection runs: a query or mutation answers once, a subscription joins
+its group, reads its snapshot and then follows the group."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    Executor,
+    GraphQLError,
+    OperationType,
+    create_source_event_stream,
+    get_operation_ast,
+)
+from graphql import ExecutionResult as GraphQLResult
+from strawberry.types.graphql import OperationType as StrawberryOperationType
+
+from api.realtime import protocols
+from api.realtime.group import Group
+from api.realtime.hub import Hub, Operation, result_json
+from api.realtime.live import Live
+from api.realtime.protocols import Dialect
+from api.realtime.subscriber import Put, Subscriber
+from domain.errors import StockpoolError
+from schema.context import Context
+
+log = logging.getLogger(__name__)
+
+QUERIES_AND_MUTATIONS = (StrawberryOperationType.QUERY, StrawberryOperationType.MUTATION)
+
+
+@dataclass
+class Running:
+    task: asyncio.Task[None]
+    group: Group | None = None
+    subscriber: Subscriber | None = None
+
+
+def public(errors: list[GraphQLError]) -> list[dict[str, Any]]:
+    """Errors as the client sees them: our own refusals (GraphQLErrors such as FORBIDDEN) as
+    they are, anything unexpected masked like every other response of the API."""
+    shown = []
+    for error in errors:
+        if error.original_error is not None and not isinstance(error.original_error, GraphQLError):
+            log.error("subscription failed", exc_info=error.original_error)
+            error = GraphQLError("internal error", error.nodes, path=error.path)
+        shown.append(dict(error.formatted))
+    return shown
+
+
+class Operations:
+    def __init__(
+        self,
+        hub: Hub,
+        dialect: Dialect,
+        context: Context,
+        put: Put,
+        close: Callable[[int, str], None],
+    ) -> None:
+        self.hub = hub
+        self.dialect = dialect
+        self.context = context
+        self.running: dict[str, Running] = {}
+        self._put = put
+        self._close = close
+
+    def __contains__(self, operation_id: str) -> bool:
+        return operation_id in self.running
+
+    def __len__(self) -> int:
+        return len(self.running)
+
+    async def start(self, operation_id: str, operation: Operation) -> None:
+        try:
+            document = self.hub.documents.get(operation.query)
+        except GraphQLError as syntax_error:
+            if self.dialect.closes_on_syntax_error:
+                self._close(protocols.BAD_MESSAGE, syntax_error.message)
+            else:
+                self.refuse(operation_id, [syntax_error])
+            return
+        if isinstance(document, list):
+            self.refuse(operation_id, document)
+            return
+        definition = get_operation_ast(document, operation.operation_name)
+        if definition is None:
+            self.refuse(operation_id, [GraphQLError("Can't get GraphQL operation type")])
+        elif definition.operation is OperationType.SUBSCRIPTION:
+            await self._subscribe(operation_id, document, operation)
+        else:
+            task = asyncio.create_task(self._execute(operation_id, operation))
+            self.running[operation_id] = Running(task)
+            self.hub.detach(task)
+
+    def stop(self, operation_id: str) -> None:
+        """Ends an operation: a subscription leaves its group; a query or mutation runs to its
+        end (a committed change must still be published) with its result dropped."""
+        running = self.running.pop(operation_id)
+        if running.group is not None and running.subscriber is not None:
+            running.task.cancel()
+            self.hub.leave(running.group, running.subscriber)
+
+    def stop_all(self) -> None:
+        for operation_id in list(self.running):
+            self.stop(operation_id)
+
+    def refuse(self, operation_id: str, errors: list[GraphQLError]) -> None:
+        payload = self.dialect.error_payload(public(errors))
+        self._put(self.dialect.frame("error", operation_id, payload), operation_id, None)
+
+    async def _execute(self, operation_id: str, operation: Operation) -> None:
+        result = await self.hub.schema.execute(
+            operation.query,
+            variable_values=operation.variables,
+            context_value=self.context,
+            operation_name=operation.operation_name,
+            allowed_operation_types=QUERIES_AND_MUTATIONS,
+        )
+        running = self.running.get(operation_id)
+        if running is None or running.task is not asyncio.current_task():
+            return  # stopped, or the connection is gone
+        del self.running[operation_id]
+        head = self.dialect.result_head(operation_id)
+        self._put(head + result_json(result) + "}", operation_id, None)
+        self._put(self.dialect.frame("complete", operation_id), operation_id, None)
+
+    async def _subscribe(
+        self, operation_id: str, document: DocumentNode, operation: Operation
+    ) -> None:
+        executor = Executor.build(
+            self.hub.schema._schema,
+            document,
+            context_value=self.context,
+            raw_variable_values=operation.variables,
+            operation_name=operation.operation_name,
+        )
+        if isinstance(executor, list):
+            self.refuse(operation_id, executor)
+            return
+        # Runs the field's resolver: the access check, and the feed it follows.
+        source = create_source_event_stream(executor)
+        if inspect.isawaitable(source):
+            source = await source
+        if isinstance(source, GraphQLResult):
+            self.refuse(operation_id, list(source.errors or []))
+            return
+        if not isinstance(source, Live) or self.context.principal is None:
+            self.refuse(operation_id, [GraphQLError("internal error")])
+            return
+        subscriber = Subscriber(operation_id, self.dialect.result_head(operation_id), self._put)
+        group = self.hub.join(operation, self.context.principal, source, subscriber)
+        task = asyncio.create_task(self._snapshot(operation_id, group, subscriber))
+        self.running[operation_id] = Running(task, group, subscriber)
+
+    async def _snapshot(self, operation_id: str, group: Group, subscriber: Subscriber) -> None:
+        """Joined first, read second: nothing committed in between is missed, and the group
+        drops what the snapshot already holds."""
+        try:
+            snapshot = await group.feed.snapshot(self.hub.services)
+            await group.add_snapshot(subscriber, snapshot)
+        except asyncio.CancelledError:
+            raise
+        except StockpoolError as refusal:  # e.g. an unknown channel
+            code = {"code": refusal.code.value}
+            self._end_with(operation_id, GraphQLError(refusal.message, extensions=code))
+        except Exception:
+            log.exception("could not read the snapshot of subscription %r", group.key)
+            self._end_with(operation_id, GraphQLError("internal error"))
+
+    def _end_with(self, operation_id: str, error: GraphQLError) -> None:
+        if operation_id in self.running:
+            self.stop(operation_id)
+            self.refuse(operation_id, [error])

@@ -1,0 +1,63 @@
+"""What one connection has yet to write, bounded however slowly its client reads."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import OrderedDict
+from collections.abc import Hashable
+
+
+class OutboxOverflow(Exception):
+    """More unkeyed frames wait than the connection may hold: its client is too slow."""
+
+
+class Outbox:
+    """Frames in the order they were first put. A frame with a key replaces the waiting frame
+    of the same operation and key in place, so a client that falls behind gets the newest
+    value of each thing it follows, never a backlog. Frames without a key (ledger rows,
+    protocol replies) each count, and at most `max_unkeyed` of them may wait."""
+
+    def __init__(self, max_unkeyed: int) -> None:
+        self.max_unkeyed = max_unkeyed
+        self._frames: OrderedDict[tuple[Hashable, ...], str] = OrderedDict()
+        self._unkeyed = 0
+        self._serial = itertools.count()
+        self._ready = asyncio.Event()
+        self.peak = 0
+        """The most frames that ever waited at once."""
+        self.replaced = 0
+        """How many frames a newer one of the same key replaced before they were written."""
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    def put(self, frame: str, operation: str | None = None, key: Hashable | None = None) -> None:
+        if key is None:
+            if self._unkeyed >= self.max_unkeyed:
+                raise OutboxOverflow(f"more than {self.max_unkeyed} messages waiting")
+            self._unkeyed += 1
+            slot: tuple[Hashable, ...] = (operation, None, next(self._serial))
+        else:
+            slot = (operation, key)
+            if slot in self._frames:
+                self.replaced += 1
+        self._frames[slot] = frame
+        self.peak = max(self.peak, len(self._frames))
+        self._ready.set()
+
+    def discard(self, operation: str) -> None:
+        """Drops what still waits for an operation that is over."""
+        for slot in [slot for slot in self._frames if slot[0] == operation]:
+            del self._frames[slot]
+            if len(slot) == 3:
+                self._unkeyed -= 1
+
+    async def take(self) -> str:
+        while not self._frames:
+            self._ready.clear()
+            await self._ready.wait()
+        slot, frame = self._frames.popitem(last=False)
+        if len(slot) == 3:
+            self._unkeyed -= 1
+        return frame
