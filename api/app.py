@@ -71,7 +71,9 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
         limits = RealtimeLimits(init_timeout=CONNECTION_INIT_TIMEOUT.total_seconds())
         hub = Hub(bus, services, schema, context_for, limits)
         app.state.realtime = hub
-        graphql.view = StockpoolGraphQL(services, hub, schema=schema)
+        graphql.view = StockpoolGraphQL(
+            services, hub, schema=schema, allowed_origins=settings.websocket_origins
+        )
         try:
             await hub.start()
             try:

@@ -32,6 +32,7 @@ def stock_event_message(entry: LedgerEntry) -> dict[str, Any]:
         "version": entry.version,
         "actor": entry.actor,
         "reference": entry.reference,
+        "idempotencyKey": entry.idempotency_key,
         "createdAt": entry.created_at.isoformat(),
     }
 
@@ -56,6 +57,7 @@ def alert_message(alert: Alert) -> dict[str, Any]:
         "channel": alert.channel,
         "details": alert.details,
         "occurrences": alert.occurrences,
+        "createdAt": alert.created_at.isoformat(),
         "updatedAt": alert.updated_at.isoformat(),
     }
 

@@ -18,6 +18,9 @@ class Settings:
     log_level: str = "info"
     bus_prefix: str = "stockpool"
     sweep_seconds: float = 5.0
+    websocket_origins: tuple[str, ...] = ("*",)
+    """Web pages allowed to open a WebSocket. Any, by default: the key travels in
+    connection_init, never in a cookie, so another site's page cannot act as someone."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Self:
@@ -35,6 +38,11 @@ class Settings:
             log_level=env.get("STOCKPOOL_LOG_LEVEL", defaults.log_level),
             bus_prefix=env.get("STOCKPOOL_BUS_PREFIX", defaults.bus_prefix),
             sweep_seconds=float(env.get("STOCKPOOL_SWEEP_SECONDS", defaults.sweep_seconds)),
+            websocket_origins=tuple(
+                origin.strip()
+                for origin in env.get("STOCKPOOL_WEBSOCKET_ORIGINS", "*").split(",")
+                if origin.strip()
+            ),
         )
 
 

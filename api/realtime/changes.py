@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from api.bus import ALERTS, AVAILABILITY, STOCK_EVENTS, STOCK_LEVELS
-from api.database import alert_repository
 from api.services.container import Services
 from domain.alerts import Alert, AlertStatus, AlertType
 from domain.publishing import AvailabilityStatus, ChannelAvailability
@@ -103,10 +102,6 @@ def _decode_stock_event(message: dict[str, Any]) -> LedgerEntry:
 
 
 async def _decode_alert(message: dict[str, Any], services: Services) -> Alert:
-    if "createdAt" not in message:
-        # The alert message does not carry createdAt (yet): the row has it.
-        async with services.database.read() as conn:
-            return await alert_repository.get(conn, int(message["id"]))
     return Alert(
         id=message["id"],
         type=AlertType(message["type"]),

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.bus import EventBus
+from api.bus import ALERTS, EventBus
 from api.clock import Clock, utc_now
 from api.database import (
     alert_repository,
@@ -29,13 +29,14 @@ from api.database import reservation_repository as repository
 from api.database.engine import Database
 from api.database.movements import LevelRef, LockedLevel, Movement, apply_movements, lock_levels
 from api.database.reservation_repository import StoredLine
-from api.messages import committed_messages
+from api.messages import alert_message, committed_messages
 from api.services.alerts import AlertService
 from api.services.expiry import expire_on_levels, sweep
 from api.services.idempotent import Outcome, run_command_once
 from api.services.publishing import republish_after
 from domain import alerts
 from domain.access import Principal
+from domain.alerts import Alert
 from domain.backorders import Backorder, IncomingStock, plan_backorders, split_demand
 from domain.channel_holds import ListingState, check_holds
 from domain.channels import ChannelStatus, SplitPolicy
@@ -115,9 +116,13 @@ class ReservationService:
     async def record_sale(self, command: RecordChannelSale, principal: Principal) -> Reservation:
         principal.require_channel(command.channel)
         command.validate()
+        raised: list[Alert] = []
         try:
             return await self._run(
-                command, principal, lambda c, now: self._sell(c, command, principal, now)
+                command,
+                principal,
+                lambda c, now: self._sell(c, command, principal, now, raised),
+                raised,
             )
         except UnmappedSku:
             assert command.external_sku is not None
@@ -167,8 +172,18 @@ class ReservationService:
 
     # ---- the machinery --------------------------------------------------------------------
 
-    async def _run(self, command: Any, principal: Principal, apply: Apply) -> Reservation:
+    async def _run(
+        self,
+        command: Any,
+        principal: Principal,
+        apply: Apply,
+        raised: list[Alert] | None = None,
+    ) -> Reservation:
+        """`raised` collects the alerts `apply` raises, published with the rest after commit."""
+        raised = raised if raised is not None else []
+
         async def in_transaction(conn: AsyncConnection) -> Outcome[Reservation]:
+            raised.clear()  # a retried transaction raises them again
             now = self._clock()
             reservation_id, entries = await apply(conn, now)
             reservation = await self._load(conn, reservation_id, now)
@@ -189,9 +204,9 @@ class ReservationService:
             replay,
         )
         if outcome.fresh:
-            await self._bus.publish_committed(
-                committed_messages(outcome.entries, outcome.availability)
-            )
+            messages = committed_messages(outcome.entries, outcome.availability)
+            messages += [(ALERTS, alert_message(alert)) for alert in raised]
+            await self._bus.publish_committed(messages)
         return outcome.result
 
     async def _transition(
@@ -308,7 +323,12 @@ class ReservationService:
         return reservation.id, entries + moved
 
     async def _sell(
-        self, conn: AsyncConnection, command: RecordChannelSale, principal: Principal, now: datetime
+        self,
+        conn: AsyncConnection,
+        command: RecordChannelSale,
+        principal: Principal,
+        now: datetime,
+        raised: list[Alert],
     ) -> tuple[str, list[LedgerEntry]]:
         record = await channels.get_channel(conn, command.channel)
         sku = command.sku
@@ -353,12 +373,14 @@ class ReservationService:
                 lines.append(
                     (level, ReservationLine(0, level.sku, level.location, 0, oversold=oversold))
                 )
-            await alert_repository.raise_alert(
-                conn,
-                alerts.oversell(
-                    command.channel, sku, command.order_ref, command.quantity, oversold
-                ),
-                now,
+            raised.append(
+                await alert_repository.raise_alert(
+                    conn,
+                    alerts.oversell(
+                        command.channel, sku, command.order_ref, command.quantity, oversold
+                    ),
+                    now,
+                )
             )
         reservation = Reservation(
             id=new_reservation_id(now),

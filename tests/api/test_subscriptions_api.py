@@ -278,3 +278,17 @@ async def test_alerts_first_the_active_ones_then_each_move(live_server, shop):
         )
         assert moves[-1]["createdAt"] == alert["createdAt"]
         assert await client.silent()
+
+
+@SQLITE
+async def test_an_oversold_channel_sale_reaches_alert_subscribers(live_server, shop):
+    async with connected(live_server) as client:
+        await client.subscribe("1", ALERTS)
+        assert await client.silent()
+        sale = {"channel": "web", "orderRef": "o-9", "sku": "CAP", "quantity": 5}
+        await shop(SALE, {"input": sale})  # 3 in stock: 2 oversold
+        [raised] = await client.results(1)
+        assert (raised["alertRaised"]["type"], raised["alertRaised"]["channel"]) == (
+            "OVERSELL",
+            "web",
+        )

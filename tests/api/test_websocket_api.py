@@ -44,3 +44,20 @@ async def test_a_missing_or_bad_key_closes_the_connection_with_4403(live_server,
     with pytest.raises(ConnectionClosed) as closed:
         await socket.recv()
     assert closed.value.rcvd.code == 4403
+
+
+async def test_a_page_on_another_origin_may_connect_because_keys_never_ride_on_cookies(
+    live_server,
+):
+    socket = await websockets.connect(
+        live_server.ws_url, subprotocols=[PROTOCOL], origin="https://shop.example.com"
+    )
+    try:
+        await socket.send(
+            json.dumps(
+                {"type": "connection_init", "payload": {"authorization": f"Bearer {ADMIN_TOKEN}"}}
+            )
+        )
+        assert json.loads(await socket.recv()) == {"type": "connection_ack"}
+    finally:
+        await socket.close()

@@ -70,3 +70,13 @@ def test_idempotency_keys_are_scoped_per_tenant():
     assert Principal("p1", Role.PARTNER, "web").idempotency_scope == "channel:web"
     assert Principal("p2", Role.PARTNER, "amazon").idempotency_scope == "channel:amazon"
     assert Principal("a", Role.ADMIN).idempotency_scope == "admin"
+
+
+def test_websocket_origins_are_any_by_default_and_a_comma_separated_list_when_set():
+    from api.settings import Settings
+
+    assert Settings.from_env({}).websocket_origins == ("*",)
+    chosen = Settings.from_env(
+        {"STOCKPOOL_WEBSOCKET_ORIGINS": "https://shop.example.com, https://admin.example.com"}
+    )
+    assert chosen.websocket_origins == ("https://shop.example.com", "https://admin.example.com")
