@@ -17,7 +17,7 @@ class Settings:
     database_pool_size: int = 10
     log_level: str = "info"
     bus_prefix: str = "stockpool"
-    sweep_seconds: float = 5.0
+    sweep_seconds: float = 1.0
     websocket_origins: tuple[str, ...] = ("*",)
     """Web pages allowed to open a WebSocket. Any, by default: the key travels in
     connection_init, never in a cookie, so another site's page cannot act as someone."""
