@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from api import background
+from api import background, gc_tuning
 from api.bus import EventBus
 from api.clock import Clock, utc_now
 from api.database.engine import Database
@@ -112,4 +112,6 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
 
 def app_from_env() -> Starlette:
     """The factory uvicorn workers import (`stockpool serve` passes settings by environment)."""
-    return create_app(Settings.from_env())
+    app = create_app(Settings.from_env())
+    gc_tuning.tune_for_long_lived_connections()
+    return app

@@ -1,8 +1,9 @@
 """One WebSocket client: the protocol conversation, its operations, and its one writer.
 
 Everything the server sends a client goes through the connection's outbox and is written by
-a single task, so a client that reads slowly only ever costs its outbox (bounded) and one
-blocked task; a socket that accepts nothing for `send_timeout` seconds is closed."""
+a single task, which exists only while something waits (an idle connection costs no task),
+so a client that reads slowly only ever costs its outbox (bounded) and one blocked task; a
+socket that accepts nothing for `send_timeout` seconds is closed."""
 
 from __future__ import annotations
 
@@ -52,6 +53,9 @@ class Connection:
         self._close_when_written: tuple[int, str] | None = None
         self._disconnected = False
         self._sending_since: float | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self._reader: asyncio.Task[Any] | None = None
+        self._interrupted = False
 
     # ---- life -------------------------------------------------------------------------------
 
@@ -59,14 +63,20 @@ class Connection:
         loop = asyncio.get_running_loop()
         self.hub.connections.add(self)
         init_timer = loop.call_later(self.limits.init_timeout, self._init_timed_out)
-        tasks = [asyncio.create_task(self._read()), asyncio.create_task(self._write())]
+        # The task serving the connection reads it too: one task fewer per connection.
+        self._reader = asyncio.current_task()
         try:
-            await self._done.wait()
+            await self._read()
+        except asyncio.CancelledError:
+            if not self._interrupted or self._reader is None:
+                raise
+            self._reader.uncancel()
         finally:
+            self._reader = None
             init_timer.cancel()
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            if self._writer is not None:
+                self._writer.cancel()
+                await asyncio.gather(self._writer, return_exceptions=True)
             self.operations.stop_all()
             self.hub.connections.discard(self)
             await self._send_close()
@@ -76,6 +86,10 @@ class Connection:
         if self._closing is None:
             self._closing = (code, reason)
         self._done.set()
+        reader = self._reader
+        if reader is not None and reader is not asyncio.current_task() and not self._interrupted:
+            self._interrupted = True  # it waits on the client: stop waiting
+            reader.cancel()
 
     def close_when_written(self, code: int, reason: str) -> None:
         """Closes once what already waits in the outbox is written."""
@@ -119,27 +133,31 @@ class Connection:
             self.outbox.put(frame, operation, key)
         except OutboxOverflow as overflow:
             self.close(protocols.TOO_SLOW, f"client too slow: {overflow}")
+            return
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write())
 
     def _send(self, type_: str, operation: str | None = None, payload: Any = None) -> None:
         self._put(self.dialect.frame(type_, operation, payload), operation)
 
     async def _write(self) -> None:
+        """Writes until the outbox is empty, then ends (the next frame starts a new one)."""
         loop = asyncio.get_running_loop()
         try:
-            while True:
-                frame = await self.outbox.take()
+            while (frame := self.outbox.pop()) is not None:
                 self._sending_since = loop.time()
                 await self.websocket.send_text(frame)
                 self._sending_since = None
-                if self._close_when_written is not None and len(self.outbox) == 0:
-                    self.close(*self._close_when_written)
-                    return
+            if self._close_when_written is not None:
+                self.close(*self._close_when_written)
         except asyncio.CancelledError:
             raise
         except Exception as error:
             log.debug("WebSocket client gone while writing: %r", error)
             self._disconnected = True
             self._done.set()
+        finally:
+            self._writer = None
 
     # ---- reading ----------------------------------------------------------------------------
 

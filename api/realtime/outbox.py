@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from collections import OrderedDict
 from collections.abc import Hashable
@@ -23,7 +22,6 @@ class Outbox:
         self._frames: OrderedDict[tuple[Hashable, ...], str] = OrderedDict()
         self._unkeyed = 0
         self._serial = itertools.count()
-        self._ready = asyncio.Event()
         self.peak = 0
         """The most frames that ever waited at once."""
         self.replaced = 0
@@ -44,7 +42,6 @@ class Outbox:
                 self.replaced += 1
         self._frames[slot] = frame
         self.peak = max(self.peak, len(self._frames))
-        self._ready.set()
 
     def discard(self, operation: str) -> None:
         """Drops what still waits for an operation that is over."""
@@ -53,10 +50,10 @@ class Outbox:
             if len(slot) == 3:
                 self._unkeyed -= 1
 
-    async def take(self) -> str:
-        while not self._frames:
-            self._ready.clear()
-            await self._ready.wait()
+    def pop(self) -> str | None:
+        """The frame waiting longest, or None when nothing waits."""
+        if not self._frames:
+            return None
         slot, frame = self._frames.popitem(last=False)
         if len(slot) == 3:
             self._unkeyed -= 1
