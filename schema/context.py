@@ -21,15 +21,21 @@ class Context:
     connection_params: dict[str, Any] | None = None
     request: Any = None
     response: Any = None
-    totals: DataLoader[str, Quantities] = field(init=False)
+    _totals: DataLoader[str, Quantities] | None = field(init=False, default=None)
 
-    def __post_init__(self) -> None:
-        async def load_totals(codes: list[str]) -> list[Quantities]:
-            found = await self.services.queries.totals(codes)
-            return [found.get(code, Quantities()) for code in codes]
+    @property
+    def totals(self) -> DataLoader[str, Quantities]:
+        """Made on first use: most contexts (and every idle WebSocket's) never need it."""
+        if self._totals is None:
 
-        # No cache: a WebSocket context lives for the whole connection and must not go stale.
-        self.totals = DataLoader(load_fn=load_totals, cache=False)
+            async def load_totals(codes: list[str]) -> list[Quantities]:
+                found = await self.services.queries.totals(codes)
+                return [found.get(code, Quantities()) for code in codes]
+
+            # No cache: a WebSocket context lives for the whole connection and must not go
+            # stale.
+            self._totals = DataLoader(load_fn=load_totals, cache=False)
+        return self._totals
 
     @property
     def caller(self) -> Principal:

@@ -55,6 +55,7 @@ class Connection:
         self._sending_since: float | None = None
         self._writer: asyncio.Task[None] | None = None
         self._reader: asyncio.Task[Any] | None = None
+        self._init_timer: asyncio.TimerHandle | None = None
         self._interrupted = False
 
     # ---- life -------------------------------------------------------------------------------
@@ -62,7 +63,7 @@ class Connection:
     async def serve(self) -> None:
         loop = asyncio.get_running_loop()
         self.hub.connections.add(self)
-        init_timer = loop.call_later(self.limits.init_timeout, self._init_timed_out)
+        self._init_timer = loop.call_later(self.limits.init_timeout, self._init_timed_out)
         # The task serving the connection reads it too: one task fewer per connection.
         self._reader = asyncio.current_task()
         try:
@@ -73,7 +74,8 @@ class Connection:
             self._reader.uncancel()
         finally:
             self._reader = None
-            init_timer.cancel()
+            if self._init_timer is not None:
+                self._init_timer.cancel()
             if self._writer is not None:
                 self._writer.cancel()
                 await asyncio.gather(self._writer, return_exceptions=True)
@@ -213,6 +215,8 @@ class Connection:
             self.close(protocols.BAD_MESSAGE, "Invalid connection init payload")
             return
         self._init_received = True
+        if self._init_timer is not None:
+            self._init_timer.cancel()  # let go of it now, not when the connection ends
         principal = await self._authenticate(params)
         if principal is None:
             if self.dialect.init_refusal:
