@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from api.bus import AVAILABILITY, STOCK_EVENTS, STOCK_LEVELS
+from api.bus import ALERTS, AVAILABILITY, STOCK_EVENTS, STOCK_LEVELS
 from domain.alerts import Alert
 from domain.publishing import ChannelAvailability
 from domain.stock import LedgerEntry, StockLevel
@@ -84,7 +85,13 @@ def availability_messages(
 
 
 def committed_messages(
-    entries: list[LedgerEntry], availability: list[ChannelAvailability]
+    entries: list[LedgerEntry],
+    availability: list[ChannelAvailability],
+    alerts: Sequence[Alert] = (),
 ) -> list[tuple[str, dict[str, Any]]]:
     """Everything a committed stock transaction tells the bus, in the order it happened."""
-    return ledger_messages(entries) + availability_messages(availability)
+    return (
+        ledger_messages(entries)
+        + availability_messages(availability)
+        + [(ALERTS, alert_message(alert)) for alert in alerts]
+    )

@@ -10,10 +10,13 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api.bus import EventBus
 from api.clock import Clock
 from api.database import idempotency
 from api.database.engine import Database
+from api.messages import committed_messages
 from domain.access import Principal
+from domain.alerts import Alert
 from domain.errors import IdempotencyKeyReused
 from domain.publishing import ChannelAvailability
 from domain.stock import LedgerEntry
@@ -29,7 +32,17 @@ class Outcome(Generic[T]):
     remember: dict[str, Any]
     entries: list[LedgerEntry] = field(default_factory=list)
     availability: list[ChannelAvailability] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
     fresh: bool = True
+
+
+async def publish_fresh(bus: EventBus, outcome: Outcome[Any]) -> None:
+    """What a command's transaction changed goes on the bus after commit; a replay changed
+    nothing and publishes nothing."""
+    if outcome.fresh:
+        await bus.publish_committed(
+            committed_messages(outcome.entries, outcome.availability, outcome.alerts)
+        )
 
 
 async def run_command_once(

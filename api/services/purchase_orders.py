@@ -13,17 +13,16 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.bus import ALERTS, EventBus
+from api.bus import EventBus
 from api.clock import Clock, utc_now
 from api.database import catalogue_repository as catalogue
 from api.database import purchase_order_repository as repository
 from api.database import stock_repository
 from api.database.engine import Database
 from api.database.movements import LevelRef, Movement, apply_movements, lock_levels
-from api.messages import alert_message, committed_messages
 from api.services.backorder_fill import check_promises, fill_backorders
 from api.services.expiry import expire_on_levels
-from api.services.idempotent import Outcome, run_command_once
+from api.services.idempotent import Outcome, publish_fresh, run_command_once
 from api.services.publishing import republish_after
 from domain.access import Principal
 from domain.alerts import Alert
@@ -110,7 +109,7 @@ class PurchaseOrderService:
             stored = await repository.find(conn, order_id)
             assert stored is not None
             availability = await republish_after(conn, entries, now)
-            return Outcome(stored.order, {"id": order_id}, entries, availability)
+            return Outcome(stored.order, {"id": order_id}, entries, availability, list(raised))
 
         async def replay(conn: AsyncConnection, remembered: dict[str, Any]) -> PurchaseOrder:
             stored = await repository.find(conn, remembered["id"])
@@ -125,10 +124,7 @@ class PurchaseOrderService:
             in_transaction,
             replay,
         )
-        if outcome.fresh:
-            messages = committed_messages(outcome.entries, outcome.availability)
-            messages += [(ALERTS, alert_message(alert)) for alert in raised]
-            await self._bus.publish_committed(messages)
+        await publish_fresh(self._bus, outcome)
         return outcome.result
 
     async def _create(

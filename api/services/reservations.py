@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.bus import ALERTS, EventBus
+from api.bus import EventBus
 from api.clock import Clock, utc_now
 from api.database import (
     alert_repository,
@@ -29,10 +29,10 @@ from api.database import reservation_repository as repository
 from api.database.engine import Database
 from api.database.movements import LevelRef, LockedLevel, Movement, apply_movements, lock_levels
 from api.database.reservation_repository import StoredLine
-from api.messages import alert_message, committed_messages
+from api.messages import committed_messages
 from api.services.alerts import AlertService
 from api.services.expiry import expire_on_levels, sweep
-from api.services.idempotent import Outcome, run_command_once
+from api.services.idempotent import Outcome, publish_fresh, run_command_once
 from api.services.publishing import republish_after
 from domain import alerts
 from domain.access import Principal
@@ -189,7 +189,11 @@ class ReservationService:
             reservation = await self._load(conn, reservation_id, now)
             availability = await republish_after(conn, entries, now)
             return Outcome(
-                reservation, {"reservation": _snapshot(reservation)}, entries, availability
+                reservation,
+                {"reservation": _snapshot(reservation)},
+                entries,
+                availability,
+                list(raised),
             )
 
         async def replay(conn: AsyncConnection, remembered: dict[str, Any]) -> Reservation:
@@ -203,10 +207,7 @@ class ReservationService:
             in_transaction,
             replay,
         )
-        if outcome.fresh:
-            messages = committed_messages(outcome.entries, outcome.availability)
-            messages += [(ALERTS, alert_message(alert)) for alert in raised]
-            await self._bus.publish_committed(messages)
+        await publish_fresh(self._bus, outcome)
         return outcome.result
 
     async def _transition(

@@ -16,10 +16,9 @@ from api.database import catalogue_repository as catalogue
 from api.database import ledger_repository, stock_repository
 from api.database.engine import Database
 from api.database.movements import LevelRef, Movement, apply_movements, lock_levels
-from api.messages import committed_messages
 from api.services.backorder_fill import fill_backorders
 from api.services.expiry import expire_on_levels
-from api.services.idempotent import Outcome, run_command_once
+from api.services.idempotent import Outcome, publish_fresh, run_command_once
 from api.services.publishing import republish_after
 from domain.access import Principal
 from domain.stock import LedgerEntry, StockChange
@@ -56,7 +55,7 @@ class StockEngine:
             apply,
             replay,
         )
-        await self._bus.publish_committed(committed_messages(outcome.entries, outcome.availability))
+        await publish_fresh(self._bus, outcome)
         return outcome.result
 
     async def _apply(
