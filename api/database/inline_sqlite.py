@@ -4,11 +4,14 @@ aiosqlite hands every call (execute, fetch, close of each cursor) to its worker 
 waits for the answer: some 80 thread round trips per reservation, most of its cost. The
 writer connection holds SQLite's write lock from BEGIN IMMEDIATE to COMMIT, so within a
 transaction no statement waits for another writer: they take microseconds and are cheaper
-run in place. Only BEGIN, which may wait for another process's transaction, still goes
-through the worker thread so it never blocks the event loop."""
+run in place. BEGIN, which may wait for another process's transaction, and closing still go
+through the worker thread, and nothing runs in place while the thread is busy: the two
+threads never use the sqlite3 connection at once (a caller cancelled while its BEGIN runs
+leaves the thread working on)."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable
 from typing import Any
@@ -17,10 +20,31 @@ import aiosqlite
 
 
 class InlineConnection(aiosqlite.Connection):
+    _thread_idle: asyncio.Event | None = None
+
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if not self._running or not self._connection or _may_wait(args):
+        if not self._running or not self._connection:
             return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
-        return fn(*args, **kwargs)
+        idle = self._idle()
+        await idle.wait()  # returns at once unless the worker thread is still busy
+        if not (_may_wait(args) or fn == self._connection.close):
+            return fn(*args, **kwargs)
+        idle.clear()
+        loop = asyncio.get_running_loop()
+
+        def in_thread() -> Any:
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                loop.call_soon_threadsafe(idle.set)
+
+        return await super()._execute(in_thread)  # type: ignore[no-untyped-call]
+
+    def _idle(self) -> asyncio.Event:
+        if self._thread_idle is None:
+            self._thread_idle = asyncio.Event()
+            self._thread_idle.set()
+        return self._thread_idle
 
 
 def _may_wait(args: tuple[Any, ...]) -> bool:
