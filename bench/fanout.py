@@ -12,25 +12,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
-import os
 import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 
 from bench.config import BenchConfig
+from bench.graphql_client import RESERVE, GraphQL
 from bench.report import Row
+from bench.servers import Server, migrate, stockpool_env, stockpool_server
 
 RESERVATIONS = 40
 PAUSE_SECONDS = 0.25
@@ -76,13 +72,6 @@ class FanoutResult:
 # ---- the server ---------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -90,78 +79,17 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
-@contextmanager
-def _server(workdir: Path, admin: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "STOCKPOOL_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'fanout.db'}",
-        "STOCKPOOL_ADMIN_TOKEN": admin,
-        "STOCKPOOL_LOG_LEVEL": "warning",
-    }
-    stockpool = str(Path(sys.executable).parent / "stockpool")
-    subprocess.run([stockpool, "migrate"], env=env, check=True, capture_output=True)
-    log = (workdir / "server.log").open("wb")
-    process = subprocess.Popen(
-        [stockpool, "serve", "--port", str(port)], env=env, stdout=log, stderr=log
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((workdir / "server.log").read_text(errors="replace"))
-            time.sleep(0.1)
-        yield process, base
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-
-
-def _graphql(base: str, token: str, query: str, variables: dict[str, Any] | None = None) -> Any:
-    response = httpx.post(
-        f"{base}/graphql",
-        json={"query": query, "variables": variables or {}},
-        headers={"authorization": f"Bearer {token}"},
-        timeout=30,
-    )
-    response.raise_for_status()
-    body = response.json()
-    if body.get("errors"):
-        raise RuntimeError(body["errors"])
-    return body["data"]
-
-
-def _seed(base: str, admin: str) -> str:
-    """One location, the hot SKU with plenty of stock, channel web listing it; returns a
-    storefront key for web (what a product page embeds)."""
-    for mutation in (
-        'mutation { createLocation(input: {code: "WH", name: "WH"}) { userErrors { code } } }',
-        'mutation { createSku(input: {code: "HOT", name: "Hot"}) { userErrors { code } } }',
-        'mutation { createChannel(input: {code: "web", name: "web", kind: WEBSTORE}) '
-        "{ userErrors { code } } }",
-        'mutation { setChannelLocations(input: {channel: "web", locations: ["WH"]}) '
-        "{ userErrors { code } } }",
+def _seed(gql: GraphQL) -> str:
+    """The hot SKU with plenty of stock at WH, listed on web; returns a storefront key for
+    web (what a product page embeds)."""
+    gql.seed("HOT", 1_000_000)
+    gql(
         'mutation { upsertListing(input: {channel: "web", sku: "HOT", externalSku: "HOT"}) '
-        "{ userErrors { code } } }",
-        'mutation { receiveStock(input: {sku: "HOT", location: "WH", quantity: 1000000}) '
-        "{ userErrors { code } } }",
-    ):
-        _graphql(base, admin, mutation)
-    created = _graphql(
-        base,
-        admin,
+        "{ userErrors { code } } }"
+    )
+    created = gql(
         'mutation { createApiKey(input: {name: "badge", role: STOREFRONT, channel: "web"}) '
-        "{ secret userErrors { code } } }",
+        "{ secret userErrors { code } } }"
     )
     secret: str = created["createApiKey"]["secret"]
     return secret
@@ -245,59 +173,56 @@ async def _subscribe_all(
 
 def measure(subscribers: int, reservations: int = RESERVATIONS) -> FanoutResult:
     admin = secrets.token_urlsafe(16)
-    with tempfile.TemporaryDirectory() as tmp, _server(Path(tmp), admin) as (process, base):
-        key = _seed(base, admin)
-        url = base.replace("http://", "ws://") + "/graphql"
-        context = multiprocessing.get_context("spawn")
-        ready, go, results = context.Queue(), context.Queue(), context.Queue()
-        processes = min(CLIENT_PROCESSES, subscribers)
-        shares = [
-            subscribers // processes + (i < subscribers % processes) for i in range(processes)
-        ]
-        rss_before = _rss_kib(process.pid)
-        started = time.monotonic()
-        clients = [
-            context.Process(
-                target=_subscriber_process,
-                args=(url, key, share, ready, go, results, reservations),
-                daemon=True,
-            )
-            for share in shares
-        ]
-        for client in clients:
-            client.start()
-        start_version = min(ready.get(timeout=300) for _ in clients)
-        connect_seconds = time.monotonic() - started
-        rss_after = _rss_kib(process.pid)
-        for _ in clients:
-            go.put(start_version)
-        time.sleep(0.5)
-        answered: dict[int, float] = {}
-        with httpx.Client(base_url=base, headers={"authorization": f"Bearer {admin}"}) as http:
-            for n in range(1, reservations + 1):
-                response = http.post(
-                    "/graphql",
-                    json={
-                        "query": 'mutation($o: String!) { reserveStock(input: {channel: "web", '
-                        'orderRef: $o, lines: [{sku: "HOT", quantity: 1}]}) '
-                        "{ userErrors { code } } }",
-                        "variables": {"o": f"fanout-{n}"},
-                    },
-                    timeout=30,
-                )
-                answered[start_version + n] = time.time()
-                assert response.json()["data"]["reserveStock"]["userErrors"] == []
-                time.sleep(PAUSE_SECONDS)
-        latest: dict[int, float] = {}
-        missed = 0
-        for _ in clients:
-            seen, missing = results.get(timeout=180)
-            missed += missing
-            for version, moment in seen.items():
-                latest[version] = max(latest.get(version, 0.0), moment)
-        for client in clients:
-            client.join(10)
-        delays = sorted(max(latest[v] - answered[v], 0.0) * 1000 for v in answered if v in latest)
+    with tempfile.TemporaryDirectory() as tmp:
+        env = stockpool_env(f"sqlite+aiosqlite:///{Path(tmp) / 'fanout.db'}", admin)
+        migrate(env)
+        with stockpool_server(env, Path(tmp) / "server.log") as server:
+            return _measure(server, admin, subscribers, reservations)
+
+
+def _measure(server: Server, admin: str, subscribers: int, reservations: int) -> FanoutResult:
+    process, base = server.process, server.base_url
+    with GraphQL(base, admin) as gql:
+        key = _seed(gql)
+    url = base.replace("http://", "ws://") + "/graphql"
+    context = multiprocessing.get_context("spawn")
+    ready, go, results = context.Queue(), context.Queue(), context.Queue()
+    processes = min(CLIENT_PROCESSES, subscribers)
+    shares = [subscribers // processes + (i < subscribers % processes) for i in range(processes)]
+    rss_before = _rss_kib(process.pid)
+    started = time.monotonic()
+    clients = [
+        context.Process(
+            target=_subscriber_process,
+            args=(url, key, share, ready, go, results, reservations),
+            daemon=True,
+        )
+        for share in shares
+    ]
+    for client in clients:
+        client.start()
+    start_version = min(ready.get(timeout=300) for _ in clients)
+    connect_seconds = time.monotonic() - started
+    rss_after = _rss_kib(process.pid)
+    for _ in clients:
+        go.put(start_version)
+    time.sleep(0.5)
+    answered: dict[int, float] = {}
+    with GraphQL(base, admin) as gql:
+        for n in range(1, reservations + 1):
+            gql(RESERVE % "HOT", {"order": f"fanout-{n}"})  # refuses any userError
+            answered[start_version + n] = time.time()
+            time.sleep(PAUSE_SECONDS)
+    latest: dict[int, float] = {}
+    missed = 0
+    for _ in clients:
+        seen, missing = results.get(timeout=180)
+        missed += missing
+        for version, moment in seen.items():
+            latest[version] = max(latest.get(version, 0.0), moment)
+    for client in clients:
+        client.join(10)
+    delays = sorted(max(latest[v] - answered[v], 0.0) * 1000 for v in answered if v in latest)
     return FanoutResult(
         subscribers=subscribers,
         p50_ms=statistics.median(delays) if delays else float("nan"),
