@@ -28,9 +28,16 @@ Pair = tuple[int, int]
 
 
 async def pools(
-    conn: AsyncConnection, pairs: Iterable[Pair], now: datetime
+    conn: AsyncConnection,
+    pairs: Iterable[Pair],
+    now: datetime,
+    backordering: Iterable[Pair] = (),
 ) -> dict[Pair, ChannelPool]:
+    """The pool behind each pair. Only the `backordering` pairs (listings that allow
+    backorders) need the channel's open backorders and the dates incoming stock is due: the
+    others skip those queries."""
     wanted = set(pairs)
+    dates_wanted = set(backordering) & wanted
     if not wanted:
         return {}
     expired = expired_holds(now)
@@ -57,8 +64,12 @@ async def pools(
         )
     )
     rows = [row for row in await conn.execute(query) if (row.channel_id, row.sku_id) in wanted]
-    open_backorders = await channel_backorders(conn, wanted, now)
-    waiting = [row for row in rows if row.incoming > row.promised]
+    open_backorders = await channel_backorders(conn, dates_wanted, now)
+    waiting = [
+        row
+        for row in rows
+        if row.incoming > row.promised and (row.channel_id, row.sku_id) in dates_wanted
+    ]
     dated = await incoming.schedules(conn, [int(row.id) for row in waiting])
     totals: dict[Pair, int] = defaultdict(int)
     arriving: dict[Pair, list[IncomingStock]] = defaultdict(list)

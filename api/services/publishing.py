@@ -32,7 +32,14 @@ async def republish(
     if not records:
         return []
     rules = await channels.rules_by_id(conn, {r.channel_id for r in records})
-    pools = await channel_pools.pools(conn, [(r.channel_id, r.sku_id) for r in records], now)
+    pools = await channel_pools.pools(
+        conn,
+        [(r.channel_id, r.sku_id) for r in records],
+        now,
+        backordering=[
+            (r.channel_id, r.sku_id) for r in records if not r.removed and r.listing.allow_backorder
+        ],
+    )
     changed = []
     for record in records:
         active, safety = rules[record.channel_id]
