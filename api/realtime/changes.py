@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from api.bus import ALERTS, AVAILABILITY, STOCK_EVENTS, STOCK_LEVELS
-from api.services.container import Services
 from domain.alerts import Alert, AlertStatus, AlertType
 from domain.publishing import AvailabilityStatus, ChannelAvailability
 from domain.quantities import Quantities
@@ -101,7 +100,7 @@ def _decode_stock_event(message: dict[str, Any]) -> LedgerEntry:
     )
 
 
-async def _decode_alert(message: dict[str, Any], services: Services) -> Alert:
+def _decode_alert(message: dict[str, Any]) -> Alert:
     return Alert(
         id=message["id"],
         type=AlertType(message["type"]),
@@ -116,28 +115,12 @@ async def _decode_alert(message: dict[str, Any], services: Services) -> Alert:
     )
 
 
-async def _availability(message: dict[str, Any], services: Services) -> Change:
-    return availability_change(_decode_availability(message))
-
-
-async def _stock_level(message: dict[str, Any], services: Services) -> Change:
-    return stock_level_change(_decode_stock_level(message))
-
-
-async def _stock_event(message: dict[str, Any], services: Services) -> Change:
-    return stock_event_change(_decode_stock_event(message))
-
-
-async def _alert(message: dict[str, Any], services: Services) -> Change:
-    return alert_change(await _decode_alert(message, services))
-
-
-Decoder = Callable[[dict[str, Any], Services], Awaitable[Change]]
+Decoder = Callable[[dict[str, Any]], Change]
 
 DECODERS: dict[str, Decoder] = {
-    AVAILABILITY: _availability,
-    STOCK_LEVELS: _stock_level,
-    STOCK_EVENTS: _stock_event,
-    ALERTS: _alert,
+    AVAILABILITY: lambda message: availability_change(_decode_availability(message)),
+    STOCK_LEVELS: lambda message: stock_level_change(_decode_stock_level(message)),
+    STOCK_EVENTS: lambda message: stock_event_change(_decode_stock_event(message)),
+    ALERTS: lambda message: alert_change(_decode_alert(message)),
 }
 """Every bus topic the hub follows, and how to read its messages (see api/messages.py)."""

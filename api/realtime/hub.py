@@ -190,7 +190,7 @@ class Hub:
                 if not self._wanted(topic):
                     continue
                 try:
-                    change = await decode(message, self.services)
+                    change = decode(message)
                 except Exception:
                     log.exception("unreadable %s message dropped: %r", topic, message)
                     continue
