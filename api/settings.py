@@ -18,6 +18,8 @@ class Settings:
     log_level: str = "info"
     bus_prefix: str = "stockpool"
     sweep_seconds: float = 1.0
+    group_commit_max_batch: int = 256
+    """Concurrent reserveStock calls share one transaction, up to this many; 0 turns it off."""
     websocket_origins: tuple[str, ...] = ("*",)
     """Web pages allowed to open a WebSocket. Any, by default: the key travels in
     connection_init, never in a cookie, so another site's page cannot act as someone."""
@@ -38,6 +40,9 @@ class Settings:
             log_level=env.get("STOCKPOOL_LOG_LEVEL", defaults.log_level),
             bus_prefix=env.get("STOCKPOOL_BUS_PREFIX", defaults.bus_prefix),
             sweep_seconds=float(env.get("STOCKPOOL_SWEEP_SECONDS", defaults.sweep_seconds)),
+            group_commit_max_batch=int(
+                env.get("STOCKPOOL_GROUP_COMMIT_MAX_BATCH", defaults.group_commit_max_batch)
+            ),
             websocket_origins=tuple(
                 origin.strip()
                 for origin in env.get("STOCKPOOL_WEBSOCKET_ORIGINS", "*").split(",")

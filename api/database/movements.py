@@ -31,6 +31,7 @@ class LevelRef:
 class LockedLevel:
     ref: LevelRef
     quantities: Quantities
+    version: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +69,7 @@ async def lock_levels(
         LockedLevel(
             LevelRef(row.id, row.sku_id, row.location_id, row.sku, row.location),
             quantities_from(row),
+            int(row.version),
         )
         for row in await conn.execute(query)
     ]

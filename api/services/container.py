@@ -49,7 +49,9 @@ class Services:
             queries=StockQueries(database, clock),
             channels=ChannelService(database, bus, clock),
             listings=ListingService(database, bus, alerts, clock),
-            reservations=ReservationService(database, bus, alerts, clock),
+            reservations=ReservationService(
+                database, bus, alerts, clock, settings.group_commit_max_batch
+            ),
             purchase_orders=PurchaseOrderService(database, bus, clock),
             alerts=alerts,
         )

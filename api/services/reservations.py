@@ -6,7 +6,6 @@ locked counters, so it cannot be overtaken by another checkout."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -32,8 +31,11 @@ from api.database.reservation_repository import StoredLine
 from api.messages import committed_messages
 from api.services.alerts import AlertService
 from api.services.expiry import expire_on_levels, sweep
+from api.services.group_commit import BatchRunner
 from api.services.idempotent import Outcome, publish_fresh, run_command_once
 from api.services.publishing import republish_after
+from api.services.reservation_records import as_of, from_snapshot, new_reservation_id, snapshot
+from api.services.reserve_batch import ReserveBatch, ReserveRequest
 from domain import alerts
 from domain.access import Principal
 from domain.alerts import Alert
@@ -75,25 +77,36 @@ from domain.stock import LedgerEntry, StockEventType, StockReason
 Apply = Callable[[AsyncConnection, datetime], Awaitable[tuple[str, list[LedgerEntry]]]]
 
 
-def new_reservation_id(now: datetime) -> str:
-    """Sorts by creation time, so lists page newest first by id."""
-    return f"r{int(now.timestamp() * 1_000_000):014x}{secrets.token_hex(8)}"
-
-
 class ReservationService:
     def __init__(
-        self, database: Database, bus: EventBus, alerts: AlertService, clock: Clock = utc_now
+        self,
+        database: Database,
+        bus: EventBus,
+        alerts: AlertService,
+        clock: Clock = utc_now,
+        max_batch: int = 0,
     ) -> None:
+        """`max_batch` > 0 group-commits concurrent holds, up to that many per transaction."""
         self._database = database
         self._bus = bus
         self._alerts = alerts
         self._clock = clock
+        self._holds: BatchRunner[ReserveRequest, Reservation] | None = (
+            BatchRunner(ReserveBatch(database, bus, clock, self._reserve_alone), max_batch)
+            if max_batch > 0
+            else None
+        )
 
     # ---- the commands -------------------------------------------------------------------
 
     async def reserve(self, command: ReserveStock, principal: Principal) -> Reservation:
         principal.require_channel(command.channel)
         command.validate()
+        if self._holds is not None:
+            return await self._holds.submit(ReserveRequest(command, principal))
+        return await self._reserve_alone(command, principal)
+
+    async def _reserve_alone(self, command: ReserveStock, principal: Principal) -> Reservation:
         return await self._run(
             command, principal, lambda c, now: self._reserve(c, command, principal, now)
         )
@@ -148,7 +161,7 @@ class ReservationService:
             stored = await repository.find(conn, reservation_id)
         if stored is None or not _may_see(principal, stored.reservation):
             return None
-        return _as_of(stored.reservation, self._clock())
+        return as_of(stored.reservation, self._clock())
 
     async def page(
         self,
@@ -168,7 +181,7 @@ class ReservationService:
                 conn, first, after, channel, status, order_ref, now
             )
             found = [await repository.find(conn, reservation_id) for reservation_id in ids]
-        return [_as_of(s.reservation, now) for s in found if s is not None], has_next
+        return [as_of(s.reservation, now) for s in found if s is not None], has_next
 
     # ---- the machinery --------------------------------------------------------------------
 
@@ -190,14 +203,14 @@ class ReservationService:
             availability = await republish_after(conn, entries, now)
             return Outcome(
                 reservation,
-                {"reservation": _snapshot(reservation)},
+                {"reservation": snapshot(reservation)},
                 entries,
                 availability,
                 list(raised),
             )
 
         async def replay(conn: AsyncConnection, remembered: dict[str, Any]) -> Reservation:
-            return _from_snapshot(remembered["reservation"])
+            return from_snapshot(remembered["reservation"])
 
         outcome = await run_command_once(
             self._database,
@@ -238,7 +251,7 @@ class ReservationService:
     async def _load(self, conn: AsyncConnection, reservation_id: str, now: datetime) -> Reservation:
         stored = await repository.find(conn, reservation_id)
         assert stored is not None
-        return _as_of(stored.reservation, now)
+        return as_of(stored.reservation, now)
 
     async def _reserve(
         self, conn: AsyncConnection, command: ReserveStock, principal: Principal, now: datetime
@@ -709,76 +722,3 @@ def _availability(locked: list[LockedLevel]) -> dict[tuple[str, str], int]:
 
 def _may_see(principal: Principal, reservation: Reservation) -> bool:
     return principal.channel is None or principal.channel == reservation.channel
-
-
-def _as_of(reservation: Reservation, now: datetime) -> Reservation:
-    status = reservation.status_at(now)
-    if status is reservation.status:
-        return reservation
-    return Reservation(
-        reservation.id,
-        reservation.channel,
-        reservation.order_ref,
-        reservation.kind,
-        status,
-        reservation.expires_at,
-        reservation.created_at,
-        reservation.lines,
-    )
-
-
-def _snapshot(reservation: Reservation) -> dict[str, Any]:
-    return {
-        "id": reservation.id,
-        "channel": reservation.channel,
-        "orderRef": reservation.order_ref,
-        "kind": reservation.kind.value,
-        "status": reservation.status.value,
-        "expiresAt": reservation.expires_at.isoformat(),
-        "createdAt": reservation.created_at.isoformat(),
-        "lines": [
-            [
-                line.line_number,
-                line.sku,
-                line.location,
-                line.quantity,
-                line.reserved,
-                line.committed,
-                line.fulfilled,
-                line.oversold,
-                line.backordered,
-                line.promised_at.isoformat() if line.promised_at else None,
-            ]
-            for line in reservation.lines
-        ],
-    }
-
-
-def _from_snapshot(data: dict[str, Any]) -> Reservation:
-    return Reservation(
-        id=data["id"],
-        channel=data["channel"],
-        order_ref=data["orderRef"],
-        kind=ReservationKind(data["kind"]),
-        status=ReservationStatus(data["status"]),
-        expires_at=datetime.fromisoformat(data["expiresAt"]),
-        created_at=datetime.fromisoformat(data["createdAt"]),
-        lines=tuple(_line_from_snapshot(line) for line in data["lines"]),
-    )
-
-
-def _line_from_snapshot(values: list[Any]) -> ReservationLine:
-    number, sku, location, quantity, reserved, committed, fulfilled, oversold, *rest = values
-    backordered, promised_at = rest if rest else (0, None)
-    return ReservationLine(
-        number,
-        sku,
-        location,
-        quantity,
-        reserved,
-        committed,
-        fulfilled,
-        oversold,
-        backordered,
-        datetime.fromisoformat(promised_at) if promised_at else None,
-    )
