@@ -22,7 +22,9 @@ from tests.integration.helpers import make_catalogue, make_channel, stock
 
 
 def hold(sku: str, quantity: int, order: str, **kw) -> ReserveStock:
-    return ReserveStock("web", order, (RequestedLine(sku, quantity, kw.pop("location", None)),), **kw)
+    return ReserveStock(
+        "web", order, (RequestedLine(sku, quantity, kw.pop("location", None)),), **kw
+    )
 
 
 async def all_at_once(services, commands: list[ReserveStock]) -> list[Reservation | Exception]:
