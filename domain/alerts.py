@@ -13,6 +13,7 @@ class AlertType(Enum):
     UNMAPPED_SKU = "UNMAPPED_SKU"
     DRIFT = "DRIFT"
     BACKORDER_SHORT = "BACKORDER_SHORT"
+    LOW_STOCK = "LOW_STOCK"
 
 
 class AlertStatus(Enum):
@@ -100,4 +101,20 @@ def backorder_short(sku: str, location: str, promised: int, incoming: int) -> Al
         sku,
         None,
         {"location": location, "promised": promised, "incoming": incoming},
+    )
+
+
+def low_stock_cause(sku: str, location: str | None) -> str:
+    return f"LOW_STOCK:{sku}:{location}" if location else f"LOW_STOCK:{sku}"
+
+
+def low_stock(sku: str, location: str | None, available: int, reorder_point: int) -> AlertRaised:
+    where = f" at {location}" if location else " over all locations"
+    return AlertRaised(
+        AlertType.LOW_STOCK,
+        low_stock_cause(sku, location),
+        f"{available} of {sku} available{where}, at or below its reorder point of {reorder_point}",
+        sku,
+        None,
+        {"location": location, "available": available, "reorderPoint": reorder_point},
     )

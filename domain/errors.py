@@ -37,6 +37,19 @@ class ErrorCode(Enum):
     INVALID_CSV = "INVALID_CSV"
     PURCHASE_ORDER_NOT_FOUND = "PURCHASE_ORDER_NOT_FOUND"
     OVER_RECEIPT = "OVER_RECEIPT"
+    TRANSFER_NOT_FOUND = "TRANSFER_NOT_FOUND"
+    SAME_LOCATION = "SAME_LOCATION"
+    RETURN_NOT_FOUND = "RETURN_NOT_FOUND"
+    ORDER_NOT_FOUND = "ORDER_NOT_FOUND"
+    RETURN_EXCEEDS_FULFILLED = "RETURN_EXCEEDS_FULFILLED"
+    OVER_INSPECTION = "OVER_INSPECTION"
+    COUNT_NOT_FOUND = "COUNT_NOT_FOUND"
+    COUNT_IN_PROGRESS = "COUNT_IN_PROGRESS"
+    COUNT_INCOMPLETE = "COUNT_INCOMPLETE"
+    SKU_IS_BUNDLE = "SKU_IS_BUNDLE"
+    SKU_HAS_STOCK = "SKU_HAS_STOCK"
+    BUNDLE_CYCLE = "BUNDLE_CYCLE"
+    REORDER_POLICY_NOT_FOUND = "REORDER_POLICY_NOT_FOUND"
 
 
 class StockpoolError(Exception):
@@ -289,6 +302,120 @@ class OverReceipt(StockpoolError):
     code = ErrorCode.OVER_RECEIPT
 
     def __init__(self, sku: str, arriving: int, outstanding: int, field: FieldPath) -> None:
+        super().__init__(f"{sku}: {arriving} received but only {outstanding} outstanding", field)
+
+
+class TransferNotFound(StockpoolError):
+    code = ErrorCode.TRANSFER_NOT_FOUND
+
+    def __init__(self, transfer_id: str) -> None:
+        super().__init__(f"no transfer with id {transfer_id!r}", ("id",))
+
+
+class SameLocation(StockpoolError):
+    code = ErrorCode.SAME_LOCATION
+
+    def __init__(self, location: str) -> None:
+        super().__init__(f"a transfer needs two locations, not {location} twice", ("to",))
+
+
+class ReturnNotFound(StockpoolError):
+    code = ErrorCode.RETURN_NOT_FOUND
+
+    def __init__(self, return_id: str) -> None:
+        super().__init__(f"no return with id {return_id!r}", ("id",))
+
+
+class OrderNotFound(StockpoolError):
+    code = ErrorCode.ORDER_NOT_FOUND
+
+    def __init__(self, channel: str, order_ref: str) -> None:
+        super().__init__(f"channel {channel!r} has no order {order_ref!r}", ("orderRef",))
+
+
+class ReturnExceedsFulfilled(StockpoolError):
+    """More units returned than the order shipped, less what already came back."""
+
+    code = ErrorCode.RETURN_EXCEEDS_FULFILLED
+
+    def __init__(self, sku: str, returning: int, returnable: int, field: FieldPath) -> None:
         super().__init__(
-            f"{sku}: {arriving} received but only {outstanding} outstanding on the order", field
+            f"{sku}: {returning} returned but only {returnable} shipped and not yet returned",
+            field,
         )
+
+
+class OverInspection(StockpoolError):
+    """More units inspected than were returned and are still waiting for inspection."""
+
+    code = ErrorCode.OVER_INSPECTION
+
+    def __init__(self, sku: str, inspecting: int, waiting: int, field: FieldPath) -> None:
+        super().__init__(
+            f"{sku}: {inspecting} inspected but only {waiting} are waiting for inspection", field
+        )
+
+
+class CountNotFound(StockpoolError):
+    code = ErrorCode.COUNT_NOT_FOUND
+
+    def __init__(self, count_id: str) -> None:
+        super().__init__(f"no cycle count with id {count_id!r}", ("id",))
+
+
+class CountInProgress(StockpoolError):
+    """A SKU at a location is in at most one open count, so no difference is applied twice."""
+
+    code = ErrorCode.COUNT_IN_PROGRESS
+
+    def __init__(self, sku: str, location: str, count_id: str, field: FieldPath) -> None:
+        super().__init__(f"{sku} at {location} is already being counted by {count_id}", field)
+
+
+class CountIncomplete(StockpoolError):
+    code = ErrorCode.COUNT_INCOMPLETE
+
+    def __init__(self, count_id: str, uncounted: list[str]) -> None:
+        super().__init__(
+            f"cycle count {count_id} has no count yet for {', '.join(uncounted)}", ("id",)
+        )
+
+
+class SkuIsBundle(StockpoolError):
+    """A bundle has no stock of its own: its components do."""
+
+    code = ErrorCode.SKU_IS_BUNDLE
+
+    def __init__(self, sku: str, action: str, field: FieldPath = ("sku",)) -> None:
+        super().__init__(
+            f"{sku} is a bundle, which has no stock of its own: cannot {action}", field
+        )
+        self.sku = sku
+
+
+class SkuHasStock(StockpoolError):
+    """Only a SKU without stock of its own can become a bundle."""
+
+    code = ErrorCode.SKU_HAS_STOCK
+
+    def __init__(self, sku: str) -> None:
+        super().__init__(
+            f"{sku} has stock of its own (or on order); book it out before making it a bundle",
+            ("sku",),
+        )
+
+
+class BundleCycle(StockpoolError):
+    code = ErrorCode.BUNDLE_CYCLE
+
+    def __init__(self, path: list[str], field: FieldPath = ("components",)) -> None:
+        super().__init__(f"{path[0]} would contain itself: {' contains '.join(path)}", field)
+        self.path = path
+
+
+class ReorderPolicyNotFound(StockpoolError):
+    code = ErrorCode.REORDER_POLICY_NOT_FOUND
+
+    def __init__(self, sku: str, location: str | None) -> None:
+        where = f" at {location}" if location else " for all locations"
+        super().__init__(f"{sku} has no reorder policy{where}", ("sku",))

@@ -1,6 +1,7 @@
 """Published availability: how many units of a SKU a channel may show, and why.
 
-pool      = sum of available over the channel's locations
+pool      = sum of available over the channel's locations (for a bundle: the whole sets its
+            components' pools make, see domain/bundles.py; a bundle never backorders)
 buffer    = max(safety units, ceil(pool * safety percent)), the percent raised to a live
             campaign's while one runs
 sellable  = 0 if channel or listing paused, else clamp(pool - buffer, 0, cap)

@@ -28,6 +28,14 @@ class StockEventType(Enum):
     """Units promised to a hold against incoming stock (`backordered` up)."""
     BACKORDER_FILLED = "BACKORDER_FILLED"
     """Arrived units handed to the holds and orders waiting for them."""
+    TRANSFER_SHIPPED = "TRANSFER_SHIPPED"
+    """A transfer left: on hand down at its source, `inTransit` up at its destination."""
+    TRANSFER_RECEIVED = "TRANSFER_RECEIVED"
+    """Transferred units arrived: `inTransit` down, on hand up (damaged ones set aside)."""
+    RETURNED = "RETURNED"
+    """Units back from a customer: on hand and `quarantined` up until inspected."""
+    RETURN_INSPECTED = "RETURN_INSPECTED"
+    """Returned units out of quarantine: restocked, set aside as damaged or written off."""
 
 
 class StockReason(Enum):
@@ -50,6 +58,9 @@ class StockReason(Enum):
     HOLD_EXPIRED = "HOLD_EXPIRED"
     CHANNEL_SALE = "CHANNEL_SALE"
     PURCHASE_ORDER = "PURCHASE_ORDER"
+    TRANSFER = "TRANSFER"
+    RETURN = "RETURN"
+    COUNT = "COUNT"
 
 
 @dataclass(frozen=True, slots=True)

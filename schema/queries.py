@@ -9,12 +9,14 @@ import strawberry
 
 from api.services.ledger_check import check_ledger
 from domain.errors import StockpoolError
+from domain.reorder import DEFAULT_WINDOW_DAYS
 from schema.context import Info
 from schema.errors import PublicError
 from schema.permissions import IsAdmin
 from schema.types.access import ApiKey, Viewer
 from schema.types.catalogue import Location, Sku
 from schema.types.channels import Alert, AlertStatus, Channel, Reservation, ReservationStatus
+from schema.types.cycle_counts import CountStatus, CycleCount
 from schema.types.ledger_check import LedgerCheckReport
 from schema.types.listings import ChannelAvailability, Listing
 from schema.types.pagination import (
@@ -25,7 +27,10 @@ from schema.types.pagination import (
     page_size,
 )
 from schema.types.purchase_orders import PurchaseOrder, PurchaseOrderStatus
+from schema.types.reorder import ReorderPolicy, ReorderSuggestion, SalesVelocity
+from schema.types.returns import CustomerReturn, ReturnStatus
 from schema.types.stock import StockEvent, StockLevel
+from schema.types.transfers import Transfer, TransferStatus
 
 
 @strawberry.type
@@ -184,6 +189,123 @@ class Query:
             )
         )
         return id_connection([(o.id, PurchaseOrder.from_domain(o)) for o in found], has_next, after)
+
+    @strawberry.field(permission_classes=[IsAdmin])
+    async def transfer(self, info: Info, id: strawberry.ID) -> Transfer | None:
+        found = await info.context.services.transfers.get(str(id), info.context.caller)
+        return Transfer.from_domain(found) if found else None
+
+    @strawberry.field(
+        permission_classes=[IsAdmin],
+        description="Newest first; `location` matches either end of a transfer.",
+    )
+    async def transfers(
+        self,
+        info: Info,
+        status: TransferStatus | None = None,  # type: ignore[valid-type]
+        location: str | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[Transfer]:
+        found, has_next = await _public(
+            info.context.services.transfers.page(
+                info.context.caller,
+                page_size(first),
+                _decode_id_cursor(after, "tr"),
+                status,
+                location,
+            )
+        )
+        return id_connection([(t.id, Transfer.from_domain(t)) for t in found], has_next, after)
+
+    @strawberry.field(permission_classes=[IsAdmin])
+    async def customer_return(self, info: Info, id: strawberry.ID) -> CustomerReturn | None:
+        found = await info.context.services.returns.get(str(id), info.context.caller)
+        return CustomerReturn.from_domain(found) if found else None
+
+    @strawberry.field(permission_classes=[IsAdmin], description="Newest first.")
+    async def customer_returns(
+        self,
+        info: Info,
+        status: ReturnStatus | None = None,  # type: ignore[valid-type]
+        channel: str | None = None,
+        order_ref: str | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[CustomerReturn]:
+        found, has_next = await _public(
+            info.context.services.returns.page(
+                info.context.caller,
+                page_size(first),
+                _decode_id_cursor(after, "rt"),
+                status,
+                channel,
+                order_ref,
+            )
+        )
+        return id_connection(
+            [(r.id, CustomerReturn.from_domain(r)) for r in found], has_next, after
+        )
+
+    @strawberry.field(permission_classes=[IsAdmin])
+    async def cycle_count(self, info: Info, id: strawberry.ID) -> CycleCount | None:
+        found = await info.context.services.cycle_counts.get(str(id), info.context.caller)
+        return CycleCount.from_domain(found) if found else None
+
+    @strawberry.field(permission_classes=[IsAdmin], description="Newest first.")
+    async def cycle_counts(
+        self,
+        info: Info,
+        status: CountStatus | None = None,  # type: ignore[valid-type]
+        location: str | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[CycleCount]:
+        found, has_next = await _public(
+            info.context.services.cycle_counts.page(
+                info.context.caller,
+                page_size(first),
+                _decode_id_cursor(after, "cc"),
+                status,
+                location,
+            )
+        )
+        return id_connection([(c.id, CycleCount.from_domain(c)) for c in found], has_next, after)
+
+    @strawberry.field(permission_classes=[IsAdmin], description="By SKU code.")
+    async def reorder_policies(self, info: Info, sku: str | None = None) -> list[ReorderPolicy]:
+        found = await info.context.services.reorder.policies(info.context.caller, sku)
+        return [ReorderPolicy.from_domain(p) for p in found]
+
+    @strawberry.field(
+        permission_classes=[IsAdmin],
+        description="Units promised to orders per day over the last windowDays days (1 to 365), "
+        "at one location or over all of them.",
+    )
+    async def sales_velocity(
+        self,
+        info: Info,
+        sku: str,
+        window_days: int = DEFAULT_WINDOW_DAYS,
+        location: str | None = None,
+    ) -> SalesVelocity:
+        velocity, available = await _public(
+            info.context.services.reorder.velocity(info.context.caller, sku, window_days, location)
+        )
+        return SalesVelocity.from_domain(velocity, available)
+
+    @strawberry.field(
+        permission_classes=[IsAdmin],
+        description="One row per SKU with a reorder policy, by SKU code; with `location`, that "
+        "location's figures (its own policy first, else the SKU's policy for every location).",
+    )
+    async def reorder_suggestions(
+        self, info: Info, location: str | None = None, window_days: int = DEFAULT_WINDOW_DAYS
+    ) -> list[ReorderSuggestion]:
+        rows = await _public(
+            info.context.services.reorder.suggestions(info.context.caller, window_days, location)
+        )
+        return [ReorderSuggestion.from_domain(row) for row in rows]
 
     @strawberry.field(permission_classes=[IsAdmin], description="Newest first.")
     async def alerts(

@@ -310,3 +310,169 @@ purchase_order_lines = Table(
     CheckConstraint("received + damaged <= ordered", name="within_ordered"),
 )
 Index("ix_purchase_order_lines_level", purchase_order_lines.c.stock_level_id)
+
+transfers = Table(
+    "transfers",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("from_location_id", ForeignKey("locations.id"), nullable=False),
+    Column("to_location_id", ForeignKey("locations.id"), nullable=False),
+    Column("reference", String(500)),
+    Column("status", String(24), nullable=False),
+    Column("expected_at", Timestamp, nullable=False),
+    Column("shipped_at", Timestamp),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    CheckConstraint("from_location_id <> to_location_id", name="distinct_locations"),
+)
+Index("ix_transfers_status", transfers.c.status, transfers.c.id)
+
+transfer_lines = Table(
+    "transfer_lines",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("transfer_id", ForeignKey("transfers.id"), nullable=False),
+    Column("line_number", Integer, nullable=False),
+    Column("sku_id", ForeignKey("skus.id"), nullable=False),
+    Column("source_level_id", ForeignKey("stock_levels.id"), nullable=False),
+    Column("destination_level_id", ForeignKey("stock_levels.id"), nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("received", BigInteger, nullable=False),
+    Column("damaged", BigInteger, nullable=False),
+    UniqueConstraint("transfer_id", "sku_id", name="uq_transfer_lines_transfer_sku"),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+    CheckConstraint("received >= 0", name="received_not_negative"),
+    CheckConstraint("damaged >= 0", name="damaged_not_negative"),
+    CheckConstraint("received + damaged <= quantity", name="within_quantity"),
+)
+Index("ix_transfer_lines_destination", transfer_lines.c.destination_level_id)
+
+customer_returns = Table(
+    "customer_returns",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("channel_id", ForeignKey("channels.id"), nullable=False),
+    Column("order_ref", String(500), nullable=False),
+    Column("reservation_id", ForeignKey("reservations.id")),
+    Column("location_id", ForeignKey("locations.id"), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+)
+Index("ix_customer_returns_status", customer_returns.c.status, customer_returns.c.id)
+Index("ix_customer_returns_order", customer_returns.c.channel_id, customer_returns.c.order_ref)
+
+customer_return_lines = Table(
+    "customer_return_lines",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("return_id", ForeignKey("customer_returns.id"), nullable=False),
+    Column("line_number", Integer, nullable=False),
+    Column("sku_id", ForeignKey("skus.id"), nullable=False),
+    Column("stock_level_id", ForeignKey("stock_levels.id"), nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("reason", String(48), nullable=False),
+    Column("restocked", BigInteger, nullable=False),
+    Column("damaged", BigInteger, nullable=False),
+    Column("written_off", BigInteger, nullable=False),
+    UniqueConstraint("return_id", "sku_id", name="uq_customer_return_lines_return_sku"),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+    CheckConstraint("restocked >= 0", name="restocked_not_negative"),
+    CheckConstraint("damaged >= 0", name="damaged_not_negative"),
+    CheckConstraint("written_off >= 0", name="written_off_not_negative"),
+    CheckConstraint("restocked + damaged + written_off <= quantity", name="within_quantity"),
+)
+
+customer_return_inspections = Table(
+    "customer_return_inspections",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("return_line_id", ForeignKey("customer_return_lines.id"), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("reason", String(48), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+Index("ix_customer_return_inspections_line", customer_return_inspections.c.return_line_id)
+
+cycle_counts = Table(
+    "cycle_counts",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("location_id", ForeignKey("locations.id"), nullable=False),
+    Column("reference", String(500)),
+    Column("status", String(24), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    Column("completed_at", Timestamp),
+)
+Index("ix_cycle_counts_status", cycle_counts.c.status, cycle_counts.c.id)
+
+cycle_count_lines = Table(
+    "cycle_count_lines",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("count_id", ForeignKey("cycle_counts.id"), nullable=False),
+    Column("line_number", Integer, nullable=False),
+    Column("sku_id", ForeignKey("skus.id"), nullable=False),
+    Column("stock_level_id", ForeignKey("stock_levels.id"), nullable=False),
+    # On hand when the count was recorded; the difference is applied as a delta at completion.
+    Column("expected", BigInteger),
+    Column("counted", BigInteger),
+    Column("recorded_at", Timestamp),
+    Column("adjusted", BigInteger),
+    Column("unresolved", BigInteger),
+    UniqueConstraint("count_id", "sku_id", name="uq_cycle_count_lines_count_sku"),
+    CheckConstraint("expected >= 0", name="expected_not_negative"),
+    CheckConstraint("counted >= 0", name="counted_not_negative"),
+    CheckConstraint("unresolved >= 0", name="unresolved_not_negative"),
+)
+
+bundle_components = Table(
+    "bundle_components",
+    metadata,
+    Column("bundle_sku_id", ForeignKey("skus.id"), primary_key=True),
+    Column("component_sku_id", ForeignKey("skus.id"), primary_key=True),
+    Column("quantity", BigInteger, nullable=False),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+    CheckConstraint("bundle_sku_id <> component_sku_id", name="not_itself"),
+)
+Index("ix_bundle_components_component", bundle_components.c.component_sku_id)
+
+# Which request lines of a reservation were bundles; their units are held as component lines
+# with the same line number.
+reservation_bundle_lines = Table(
+    "reservation_bundle_lines",
+    metadata,
+    Column("reservation_id", ForeignKey("reservations.id"), primary_key=True),
+    Column("line_number", Integer, primary_key=True),
+    Column("bundle_sku_id", ForeignKey("skus.id"), nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+
+reorder_policies = Table(
+    "reorder_policies",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("sku_id", ForeignKey("skus.id"), nullable=False),
+    # NULL: the policy covers the SKU over every location.
+    Column("location_id", ForeignKey("locations.id")),
+    Column("reorder_point", BigInteger, nullable=False),
+    Column("lead_time_days", Integer, nullable=False),
+    Column("safety_stock", BigInteger, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    UniqueConstraint("sku_id", "location_id", name="uq_reorder_policies_sku_location"),
+    CheckConstraint("reorder_point >= 0", name="reorder_point_not_negative"),
+    CheckConstraint("lead_time_days BETWEEN 0 AND 365", name="lead_time_days_in_range"),
+    CheckConstraint("safety_stock >= 0", name="safety_stock_not_negative"),
+)
+Index(
+    "uq_reorder_policies_sku_everywhere",
+    reorder_policies.c.sku_id,
+    unique=True,
+    sqlite_where=reorder_policies.c.location_id.is_(None),
+    postgresql_where=reorder_policies.c.location_id.is_(None),
+)

@@ -10,18 +10,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.bus import EventBus
 from api.clock import Clock, utc_now
-from api.database import alert_repository, catalogue_repository
+from api.database import alert_repository, bundle_repository, catalogue_repository
 from api.database import channel_repository as channels
 from api.database import listing_repository as repository
 from api.database.engine import Database
 from api.messages import availability_messages
 from api.services.alerts import AlertService
+from api.services.bundles import refuse_bundles
 from api.services.publishing import republish
 from domain import alerts
 from domain.access import Principal
 from domain.alerts import Alert
 from domain.errors import (
     ExternalSkuTaken,
+    SkuIsBundle,
     SkuNotFound,
     StockpoolError,
     UnmappedSku,
@@ -60,6 +62,10 @@ class ListingService:
         async with self._database.transaction() as conn:
             channel = await channels.get_channel(conn, command.channel)
             sku_id = await catalogue_repository.sku_id(conn, command.sku)
+            if command.allow_backorder:
+                await refuse_bundles(
+                    conn, [(sku_id, command.sku)], "be backordered", "allowBackorder"
+                )
             listing_id = await repository.upsert(
                 conn, channel.id, sku_id, command.as_listing(), now
             )
@@ -215,13 +221,23 @@ class ListingService:
         rows: list[tuple[int, UpsertListing]],
         known: dict[str, int],
     ) -> list[StockpoolError]:
-        """Unknown SKUs, and external SKUs held by listings the file does not touch."""
+        """Unknown SKUs, external SKUs held by listings the file does not touch, and bundles
+        to be backordered."""
         problems: list[StockpoolError] = []
         in_file = {c.sku for _, c in rows}
         taken = await repository.live_external_skus(conn, channel_id)
+        bundles = await bundle_repository.bundles_among(
+            conn, [known[c.sku] for _, c in rows if c.allow_backorder and c.sku in known]
+        )
         for line, command in rows:
             if command.sku not in known:
                 problems.append(SkuNotFound(command.sku, ("csv", str(line), "sku")))
+            elif command.allow_backorder and known[command.sku] in bundles:
+                problems.append(
+                    SkuIsBundle(
+                        command.sku, "be backordered", ("csv", str(line), "allow_backorder")
+                    )
+                )
             holder = taken.get(command.external_sku)
             if holder is not None and holder not in in_file:
                 problems.append(

@@ -11,10 +11,14 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.database import channel_pools
+from api.database import bundle_repository, channel_pools
 from api.database import channel_repository as channels
 from api.database import listing_repository as listings
-from domain.publishing import NOTHING, ChannelAvailability, publish
+from api.database.bundle_repository import Graph
+from api.database.channel_pools import Pair
+from api.database.listing_repository import ListingRecord
+from domain.bundles import bundle_pool, leaves
+from domain.publishing import NOTHING, ChannelAvailability, ChannelPool, publish
 from domain.stock import LedgerEntry
 
 
@@ -25,21 +29,19 @@ async def republish(
     sku_codes: Iterable[str] | None = None,
     channel_ids: Iterable[int] | None = None,
     listing_ids: Iterable[int] | None = None,
+    bundles: set[str] | None = None,
 ) -> list[ChannelAvailability]:
     """Recomputes the chosen listings; returns those whose face (quantity or status) changed,
-    with their new version."""
+    with their new version. `bundles`, when the caller knows them, are the bundle SKUs among
+    the listings (saving the query that finds them)."""
     records = await listings.lock_where(conn, sku_codes, channel_ids, listing_ids)
     if not records:
         return []
     rules = await channels.rules_by_id(conn, {r.channel_id for r in records})
-    pools = await channel_pools.pools(
-        conn,
-        [(r.channel_id, r.sku_id) for r in records],
-        now,
-        backordering=[
-            (r.channel_id, r.sku_id) for r in records if not r.removed and r.listing.allow_backorder
-        ],
+    graph = await bundle_repository.graph_below(
+        conn, {r.listing.sku for r in records} if bundles is None else bundles
     )
+    pools = await _pools(conn, records, graph, now)
     changed = []
     for record in records:
         active, safety = rules[record.channel_id]
@@ -83,4 +85,37 @@ async def republish_after(
     """What the ledger rows a transaction wrote change on every channel listing their SKUs."""
     if not entries:
         return []
-    return await republish(conn, now, sku_codes={entry.sku for entry in entries})
+    changed = {entry.sku for entry in entries}
+    # A bundle's pool moves with its components': republish every bundle containing them.
+    bundles = await bundle_repository.bundles_containing(conn, changed)
+    return await republish(conn, now, sku_codes=changed | bundles, bundles=bundles)
+
+
+async def _pools(
+    conn: AsyncConnection, records: list[ListingRecord], graph: Graph, now: datetime
+) -> dict[Pair, ChannelPool]:
+    """The pool behind each listing; a bundle's is the whole sets its components' pools make
+    on the channel (nothing incoming: a bundle never backorders)."""
+    parts = {sku: leaves(sku, graph.composition) for sku in graph.composition}
+    wanted = {(r.channel_id, r.sku_id) for r in records if r.listing.sku not in parts}
+    for r in records:
+        for leaf in parts.get(r.listing.sku, {}):
+            wanted.add((r.channel_id, graph.ids[leaf]))
+    pools = await channel_pools.pools(
+        conn,
+        wanted,
+        now,
+        backordering=[
+            (r.channel_id, r.sku_id)
+            for r in records
+            if not r.removed and r.listing.allow_backorder and r.listing.sku not in parts
+        ],
+    )
+    for r in records:
+        leaf_units = parts.get(r.listing.sku)
+        if leaf_units:
+            available = {
+                leaf: pools[(r.channel_id, graph.ids[leaf])].available for leaf in leaf_units
+            }
+            pools[(r.channel_id, r.sku_id)] = ChannelPool(bundle_pool(leaf_units, available))
+    return pools

@@ -23,10 +23,12 @@ from api.database.movements import LevelRef, Movement, apply_movements, lock_lev
 from api.services.backorder_fill import check_promises, fill_backorders
 from api.services.expiry import expire_on_levels
 from api.services.idempotent import Outcome, publish_fresh, run_command_once
+from api.services.low_stock import check_low_stock
 from api.services.publishing import republish_after
+from api.services.stocked_skus import stocked_sku_ids
 from domain.access import Principal
 from domain.alerts import Alert
-from domain.errors import PurchaseOrderNotFound, SkuNotFound, StockpoolError, refusal
+from domain.errors import PurchaseOrderNotFound
 from domain.purchase_orders import (
     ClosePurchaseOrder,
     CreatePurchaseOrder,
@@ -109,6 +111,7 @@ class PurchaseOrderService:
             stored = await repository.find(conn, order_id)
             assert stored is not None
             availability = await republish_after(conn, entries, now)
+            raised.extend(await check_low_stock(conn, entries, now))
             return Outcome(stored.order, {"id": order_id}, entries, availability, list(raised))
 
         async def replay(conn: AsyncConnection, remembered: dict[str, Any]) -> PurchaseOrder:
@@ -135,14 +138,11 @@ class PurchaseOrderService:
         now: datetime,
     ) -> tuple[str, list[LedgerEntry]]:
         location_id = await catalogue.location_id(conn, command.location)
-        known = await catalogue.sku_ids_by_code(conn, {line.sku for line in command.lines})
-        missing: list[StockpoolError] = [
-            SkuNotFound(line.sku, ("lines", str(index), "sku"))
-            for index, line in enumerate(command.lines)
-            if line.sku not in known
-        ]
-        if missing:
-            raise refusal(missing)
+        known = await stocked_sku_ids(
+            conn,
+            [(line.sku, ("lines", str(i), "sku")) for i, line in enumerate(command.lines)],
+            "be ordered; order its components",
+        )
         levels = {}
         for line in command.lines:
             level_id = await stock_repository.ensure_level(conn, known[line.sku], location_id, now)

@@ -30,9 +30,11 @@ from api.database.movements import LevelRef, LockedLevel, Movement, apply_moveme
 from api.database.reservation_repository import StoredLine
 from api.messages import committed_messages
 from api.services.alerts import AlertService
+from api.services.bundles import record_bundle_lines, take_apart
 from api.services.expiry import expire_on_levels, sweep
 from api.services.group_commit import BatchRunner
 from api.services.idempotent import Outcome, publish_fresh, run_command_once
+from api.services.low_stock import check_low_stock
 from api.services.publishing import republish_after
 from api.services.reservation_records import as_of, from_snapshot, new_reservation_id, snapshot
 from api.services.reserve_batch import ReserveBatch, ReserveRequest
@@ -151,7 +153,8 @@ class ReservationService:
             async with self._database.transaction() as conn:
                 entries = await sweep(conn, reservation_id, now)
                 availability = await republish_after(conn, entries, now)
-            await self._bus.publish_committed(committed_messages(entries, availability))
+                low = await check_low_stock(conn, entries, now)
+            await self._bus.publish_committed(committed_messages(entries, availability, low))
         return len(due)
 
     # ---- reading --------------------------------------------------------------------------
@@ -201,12 +204,13 @@ class ReservationService:
             reservation_id, entries = await apply(conn, now)
             reservation = await self._load(conn, reservation_id, now)
             availability = await republish_after(conn, entries, now)
+            low = await check_low_stock(conn, entries, now)
             return Outcome(
                 reservation,
                 {"reservation": snapshot(reservation)},
                 entries,
                 availability,
-                list(raised),
+                raised + low,
             )
 
         async def replay(conn: AsyncConnection, remembered: dict[str, Any]) -> Reservation:
@@ -260,6 +264,8 @@ class ReservationService:
         if record.channel.status is ChannelStatus.PAUSED:
             raise ChannelPaused(command.channel)
         sku_ids = await self._check_lines(conn, command.lines, record, "lines")
+        bundled, bundle_ids = await take_apart(conn, command.lines)
+        sku_ids = sorted({*sku_ids, *bundle_ids.values()})
         locked, entries = await self._lock_channel_levels(conn, record, sku_ids, now, principal)
         listed = await listing_repository.list_for_channel(
             conn,
@@ -277,17 +283,22 @@ class ReservationService:
         published = check_holds(
             command.channel,
             command.lines,
-            _pools(
-                locked, {sku: open_backorders.get((record.id, i), 0) for sku, i in _sku_ids(locked)}
+            bundled.with_bundle_pools(
+                _pools(
+                    locked,
+                    {sku: open_backorders.get((record.id, i), 0) for sku, i in _sku_ids(locked)},
+                )
             ),
             {r.listing.sku: ListingState(r.listing, r.removed) for r in listed},
             record.channel.safety,
             now,
         )
-        on_hand, beyond = split_demand(command.lines, published)
+        # Bundle lines are held as their components, after the plain lines (never backordered).
+        plain = bundled.plain_lines()
+        on_hand, beyond = split_demand(plain, published)
         if not beyond:
             allocations, _ = route(
-                command.lines,
+                plain,
                 record.sites,
                 _availability(locked),
                 record.channel.routing,
@@ -309,11 +320,19 @@ class ReservationService:
                 beyond[number] = beyond.get(number, 0) + units
             backorders = plan_backorders(
                 command.channel,
-                command.lines,
+                plain,
                 beyond,
                 published,
                 await _incoming(conn, locked, record),
             )
+        allocations += bundled.route_bundles(
+            record.sites,
+            _availability(locked),
+            record.channel.routing,
+            record.channel.split,
+            command.destination,
+            plain=allocations,
+        )
         lines, moved = await self._place(
             conn,
             _hold_lines(allocations, backorders),
@@ -334,6 +353,7 @@ class ReservationService:
             created_at=now,
         )
         await repository.insert_reservation(conn, reservation, record.id, lines)
+        await record_bundle_lines(conn, reservation.id, bundled, bundle_ids)
         return reservation.id, entries + moved
 
     async def _sell(
@@ -354,9 +374,12 @@ class ReservationService:
             sku = found.listing.sku
         line = RequestedLine(sku, command.quantity, command.location)
         sku_ids = await self._check_lines(conn, (line,), record, None)
+        bundled, bundle_ids = await take_apart(conn, (line,))
+        sku_ids = sorted({*sku_ids, *bundle_ids.values()})
         locked, entries = await self._lock_channel_levels(conn, record, sku_ids, now, principal)
+        wanted = bundled.components_of(line)
         allocations, shortfall = route(
-            (line,),
+            wanted,
             record.sites,
             _availability(locked),
             record.channel.routing,
@@ -366,7 +389,7 @@ class ReservationService:
         lines, moved = await self._place(
             conn,
             [
-                ReservationLine(a.line_number, a.sku, a.location, a.quantity, committed=a.quantity)
+                ReservationLine(0, a.sku, a.location, a.quantity, committed=a.quantity)
                 for a in allocations
             ],
             locked,
@@ -377,16 +400,20 @@ class ReservationService:
             now,
         )
         entries += moved
-        oversold = shortfall.get(0, 0)
-        if oversold:
-            if lines:
-                level, last = lines[-1]
-                lines[-1] = (level, replace(last, oversold=oversold))
+        short = {wanted[number].sku: units for number, units in shortfall.items() if units}
+        for part, units in short.items():
+            # The shortfall of each SKU sold (a bundle's: of each component) is on its last line.
+            at = [index for index, (_, placed) in enumerate(lines) if placed.sku == part]
+            if at:
+                level, last = lines[at[-1]]
+                lines[at[-1]] = (level, replace(last, oversold=units))
             else:
-                level = await self._level_for_oversold(conn, record, sku, command, now)
+                level = await self._level_for_oversold(conn, record, part, command, now)
                 lines.append(
-                    (level, ReservationLine(0, level.sku, level.location, 0, oversold=oversold))
+                    (level, ReservationLine(0, level.sku, level.location, 0, oversold=units))
                 )
+        oversold = bundled.line_short(line, short)
+        if oversold:
             raised.append(
                 await alert_repository.raise_alert(
                     conn,
@@ -406,6 +433,7 @@ class ReservationService:
             created_at=now,
         )
         await repository.insert_reservation(conn, reservation, record.id, lines)
+        await record_bundle_lines(conn, reservation.id, bundled, bundle_ids)
         return reservation.id, entries
 
     async def _place(
@@ -695,16 +723,17 @@ async def _incoming(
 def _hold_lines(
     allocations: list[Allocation], backorders: list[Backorder]
 ) -> list[ReservationLine]:
-    """One line per request line and location: units held from stock and units backordered."""
-    lines: dict[tuple[int, str], ReservationLine] = {}
+    """One line per request line, SKU and location (a bundle line has one per component):
+    units held from stock and units backordered."""
+    lines: dict[tuple[int, str, str], ReservationLine] = {}
     for a in allocations:
-        lines[(a.line_number, a.location)] = ReservationLine(
+        lines[(a.line_number, a.sku, a.location)] = ReservationLine(
             a.line_number, a.sku, a.location, a.quantity, reserved=a.quantity
         )
     for b in backorders:
-        held = lines.get((b.line_number, b.location))
+        held = lines.get((b.line_number, b.sku, b.location))
         reserved = held.reserved if held is not None else 0
-        lines[(b.line_number, b.location)] = ReservationLine(
+        lines[(b.line_number, b.sku, b.location)] = ReservationLine(
             b.line_number,
             b.sku,
             b.location,

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.bus import EventBus
 from api.clock import Clock
-from api.database import batch_writes, catalogue_repository, listing_repository
+from api.database import batch_writes, bundle_repository, catalogue_repository, listing_repository
 from api.database import channel_repository as channels
 from api.database.batch_writes import LevelWrite
 from api.database.engine import Database
@@ -36,9 +36,11 @@ from api.messages import committed_messages
 from api.services.expiry import expire_on_levels
 from api.services.group_commit import Pending
 from api.services.idempotent import request_of
+from api.services.low_stock import check_low_stock
 from api.services.publishing import republish_after
 from api.services.reservation_records import from_snapshot, new_reservation_id, snapshot
 from domain.access import Principal
+from domain.alerts import Alert
 from domain.channel_holds import ListingState, check_holds
 from domain.channels import ChannelStatus
 from domain.errors import ChannelPaused, IdempotencyKeyReused, StockpoolError
@@ -112,7 +114,7 @@ class ReserveBatch:
                 pending.refuse(answer)
             else:
                 pending.answer(answer)
-        await self._bus.publish_committed(committed_messages(published[0], published[1]))
+        await self._bus.publish_committed(committed_messages(*published))
         taken = len(decided.answers)
         if taken == 0:
             await self._each_alone(batch[:1])
@@ -131,7 +133,7 @@ class ReserveBatch:
 
     async def _decide_and_write(
         self, batch: list[ReservePending]
-    ) -> tuple[_Decided, tuple[list[LedgerEntry], list[ChannelAvailability]]]:
+    ) -> tuple[_Decided, tuple[list[LedgerEntry], list[ChannelAvailability], list[Alert]]]:
         now = self._clock()
         decided = _Decided()
         async with self._database.transaction() as conn:
@@ -156,7 +158,8 @@ class ReserveBatch:
                 decided.answers.append((pending, answer))
             entries = state.expired + await _write(conn, decided, now)
             availability = await republish_after(conn, entries, now)
-        return decided, (entries, availability)
+            low = await check_low_stock(conn, entries, now)
+        return decided, (entries, availability, low)
 
 
 async def _write(conn: AsyncConnection, decided: _Decided, now: datetime) -> list[LedgerEntry]:
@@ -206,6 +209,7 @@ class _BatchState:
         self.levels: dict[tuple[str, str], _Level] = {}
         self.prior: dict[tuple[str, str], IdempotencyRecord] = {}
         self.expired: list[LedgerEntry] = []
+        self.bundles: set[int] = set()
 
     @classmethod
     async def load(
@@ -217,6 +221,7 @@ class _BatchState:
         for code in sorted({r.command.channel for r in requests}):
             state.channels[code] = await channels.find_channel(conn, code)
         state.sku_ids = await catalogue_repository.sku_ids_by_code(conn, codes)
+        state.bundles = await bundle_repository.bundles_among(conn, state.sku_ids.values())
         location_ids = {
             record.location_ids[site.code]
             for record in state.channels.values()
@@ -274,7 +279,7 @@ class _BatchState:
             raise ChannelPaused(command.channel)
         listed = self.listings.get(command.channel, {})
         for line in command.lines:
-            if line.sku not in self.sku_ids:
+            if line.sku not in self.sku_ids or self.sku_ids[line.sku] in self.bundles:
                 raise RunsAlone
             if line.location is not None and line.location not in record.location_ids:
                 raise RunsAlone

@@ -17,8 +17,10 @@ from api.database import ledger_repository, stock_repository
 from api.database.engine import Database
 from api.database.movements import LevelRef, Movement, apply_movements, lock_levels
 from api.services.backorder_fill import fill_backorders
+from api.services.bundles import refuse_bundles
 from api.services.expiry import expire_on_levels
 from api.services.idempotent import Outcome, publish_fresh, run_command_once
+from api.services.low_stock import check_low_stock
 from api.services.publishing import republish_after
 from domain.access import Principal
 from domain.stock import LedgerEntry, StockChange
@@ -39,8 +41,9 @@ class StockEngine:
             now = self._clock()
             entries, entry = await self._apply(conn, command, principal, now)
             availability = await republish_after(conn, entries, now)
+            low = await check_low_stock(conn, entries, now)
             return Outcome(
-                StockChange.from_entry(entry), {"events": [entry.id]}, entries, availability
+                StockChange.from_entry(entry), {"events": [entry.id]}, entries, availability, low
             )
 
         async def replay(conn: AsyncConnection, remembered: dict[str, Any]) -> StockChange:
@@ -70,6 +73,10 @@ class StockEngine:
         level_id = await stock_repository.ensure_level(conn, sku_id, location_id, now)
         level = LevelRef(level_id, sku_id, location_id, command.sku, command.location)
         locked = await lock_levels(conn, level_ids=[level_id])
+        # After the lock: a concurrent setBundleComponents has committed or sees this stock.
+        await refuse_bundles(
+            conn, [(sku_id, command.sku)], "change its stock; change its components' instead"
+        )
         released = await expire_on_levels(conn, locked, now, principal.actor)
         if isinstance(command, SetStock):
             current = await stock_repository.read_quantities(conn, level_id)

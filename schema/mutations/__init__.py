@@ -5,12 +5,17 @@ from __future__ import annotations
 import strawberry
 
 from schema.mutations.access import AccessMutations
+from schema.mutations.bundles import BundleMutations
 from schema.mutations.catalogue import CatalogueMutations
 from schema.mutations.channels import ChannelMutations
+from schema.mutations.cycle_counts import CycleCountMutations
 from schema.mutations.listings import ListingMutations
 from schema.mutations.purchase_orders import PurchaseOrderMutations
+from schema.mutations.reorder import ReorderMutations
 from schema.mutations.reservations import ReservationMutations
+from schema.mutations.returns import ReturnMutations
 from schema.mutations.stock import StockMutations
+from schema.mutations.transfers import TransferMutations
 
 
 @strawberry.type
@@ -21,6 +26,11 @@ class Mutation(
     ListingMutations,
     ReservationMutations,
     PurchaseOrderMutations,
+    TransferMutations,
+    ReturnMutations,
+    CycleCountMutations,
+    BundleMutations,
+    ReorderMutations,
     AccessMutations,
 ):
     pass

@@ -8,6 +8,7 @@ import strawberry
 
 from domain import catalogue
 from schema.context import Info
+from schema.types.bundles import BundleComponent, BundleStock
 from schema.types.stock import StockLevel, StockQuantities
 
 LocationKind = strawberry.enum(catalogue.LocationKind)
@@ -49,6 +50,23 @@ class Sku:
     async def stock_levels(self, info: Info) -> list[StockLevel]:
         levels = await info.context.services.queries.stock_levels(self.code, None)
         return [StockLevel.from_domain(level) for level in levels]
+
+    @strawberry.field(description="A bundle has components and no stock of its own.")
+    async def is_bundle(self, info: Info) -> bool:
+        return bool(await info.context.services.bundles.components(self.code))
+
+    @strawberry.field(description="A bundle's direct components; empty for any other SKU.")
+    async def components(self, info: Info) -> list[BundleComponent]:
+        found = await info.context.services.bundles.components(self.code)
+        return [BundleComponent(sku=c.sku, quantity=c.quantity) for c in found]
+
+    @strawberry.field(
+        description="For a bundle, the whole bundles its components' available units make at "
+        "each location holding any of them; empty for any other SKU."
+    )
+    async def bundle_stock(self, info: Info) -> list[BundleStock]:
+        found = await info.context.services.bundles.stock_by_location(self.code)
+        return [BundleStock(location=location, available=n) for location, n in found]
 
     @classmethod
     def from_domain(cls, sku: catalogue.Sku) -> Sku:

@@ -9,6 +9,8 @@ import strawberry
 from strawberry.scalars import JSON
 
 from domain import alerts, channels, listings, reservations
+from schema.context import Info
+from schema.types.bundles import ReservationBundleLine
 
 ChannelKind = strawberry.enum(channels.ChannelKind)
 ChannelStatus = strawberry.enum(channels.ChannelStatus)
@@ -101,6 +103,17 @@ class Reservation:
     expires_at: datetime
     created_at: datetime
     lines: list[ReservationLine]
+
+    @strawberry.field(
+        description="The request lines that were bundles; each is held as the lines with its "
+        "lineNumber."
+    )
+    async def bundles(self, info: Info) -> list[ReservationBundleLine]:
+        found = await info.context.services.bundles.reservation_lines(str(self.id))
+        return [
+            ReservationBundleLine(line_number=b.line_number, sku=b.sku, quantity=b.quantity)
+            for b in found
+        ]
 
     @classmethod
     def from_domain(cls, reservation: reservations.Reservation) -> Reservation:

@@ -1,0 +1,215 @@
+"""Transfers: units moving from one location to another.
+
+A draft changes no stock. Shipping takes the units off the source's shelves (they must be
+available there: holds are never taken) and puts them `inTransit` at the destination, due by
+the expected date; each receipt, partial and as often as needed, moves them on hand there
+(damaged ones to `damaged`). Only a draft can be cancelled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+from domain.errors import (
+    InvalidTransition,
+    InvalidValue,
+    OverReceipt,
+    SameLocation,
+    StockpoolError,
+    refusal,
+)
+from domain.line_checks import check_line_count, check_unique_skus
+from domain.quantities import Quantities
+from domain.stock_commands import MAX_IDEMPOTENCY_KEY_LENGTH
+from domain.validation import MAX_TEXT_LENGTH, Checks
+
+
+class TransferStatus(Enum):
+    DRAFT = "DRAFT"
+    IN_TRANSIT = "IN_TRANSIT"
+    PARTIALLY_RECEIVED = "PARTIALLY_RECEIVED"
+    RECEIVED = "RECEIVED"
+    CANCELLED = "CANCELLED"
+
+
+ARRIVING_STATUSES = frozenset({TransferStatus.IN_TRANSIT, TransferStatus.PARTIALLY_RECEIVED})
+"""Shipped and not yet fully received: its outstanding units are on their way."""
+
+
+@dataclass(frozen=True, slots=True)
+class TransferLine:
+    line_number: int
+    sku: str
+    quantity: int
+    received: int = 0
+    damaged: int = 0
+
+    @property
+    def outstanding(self) -> int:
+        return self.quantity - self.received - self.damaged
+
+
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    id: str
+    from_location: str
+    to_location: str
+    status: TransferStatus
+    expected_at: datetime
+    created_at: datetime
+    updated_at: datetime
+    shipped_at: datetime | None = None
+    reference: str | None = None
+    lines: tuple[TransferLine, ...] = field(default_factory=tuple)
+
+    def require(self, action: str, *allowed: TransferStatus) -> None:
+        if self.status not in allowed:
+            raise InvalidTransition(self.id, self.status.value, action, "transfer")
+
+    def status_after_receipt(self, lines: tuple[TransferLine, ...]) -> TransferStatus:
+        if all(line.outstanding == 0 for line in lines):
+            return TransferStatus.RECEIVED
+        return TransferStatus.PARTIALLY_RECEIVED
+
+
+def shipping_movements(line: TransferLine) -> tuple[Quantities, Quantities]:
+    """What shipping a line does at the source and at the destination."""
+    return Quantities(on_hand=-line.quantity), Quantities(in_transit=line.quantity)
+
+
+@dataclass(frozen=True, slots=True)
+class TransferredLine:
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class ArrivedLine:
+    sku: str
+    received: int = 0
+    damaged: int = 0
+
+    def movement(self) -> Quantities:
+        """Every arriving unit leaves `inTransit` and is on hand; damaged ones are set aside."""
+        arriving = self.received + self.damaged
+        return Quantities(in_transit=-arriving, on_hand=arriving, damaged=self.damaged)
+
+
+def _check_common(checks: Checks, idempotency_key: str | None) -> None:
+    checks.optional_text(idempotency_key, "idempotencyKey", MAX_IDEMPOTENCY_KEY_LENGTH)
+
+
+@dataclass(frozen=True, slots=True)
+class CreateTransfer:
+    from_location: str
+    to_location: str
+    expected_at: datetime
+    lines: tuple[TransferredLine, ...]
+    reference: str | None = None
+    idempotency_key: str | None = None
+
+    def validate(self) -> None:
+        checks = Checks()
+        checks.code(self.from_location, "from")
+        checks.code(self.to_location, "to")
+        if self.from_location == self.to_location:
+            checks.add(SameLocation(self.to_location))
+        checks.optional_text(self.reference, "reference", MAX_TEXT_LENGTH)
+        _check_common(checks, self.idempotency_key)
+        if self.expected_at.tzinfo is None:
+            checks.invalid("expectedAt needs a time zone", "expectedAt")
+        check_line_count(checks, len(self.lines))
+        for index, line in enumerate(self.lines):
+            checks.code(line.sku, f"lines.{index}.sku")
+            checks.positive_quantity(line.quantity, f"lines.{index}.quantity")
+        check_unique_skus(checks, [line.sku for line in self.lines])
+        checks.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True)
+class TransferCommand:
+    """ship, cancel: a transition of a whole transfer."""
+
+    transfer_id: str
+    idempotency_key: str | None = None
+
+    def validate(self) -> None:
+        checks = Checks()
+        checks.text(self.transfer_id, "id", 64)
+        _check_common(checks, self.idempotency_key)
+        checks.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True)
+class ShipTransfer(TransferCommand):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class CancelTransfer(TransferCommand):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiveTransfer:
+    transfer_id: str
+    lines: tuple[ArrivedLine, ...]
+    idempotency_key: str | None = None
+
+    def validate(self) -> None:
+        checks = Checks()
+        checks.text(self.transfer_id, "id", 64)
+        _check_common(checks, self.idempotency_key)
+        check_line_count(checks, len(self.lines))
+        for index, line in enumerate(self.lines):
+            checks.code(line.sku, f"lines.{index}.sku")
+            checks.non_negative_quantity(line.received, f"lines.{index}.received")
+            checks.non_negative_quantity(line.damaged, f"lines.{index}.damaged")
+            if line.received == 0 and line.damaged == 0:
+                checks.invalid(
+                    "a receipt line needs received or damaged units", f"lines.{index}.received"
+                )
+        check_unique_skus(checks, [line.sku for line in self.lines])
+        checks.raise_if_any()
+
+    def apply_to(self, transfer: Transfer) -> tuple[TransferLine, ...]:
+        """The transfer's lines after this receipt; refuses lines the transfer does not have
+        and more units than a line still has on the way."""
+        transfer.require("receive", *ARRIVING_STATUSES)
+        by_sku = {line.sku: line for line in transfer.lines}
+        problems: list[StockpoolError] = []
+        arriving: dict[str, ArrivedLine] = {}
+        for index, line in enumerate(self.lines):
+            shipped = by_sku.get(line.sku)
+            if shipped is None:
+                problems.append(
+                    InvalidValue(
+                        f"transfer {transfer.id} has no line for {line.sku}",
+                        ("lines", str(index), "sku"),
+                    )
+                )
+            elif line.received + line.damaged > shipped.outstanding:
+                problems.append(
+                    OverReceipt(
+                        line.sku,
+                        line.received + line.damaged,
+                        shipped.outstanding,
+                        ("lines", str(index), "received"),
+                    )
+                )
+            else:
+                arriving[line.sku] = line
+        if problems:
+            raise refusal(problems)
+        nothing = ArrivedLine("")
+        return tuple(
+            TransferLine(
+                line.line_number,
+                line.sku,
+                line.quantity,
+                line.received + arriving.get(line.sku, nothing).received,
+                line.damaged + arriving.get(line.sku, nothing).damaged,
+            )
+            for line in transfer.lines
+        )
