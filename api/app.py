@@ -6,16 +6,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.staticfiles import StaticFiles
+from starlette.routing import Route, WebSocketRoute
 
-from api import background, gc_tuning
+from api import background, gc_tuning, pages
 from api.bus import EventBus
 from api.clock import Clock, utc_now
 from api.database.engine import Database
@@ -31,7 +29,6 @@ from schema.context import Context
 
 log = logging.getLogger(__name__)
 
-FRONTEND = Path(__file__).resolve().parent.parent / "frontend_stub"
 CONNECTION_INIT_TIMEOUT = timedelta(seconds=10)
 
 
@@ -105,7 +102,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
         Route("/healthz", healthz),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
-        Mount("/static", StaticFiles(directory=FRONTEND, check_dir=False), name="static"),
+        *pages.routes(),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
 

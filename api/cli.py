@@ -1,4 +1,5 @@
-"""The `stockpool` command: serve, migrate, check, create-key, demo, listings."""
+"""The `stockpool` command: serve, migrate, check, create-key, demo, listings,
+reorder-suggestions."""
 
 from __future__ import annotations
 
@@ -104,6 +105,10 @@ def demo(args: argparse.Namespace, settings: Settings) -> None:
     from api.database import catalogue_repository
     from api.demo import load_demo
 
+    if args.simulate:
+        _simulate(args, settings)
+        return
+
     async def run() -> None:
         async with _services(settings) as services:
             if args.if_empty:
@@ -115,6 +120,19 @@ def demo(args: argparse.Namespace, settings: Settings) -> None:
         print(f"loaded demo catalogue: {created} SKUs over 4 locations, sold on 3 channels")
 
     _run(run)
+
+
+def _simulate(args: argparse.Namespace, settings: Settings) -> None:
+    """Traffic through a running server's API, so that its pages move (api/simulate/)."""
+    from api.simulate import SimulationError, simulate
+
+    key = args.key or settings.admin_token
+    if not key:
+        sys.exit("stockpool: --simulate needs --key (the admin key `stockpool serve` printed)")
+    try:
+        simulate(args.url, key, args.duration, args.pace, args.seed)
+    except SimulationError as error:
+        sys.exit(f"stockpool: {error}")
 
 
 def listings(args: argparse.Namespace, settings: Settings) -> None:
@@ -147,6 +165,33 @@ def listings(args: argparse.Namespace, settings: Settings) -> None:
         sys.stdout.write(output)
 
 
+def reorder_suggestions(args: argparse.Namespace, settings: Settings) -> None:
+    """What to order of every SKU with a reorder policy, as CSV or a table."""
+    from domain.access import Principal, Role
+    from domain.errors import StockpoolError
+    from domain.reorder import format_suggestions_csv
+
+    async def run() -> str:
+        async with _services(settings) as services:
+            rows = await services.reorder.suggestions(
+                Principal("cli", Role.ADMIN), args.window_days, args.location
+            )
+        if args.csv:
+            return format_suggestions_csv(rows)
+        lines = [f"{'SKU':<20} {'LOCATION':<12} {'AVAILABLE':>9} {'PER DAY':>8} {'ORDER':>8}"]
+        lines += [
+            f"{r.policy.sku:<20} {r.policy.location or '(all)':<12} {r.position.available:>9} "
+            f"{r.velocity.units_per_day:>8.2f} {r.suggested_quantity:>8}"
+            for r in rows
+        ]
+        return "\n".join(lines) + "\n"
+
+    try:
+        sys.stdout.write(_run(run))
+    except StockpoolError as error:
+        sys.exit(f"stockpool: {error.message}")
+
+
 def _read(path: str) -> str:
     try:
         if path == "-":
@@ -169,9 +214,12 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
     print(f"stockpool serving {settings.database_url} with {args.workers} worker(s)")
     print(f"  GraphQL API + GraphiQL: {base}/graphql")
     print(f"  Health:                 {base}/healthz")
+    print(f"  Ops dashboard:          {base}/dashboard")
+    print(f"  Demo store:             {base}/demo/store")
     print(f"  Admin key: {os.environ['STOCKPOOL_ADMIN_TOKEN']}")
     if generated:
         print("  (generated for this run; set STOCKPOOL_ADMIN_TOKEN to keep one)")
+    print(f"  Live traffic:           stockpool demo --simulate --url {base} --key <admin key>")
     if args.workers > 1 and settings.broadcast_url.startswith("memory"):
         print(
             "  warning: several workers with the in-memory bus do not see each other's events;"
@@ -214,6 +262,18 @@ def main(argv: list[str] | None = None) -> None:
 
     demo_parser = commands.add_parser("demo", help="load a small demo catalogue with stock")
     demo_parser.add_argument("--if-empty", action="store_true", help="only into an empty database")
+    demo_parser.add_argument(
+        "--simulate",
+        action="store_true",
+        help="instead of loading, drive live traffic through a running server until Ctrl-C",
+    )
+    demo_parser.add_argument("--url", default="http://127.0.0.1:8000", help="the server to drive")
+    demo_parser.add_argument("--key", help="admin key (default: STOCKPOOL_ADMIN_TOKEN)")
+    demo_parser.add_argument("--duration", type=float, help="stop after this many seconds")
+    demo_parser.add_argument(
+        "--pace", type=float, default=0.5, help="mean seconds between actions (default 0.5)"
+    )
+    demo_parser.add_argument("--seed", type=int, help="random seed, for a repeatable run")
     demo_parser.set_defaults(handler=demo)
 
     listings_parser = commands.add_parser("listings", help="import or export listings as CSV")
@@ -223,6 +283,16 @@ def main(argv: list[str] | None = None) -> None:
         "--file", default="-", help="CSV file to read or write (default: stdin or stdout)"
     )
     listings_parser.set_defaults(handler=listings)
+
+    reorder_parser = commands.add_parser(
+        "reorder-suggestions", help="what to order of every SKU with a reorder policy"
+    )
+    reorder_parser.add_argument("--csv", action="store_true", help="write CSV")
+    reorder_parser.add_argument(
+        "--window-days", type=int, default=30, help="days of sales velocity (default 30)"
+    )
+    reorder_parser.add_argument("--location", help="one location's figures")
+    reorder_parser.set_defaults(handler=reorder_suggestions)
 
     args = parser.parse_args(argv)
     args.handler(args, Settings.from_env())

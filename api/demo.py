@@ -133,6 +133,7 @@ async def load_demo(services: Services, seed: int = 7) -> int:
                 )
     if created:
         await _expect_a_delivery(services)
+        created += await _announce_a_pre_order(services)
     return created
 
 
@@ -157,3 +158,40 @@ async def _expect_a_delivery(services: Services) -> None:
         await services.listings.upsert(
             UpsertListing("web", sku, sku, allow_backorder=True, backorder_limit=20), DEMO_ACTOR
         )
+
+
+PRE_ORDER_SKU = CreateSku(
+    "JKT-OLV-M", "Rain jacket OLV M", "871050000029", {"colour": "OLV", "size": "M"}
+)
+
+
+async def _announce_a_pre_order(services: Services) -> int:
+    """A jacket with no stock yet, due in three weeks: the webstore sells it as a pre-order
+    (so the demo store shows every state a badge has). Returns how many SKUs it created."""
+    try:
+        await services.catalogue.create_sku(PRE_ORDER_SKU, DEMO_ACTOR)
+    except DuplicateCode:
+        return 0
+    await services.purchase_orders.create(
+        CreatePurchaseOrder(
+            "Northwind Apparel",
+            "WH-MAIN",
+            datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+            + timedelta(days=21),
+            (OrderedLine(PRE_ORDER_SKU.code, 30),),
+            reference="PO-DEMO-2",
+            idempotency_key="demo-po-2",
+        ),
+        DEMO_ACTOR,
+    )
+    await services.listings.upsert(
+        UpsertListing(
+            "web",
+            PRE_ORDER_SKU.code,
+            PRE_ORDER_SKU.code,
+            allow_backorder=True,
+            backorder_limit=25,
+        ),
+        DEMO_ACTOR,
+    )
+    return 1
