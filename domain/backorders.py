@@ -1,8 +1,9 @@
 """Backorders: units a listing may sell before they arrive, promised against incoming stock.
 
 Incoming units at a location are promised first come, first served in the order they are due:
-the n-th unit promised there is due when the cumulative outstanding quantity of the open
-purchase orders (earliest expected first) first reaches n."""
+the n-th unit promised there is due when the cumulative outstanding quantity of what is on
+its way (open purchase order lines and shipped transfers, earliest expected first) first
+reaches n."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from domain.reservations import RequestedLine
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """Units due at a location on a date: an open purchase order line's outstanding units."""
+    """Units due at a location on a date: an open purchase order line's outstanding units, or
+    a shipped transfer line's units not yet received."""
 
     expected_at: datetime
     quantity: int
@@ -46,7 +48,7 @@ def promise_date(
     schedule: Iterable[Incoming], already_promised: int, units: int
 ) -> datetime | None:
     """When the last of `units` more promised units is due; None when the dated incoming
-    stock does not reach that far (units in transit carry no date)."""
+    stock does not reach that far."""
     needed = already_promised + units
     covered = 0
     for incoming in sorted(schedule, key=lambda i: i.expected_at):
