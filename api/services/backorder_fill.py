@@ -54,6 +54,15 @@ async def fill_backorders(
     return await apply_movements(conn, movements, actor, now)
 
 
+async def units_arrived(
+    conn: AsyncConnection, levels: list[LevelRef], now: datetime, actor: str
+) -> tuple[list[LedgerEntry], list[Alert]]:
+    """After a delivery reached these (locked) levels: waiting backorders filled oldest first,
+    and the promises left checked against what is still on its way (a delivery short or
+    damaged may leave some uncovered)."""
+    return await fill_backorders(conn, levels, now, actor), await check_promises(conn, levels, now)
+
+
 async def check_promises(
     conn: AsyncConnection, levels: list[LevelRef], now: datetime
 ) -> list[Alert]:

@@ -7,7 +7,6 @@ after them."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -21,6 +20,7 @@ from api.database.engine import Database
 from api.database.movements import LevelRef, Movement, apply_movements, lock_levels
 from api.services.backorder_fill import fill_backorders
 from api.services.document_commands import Apply, run_document_command
+from api.services.document_ids import sortable_id
 from api.services.expiry import expire_on_levels
 from api.services.stocked_skus import stocked_sku_ids
 from domain.access import Principal
@@ -43,8 +43,7 @@ from domain.stock import LedgerEntry, StockEventType, StockReason
 
 
 def new_count_id(now: datetime) -> str:
-    """Sorts by creation time, so lists page newest first by id."""
-    return f"cc{int(now.timestamp() * 1_000_000):014x}{secrets.token_hex(6)}"
+    return sortable_id("cc", now)
 
 
 class CycleCountService:

@@ -13,9 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from api.bus import EventBus
 from api.clock import Clock
 from api.database.engine import Database
+from api.services.follow_ups import follow_ups
 from api.services.idempotent import Outcome, publish_fresh, run_command_once
-from api.services.low_stock import check_low_stock
-from api.services.publishing import republish_after
 from domain.access import Principal
 from domain.alerts import Alert
 from domain.stock import LedgerEntry
@@ -51,9 +50,10 @@ async def run_document_command(
         now = clock()
         document_id, entries = await apply(conn, now, raised)
         document = await loaded(conn, document_id)
-        availability = await republish_after(conn, entries, now)
-        low_stock = await check_low_stock(conn, entries, now)
-        return Outcome(document, {"id": document_id}, entries, availability, raised + low_stock)
+        after = await follow_ups(conn, entries, now)
+        return Outcome(
+            document, {"id": document_id}, entries, after.availability, raised + after.alerts
+        )
 
     async def replay(conn: AsyncConnection, remembered: dict[str, Any]) -> T:
         return await loaded(conn, remembered["id"])

@@ -6,10 +6,7 @@ the purchase order row after them."""
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -20,11 +17,10 @@ from api.database import purchase_order_repository as repository
 from api.database import stock_repository
 from api.database.engine import Database
 from api.database.movements import LevelRef, Movement, apply_movements, lock_levels
-from api.services.backorder_fill import check_promises, fill_backorders
+from api.services.backorder_fill import check_promises, units_arrived
+from api.services.document_commands import Apply, run_document_command
+from api.services.document_ids import sortable_id
 from api.services.expiry import expire_on_levels
-from api.services.idempotent import Outcome, publish_fresh, run_command_once
-from api.services.low_stock import check_low_stock
-from api.services.publishing import republish_after
 from api.services.stocked_skus import stocked_sku_ids
 from domain.access import Principal
 from domain.alerts import Alert
@@ -40,12 +36,9 @@ from domain.purchase_orders import (
 from domain.quantities import Quantities
 from domain.stock import LedgerEntry, StockEventType, StockReason
 
-Apply = Callable[[AsyncConnection, datetime, list[Alert]], Awaitable[tuple[str, list[LedgerEntry]]]]
-
 
 def new_purchase_order_id(now: datetime) -> str:
-    """Sorts by creation time, so lists page newest first by id."""
-    return f"po{int(now.timestamp() * 1_000_000):014x}{secrets.token_hex(6)}"
+    return sortable_id("po", now)
 
 
 class PurchaseOrderService:
@@ -101,34 +94,10 @@ class PurchaseOrderService:
 
     # ---- the machinery --------------------------------------------------------------------
 
-    async def _run(self, command: Any, principal: Principal, apply: Apply) -> PurchaseOrder:
-        raised: list[Alert] = []
-
-        async def in_transaction(conn: AsyncConnection) -> Outcome[PurchaseOrder]:
-            raised.clear()
-            now = self._clock()
-            order_id, entries = await apply(conn, now, raised)
-            stored = await repository.find(conn, order_id)
-            assert stored is not None
-            availability = await republish_after(conn, entries, now)
-            raised.extend(await check_low_stock(conn, entries, now))
-            return Outcome(stored.order, {"id": order_id}, entries, availability, list(raised))
-
-        async def replay(conn: AsyncConnection, remembered: dict[str, Any]) -> PurchaseOrder:
-            stored = await repository.find(conn, remembered["id"])
-            assert stored is not None
-            return stored.order
-
-        outcome = await run_command_once(
-            self._database,
-            self._clock,
-            principal,
-            command,
-            in_transaction,
-            replay,
+    async def _run(self, command: object, principal: Principal, apply: Apply) -> PurchaseOrder:
+        return await run_document_command(
+            self._database, self._bus, self._clock, principal, command, apply, _load
         )
-        await publish_fresh(self._bus, outcome)
-        return outcome.result
 
     async def _create(
         self,
@@ -221,8 +190,8 @@ class PurchaseOrderService:
             conn, movements, principal.actor, now, command.idempotency_key
         )
         touched = [stored.levels[line.sku] for line in command.lines]
-        filled = await fill_backorders(conn, touched, now, principal.actor)
-        raised.extend(await check_promises(conn, touched, now))
+        filled, short = await units_arrived(conn, touched, now, principal.actor)
+        raised.extend(short)
         return order.id, released + entries + filled
 
     async def _close(
@@ -255,3 +224,8 @@ class PurchaseOrderService:
             await check_promises(conn, [stored.levels[line.sku] for line in outstanding], now)
         )
         return order.id, released + entries
+
+
+async def _load(conn: AsyncConnection, purchase_order_id: str) -> PurchaseOrder | None:
+    stored = await repository.find(conn, purchase_order_id)
+    return stored.order if stored is not None else None

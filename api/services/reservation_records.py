@@ -3,16 +3,15 @@ with."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 from typing import Any
 
+from api.services.document_ids import sortable_id
 from domain.reservations import Reservation, ReservationKind, ReservationLine, ReservationStatus
 
 
 def new_reservation_id(now: datetime) -> str:
-    """Sorts by creation time, so lists page newest first by id."""
-    return f"r{int(now.timestamp() * 1_000_000):014x}{secrets.token_hex(8)}"
+    return sortable_id("r", now, 8)
 
 
 def as_of(reservation: Reservation, now: datetime) -> Reservation:

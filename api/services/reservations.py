@@ -32,10 +32,9 @@ from api.messages import committed_messages
 from api.services.alerts import AlertService
 from api.services.bundles import record_bundle_lines, take_apart
 from api.services.expiry import expire_on_levels, sweep
+from api.services.follow_ups import follow_ups
 from api.services.group_commit import BatchRunner
 from api.services.idempotent import Outcome, publish_fresh, run_command_once
-from api.services.low_stock import check_low_stock
-from api.services.publishing import republish_after
 from api.services.reservation_records import as_of, from_snapshot, new_reservation_id, snapshot
 from api.services.reserve_batch import ReserveBatch, ReserveRequest
 from domain import alerts
@@ -152,9 +151,10 @@ class ReservationService:
         for reservation_id in due:
             async with self._database.transaction() as conn:
                 entries = await sweep(conn, reservation_id, now)
-                availability = await republish_after(conn, entries, now)
-                low = await check_low_stock(conn, entries, now)
-            await self._bus.publish_committed(committed_messages(entries, availability, low))
+                after = await follow_ups(conn, entries, now)
+            await self._bus.publish_committed(
+                committed_messages(entries, after.availability, after.alerts)
+            )
         return len(due)
 
     # ---- reading --------------------------------------------------------------------------
@@ -203,14 +203,13 @@ class ReservationService:
             now = self._clock()
             reservation_id, entries = await apply(conn, now)
             reservation = await self._load(conn, reservation_id, now)
-            availability = await republish_after(conn, entries, now)
-            low = await check_low_stock(conn, entries, now)
+            after = await follow_ups(conn, entries, now)
             return Outcome(
                 reservation,
                 {"reservation": snapshot(reservation)},
                 entries,
-                availability,
-                raised + low,
+                after.availability,
+                raised + after.alerts,
             )
 
         async def replay(conn: AsyncConnection, remembered: dict[str, Any]) -> Reservation:

@@ -19,7 +19,7 @@ deadlock), each of its commands runs again on its own: a failure is never shared
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -34,10 +34,9 @@ from api.database.idempotency import IdempotencyRecord, fingerprint
 from api.database.movements import LevelRef, lock_levels
 from api.messages import committed_messages
 from api.services.expiry import expire_on_levels
+from api.services.follow_ups import follow_ups
 from api.services.group_commit import Pending
 from api.services.idempotent import request_of
-from api.services.low_stock import check_low_stock
-from api.services.publishing import republish_after
 from api.services.reservation_records import from_snapshot, new_reservation_id, snapshot
 from domain.access import Principal
 from domain.alerts import Alert
@@ -157,9 +156,8 @@ class ReserveBatch:
                     answer = refusal
                 decided.answers.append((pending, answer))
             entries = state.expired + await _write(conn, decided, now)
-            availability = await republish_after(conn, entries, now)
-            low = await check_low_stock(conn, entries, now)
-        return decided, (entries, availability, low)
+            after = await follow_ups(conn, entries, now)
+        return decided, (entries, after.availability, after.alerts)
 
 
 async def _write(conn: AsyncConnection, decided: _Decided, now: datetime) -> list[LedgerEntry]:
@@ -176,25 +174,9 @@ async def _write(conn: AsyncConnection, decided: _Decided, now: datetime) -> lis
     await batch_writes.insert_reservations(conn, decided.placed)
     await batch_writes.store_keys(conn, decided.keys, now)
     return [
-        _with_id(entry, event_id) for (_, entry), event_id in zip(decided.entries, ids, strict=True)
+        replace(entry, id=event_id)
+        for (_, entry), event_id in zip(decided.entries, ids, strict=True)
     ]
-
-
-def _with_id(entry: LedgerEntry, event_id: int) -> LedgerEntry:
-    return LedgerEntry(
-        id=event_id,
-        sku=entry.sku,
-        location=entry.location,
-        type=entry.type,
-        reason=entry.reason,
-        before=entry.before,
-        after=entry.after,
-        version=entry.version,
-        actor=entry.actor,
-        created_at=entry.created_at,
-        reference=entry.reference,
-        idempotency_key=entry.idempotency_key,
-    )
 
 
 class _BatchState:

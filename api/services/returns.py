@@ -6,7 +6,6 @@ the order's reservations or the return row."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -18,8 +17,9 @@ from api.database import channel_repository, stock_repository
 from api.database import return_repository as repository
 from api.database.engine import Database
 from api.database.movements import LevelRef, Movement, apply_movements, lock_levels
-from api.services.backorder_fill import check_promises, fill_backorders
+from api.services.backorder_fill import units_arrived
 from api.services.document_commands import Apply, run_document_command
+from api.services.document_ids import sortable_id
 from api.services.expiry import expire_on_levels
 from api.services.stocked_skus import stocked_sku_ids
 from domain.access import Principal
@@ -43,8 +43,7 @@ from domain.stock import LedgerEntry, StockEventType, StockReason
 
 
 def new_return_id(now: datetime) -> str:
-    """Sorts by creation time, so lists page newest first by id."""
-    return f"rt{int(now.timestamp() * 1_000_000):014x}{secrets.token_hex(6)}"
+    return sortable_id("rt", now)
 
 
 class ReturnService:
@@ -194,8 +193,8 @@ class ReturnService:
             for line in command.lines
             if line.outcome is InspectionOutcome.RESTOCK
         ]
-        filled = await fill_backorders(conn, restocked, now, principal.actor)
-        raised.extend(await check_promises(conn, restocked, now))
+        filled, short = await units_arrived(conn, restocked, now, principal.actor)
+        raised.extend(short)
         return customer_return.id, released + entries + filled
 
 

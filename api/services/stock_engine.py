@@ -19,9 +19,8 @@ from api.database.movements import LevelRef, Movement, apply_movements, lock_lev
 from api.services.backorder_fill import fill_backorders
 from api.services.bundles import refuse_bundles
 from api.services.expiry import expire_on_levels
+from api.services.follow_ups import follow_ups
 from api.services.idempotent import Outcome, publish_fresh, run_command_once
-from api.services.low_stock import check_low_stock
-from api.services.publishing import republish_after
 from domain.access import Principal
 from domain.stock import LedgerEntry, StockChange
 from domain.stock_commands import SetStock, StockCommand
@@ -40,10 +39,13 @@ class StockEngine:
         async def apply(conn: AsyncConnection) -> Outcome[StockChange]:
             now = self._clock()
             entries, entry = await self._apply(conn, command, principal, now)
-            availability = await republish_after(conn, entries, now)
-            low = await check_low_stock(conn, entries, now)
+            after = await follow_ups(conn, entries, now)
             return Outcome(
-                StockChange.from_entry(entry), {"events": [entry.id]}, entries, availability, low
+                StockChange.from_entry(entry),
+                {"events": [entry.id]},
+                entries,
+                after.availability,
+                after.alerts,
             )
 
         async def replay(conn: AsyncConnection, remembered: dict[str, Any]) -> StockChange:

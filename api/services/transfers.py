@@ -7,7 +7,6 @@ the transfer row after them."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,8 +18,9 @@ from api.database import stock_repository
 from api.database import transfer_repository as repository
 from api.database.engine import Database
 from api.database.movements import LevelRef, Movement, apply_movements, lock_levels
-from api.services.backorder_fill import check_promises, fill_backorders
+from api.services.backorder_fill import check_promises, units_arrived
 from api.services.document_commands import Apply, run_document_command
+from api.services.document_ids import sortable_id
 from api.services.expiry import expire_on_levels
 from api.services.stocked_skus import stocked_sku_ids
 from domain.access import Principal
@@ -45,8 +45,7 @@ from domain.transfers import (
 
 
 def new_transfer_id(now: datetime) -> str:
-    """Sorts by creation time, so lists page newest first by id."""
-    return f"tr{int(now.timestamp() * 1_000_000):014x}{secrets.token_hex(6)}"
+    return sortable_id("tr", now)
 
 
 class TransferService:
@@ -223,8 +222,8 @@ class TransferService:
             conn, movements, principal.actor, now, command.idempotency_key
         )
         touched = [stored.destinations[line.sku] for line in command.lines]
-        filled = await fill_backorders(conn, touched, now, principal.actor)
-        raised.extend(await check_promises(conn, touched, now))
+        filled, short = await units_arrived(conn, touched, now, principal.actor)
+        raised.extend(short)
         return transfer.id, released + entries + filled
 
     async def _cancel(
