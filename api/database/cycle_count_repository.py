@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api.database.id_pages import newest_ids
 from api.database.movements import LevelRef
 from api.database.rows import aware
 from api.database.tables import cycle_count_lines, cycle_counts, locations, skus
@@ -106,15 +107,12 @@ async def page(
     location: str | None,
 ) -> tuple[list[str], bool]:
     """Count ids, newest first (ids sort by creation)."""
-    query = _header.order_by(cycle_counts.c.id.desc()).limit(first + 1)
-    if after is not None:
-        query = query.where(cycle_counts.c.id < after)
+    query = _header
     if status is not None:
         query = query.where(cycle_counts.c.status == status.value)
     if location is not None:
         query = query.where(locations.c.code == location)
-    rows = (await conn.execute(query)).all()
-    return [row.id for row in rows[:first]], len(rows) > first
+    return await newest_ids(conn, query, cycle_counts.c.id, first, after)
 
 
 async def record_line(

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api.database.id_pages import newest_ids
 from api.database.movements import LevelRef
 from api.database.rows import aware
 from api.database.tables import locations, purchase_order_lines, purchase_orders, skus
@@ -98,15 +99,12 @@ async def page(
     location: str | None,
 ) -> tuple[list[str], bool]:
     """Purchase order ids, newest first (ids sort by creation)."""
-    query = _header.order_by(purchase_orders.c.id.desc()).limit(first + 1)
-    if after is not None:
-        query = query.where(purchase_orders.c.id < after)
+    query = _header
     if status is not None:
         query = query.where(purchase_orders.c.status == status.value)
     if location is not None:
         query = query.where(locations.c.code == location)
-    rows = (await conn.execute(query)).all()
-    return [row.id for row in rows[:first]], len(rows) > first
+    return await newest_ids(conn, query, purchase_orders.c.id, first, after)
 
 
 async def save_receipt(

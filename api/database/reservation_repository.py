@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, and_, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database.holds import due_for_expiry, holding_units
+from api.database.id_pages import newest_ids
 from api.database.movements import LevelRef
 from api.database.rows import aware
 from api.database.tables import channels, locations, reservation_lines, reservations, skus
@@ -132,9 +133,7 @@ async def page(
     now: datetime,
 ) -> tuple[list[str], bool]:
     """Reservation ids, newest first (ids sort by creation)."""
-    query = _header.order_by(reservations.c.id.desc()).limit(first + 1)
-    if after is not None:
-        query = query.where(reservations.c.id < after)
+    query = _header
     if channel is not None:
         query = query.where(channels.c.code == channel)
     if order_ref is not None:
@@ -145,8 +144,7 @@ async def page(
         query = query.where(reservations.c.status == status.value, reservations.c.expires_at > now)
     elif status is not None:
         query = query.where(reservations.c.status == status.value)
-    rows = (await conn.execute(query)).all()
-    return [row.id for row in rows[:first]], len(rows) > first
+    return await newest_ids(conn, query, reservations.c.id, first, after)
 
 
 async def set_status(

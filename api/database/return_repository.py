@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api.database.id_pages import newest_ids
 from api.database.movements import LevelRef
 from api.database.rows import aware
 from api.database.tables import (
@@ -194,17 +195,14 @@ async def page(
     order_ref: str | None,
 ) -> tuple[list[str], bool]:
     """Return ids, newest first (ids sort by creation)."""
-    query = _header.order_by(customer_returns.c.id.desc()).limit(first + 1)
-    if after is not None:
-        query = query.where(customer_returns.c.id < after)
+    query = _header
     if status is not None:
         query = query.where(customer_returns.c.status == status.value)
     if channel is not None:
         query = query.where(channels.c.code == channel)
     if order_ref is not None:
         query = query.where(customer_returns.c.order_ref == order_ref)
-    rows = (await conn.execute(query)).all()
-    return [row.id for row in rows[:first]], len(rows) > first
+    return await newest_ids(conn, query, customer_returns.c.id, first, after)
 
 
 async def save_inspection(

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api.database.id_pages import newest_ids
 from api.database.movements import LevelRef
 from api.database.rows import aware
 from api.database.tables import locations, skus, transfer_lines, transfers
@@ -132,15 +133,12 @@ async def page(
     location: str | None,
 ) -> tuple[list[str], bool]:
     """Transfer ids, newest first (ids sort by creation); `location` matches either end."""
-    query = _header.order_by(transfers.c.id.desc()).limit(first + 1)
-    if after is not None:
-        query = query.where(transfers.c.id < after)
+    query = _header
     if status is not None:
         query = query.where(transfers.c.status == status.value)
     if location is not None:
         query = query.where(or_(_source.c.code == location, _destination.c.code == location))
-    rows = (await conn.execute(query)).all()
-    return [row.id for row in rows[:first]], len(rows) > first
+    return await newest_ids(conn, query, transfers.c.id, first, after)
 
 
 async def save_receipt(
