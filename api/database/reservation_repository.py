@@ -91,36 +91,57 @@ _header = select(reservations, channels.c.code.label("channel")).join(
 
 
 async def find(conn: AsyncConnection, reservation_id: str) -> StoredReservation | None:
-    row = (await conn.execute(_header.where(reservations.c.id == reservation_id))).first()
-    if row is None:
-        return None
+    found = await find_many(conn, [reservation_id])
+    return found[0] if found else None
+
+
+async def find_many(conn: AsyncConnection, reservation_ids: list[str]) -> list[StoredReservation]:
+    """The reservations with these ids, in the order given (missing ids are skipped), in two
+    queries whatever their number."""
+    if not reservation_ids:
+        return []
+    headers = {
+        row.id: row
+        for row in await conn.execute(_header.where(reservations.c.id.in_(reservation_ids)))
+    }
+    if not headers:
+        return []
+    lines: dict[str, list[StoredLine]] = {reservation_id: [] for reservation_id in headers}
     line_rows = await conn.execute(
         select(reservation_lines, skus.c.code.label("sku"), locations.c.code.label("location"))
         .join(skus, skus.c.id == reservation_lines.c.sku_id)
         .join(locations, locations.c.id == reservation_lines.c.location_id)
-        .where(reservation_lines.c.reservation_id == reservation_id)
+        .where(reservation_lines.c.reservation_id.in_(list(headers)))
         .order_by(reservation_lines.c.line_number, reservation_lines.c.id)
     )
-    stored = [
-        StoredLine(
-            int(r.id),
-            LevelRef(r.stock_level_id, r.sku_id, r.location_id, r.sku, r.location),
-            ReservationLine(
-                r.line_number,
-                r.sku,
-                r.location,
-                r.quantity,
-                r.reserved,
-                r.committed,
-                r.fulfilled,
-                r.oversold,
-                r.backordered,
-                aware(r.promised_at) if r.promised_at is not None else None,
-            ),
+    for r in line_rows:
+        lines[r.reservation_id].append(_stored_line_from(r))
+    return [
+        StoredReservation(
+            _reservation_from(headers[id_], tuple(s.line for s in lines[id_])), lines[id_]
         )
-        for r in line_rows
+        for id_ in reservation_ids
+        if id_ in headers
     ]
-    return StoredReservation(_reservation_from(row, tuple(s.line for s in stored)), stored)
+
+
+def _stored_line_from(r: Any) -> StoredLine:
+    return StoredLine(
+        int(r.id),
+        LevelRef(r.stock_level_id, r.sku_id, r.location_id, r.sku, r.location),
+        ReservationLine(
+            r.line_number,
+            r.sku,
+            r.location,
+            r.quantity,
+            r.reserved,
+            r.committed,
+            r.fulfilled,
+            r.oversold,
+            r.backordered,
+            aware(r.promised_at) if r.promised_at is not None else None,
+        ),
+    )
 
 
 async def page(
@@ -133,15 +154,17 @@ async def page(
     now: datetime,
 ) -> tuple[list[str], bool]:
     """Reservation ids, newest first (ids sort by creation)."""
-    query = _header
+    query = select(reservations.c.id)
     if channel is not None:
-        query = query.where(channels.c.code == channel)
+        query = query.join(channels, channels.c.id == reservations.c.channel_id).where(
+            channels.c.code == channel
+        )
     if order_ref is not None:
         query = query.where(reservations.c.order_ref == order_ref)
     if status is ReservationStatus.EXPIRED:
         query = query.where(due_for_expiry(now))
     elif status is ReservationStatus.HELD:
-        query = query.where(reservations.c.status == status.value, reservations.c.expires_at > now)
+        query = query.where(still_held(now))
     elif status is not None:
         query = query.where(reservations.c.status == status.value)
     return await newest_ids(conn, query, reservations.c.id, first, after)

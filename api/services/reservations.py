@@ -183,8 +183,8 @@ class ReservationService:
             ids, has_next = await repository.page(
                 conn, first, after, channel, status, order_ref, now
             )
-            found = [await repository.find(conn, reservation_id) for reservation_id in ids]
-        return [as_of(s.reservation, now) for s in found if s is not None], has_next
+            found = await repository.find_many(conn, ids)
+        return [as_of(s.reservation, now) for s in found], has_next
 
     # ---- the machinery --------------------------------------------------------------------
 
