@@ -1,4 +1,5 @@
-"""What a bus message says, decoded once per process into a domain value with its ordering."""
+"""What a bus message says, decoded once per process (by api/messages.py) into a domain value
+with what orders it: the key a newer value replaces and its version."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from api.bus import ALERTS, AVAILABILITY, STOCK_EVENTS, STOCK_LEVELS
-from domain.alerts import Alert, AlertStatus, AlertType
-from domain.publishing import AvailabilityStatus, ChannelAvailability
-from domain.quantities import Quantities
-from domain.stock import LedgerEntry, StockEventType, StockLevel, StockReason
+from api.messages import SHAPES
+from domain.alerts import Alert
+from domain.publishing import ChannelAvailability
+from domain.stock import LedgerEntry, StockLevel
 
 SKU_TOTALS = "sku-totals"
 """Not a bus topic: per-SKU totals are derived in each process from `stock-levels`."""
@@ -54,73 +55,20 @@ def _microseconds(moment: datetime) -> int:
     return int(moment.timestamp() * 1_000_000)
 
 
-def _time(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
-def _decode_availability(message: dict[str, Any]) -> ChannelAvailability:
-    return ChannelAvailability(
-        sku=message["sku"],
-        channel=message["channel"],
-        external_sku=message["externalSku"],
-        published=message["published"],
-        status=AvailabilityStatus(message["status"]),
-        version=message["version"],
-        updated_at=datetime.fromisoformat(message["updatedAt"]),
-        sellable=message.get("sellable", 0),
-        backorderable=message.get("backorderable", 0),
-        promised_at=_time(message.get("promisedAt")),
-    )
-
-
-def _decode_stock_level(message: dict[str, Any]) -> StockLevel:
-    return StockLevel(
-        sku=message["sku"],
-        location=message["location"],
-        quantities=Quantities(**message["quantities"]),
-        version=message["version"],
-        updated_at=_time(message.get("updatedAt")),
-    )
-
-
-def _decode_stock_event(message: dict[str, Any]) -> LedgerEntry:
-    return LedgerEntry(
-        id=message["id"],
-        sku=message["sku"],
-        location=message["location"],
-        type=StockEventType(message["type"]),
-        reason=StockReason(message["reason"]),
-        before=Quantities(**message["before"]),
-        after=Quantities(**message["after"]),
-        version=message["version"],
-        actor=message["actor"],
-        created_at=datetime.fromisoformat(message["createdAt"]),
-        reference=message.get("reference"),
-        idempotency_key=message.get("idempotencyKey"),
-    )
-
-
-def _decode_alert(message: dict[str, Any]) -> Alert:
-    return Alert(
-        id=message["id"],
-        type=AlertType(message["type"]),
-        status=AlertStatus(message["status"]),
-        message=message["message"],
-        occurrences=message["occurrences"],
-        created_at=datetime.fromisoformat(message["createdAt"]),
-        updated_at=datetime.fromisoformat(message["updatedAt"]),
-        sku=message.get("sku"),
-        channel=message.get("channel"),
-        details=message.get("details") or {},
-    )
-
-
 Decoder = Callable[[dict[str, Any]], Change]
 
-DECODERS: dict[str, Decoder] = {
-    AVAILABILITY: lambda message: availability_change(_decode_availability(message)),
-    STOCK_LEVELS: lambda message: stock_level_change(_decode_stock_level(message)),
-    STOCK_EVENTS: lambda message: stock_event_change(_decode_stock_event(message)),
-    ALERTS: lambda message: alert_change(_decode_alert(message)),
+_CHANGE_OF: dict[str, Callable[[Any], Change]] = {
+    AVAILABILITY: availability_change,
+    STOCK_LEVELS: stock_level_change,
+    STOCK_EVENTS: stock_event_change,
+    ALERTS: alert_change,
 }
+
+
+def _decoder(topic: str) -> Decoder:
+    decode, change_of = SHAPES[topic].decode, _CHANGE_OF[topic]
+    return lambda message: change_of(decode(message))
+
+
+DECODERS: dict[str, Decoder] = {topic: _decoder(topic) for topic in _CHANGE_OF}
 """Every bus topic the hub follows, and how to read its messages (see api/messages.py)."""
