@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.database.id_pages import newest_ids
+from api.database.documents import (
+    Documents,
+    Row,
+    at_location,
+    levels_by_sku,
+    line_ids_by_sku,
+    per_document,
+)
 from api.database.movements import LevelRef
 from api.database.rows import aware
-from api.database.tables import cycle_count_lines, cycle_counts, locations, skus
+from api.database.tables import cycle_count_lines, cycle_counts, locations
 from domain.cycle_counts import CountLine, CountStatus, CycleCount
 
 
@@ -23,6 +28,26 @@ class StoredCount:
     levels: dict[str, LevelRef]
     """The stock level each line counts, by SKU."""
     line_ids: dict[str, int]
+
+
+def _stored_from(row: Row, lines: list[Row]) -> StoredCount:
+    return StoredCount(
+        _count_from(row, lines),
+        levels_by_sku(lines, "stock_level_id", row.location_id, row.location),
+        line_ids_by_sku(lines),
+    )
+
+
+_counts = Documents(
+    cycle_counts,
+    at_location(cycle_counts),
+    cycle_count_lines,
+    "count_id",
+    per_document(_stored_from),
+)
+find = _counts.find
+find_many = _counts.find_many
+lock = _counts.lock
 
 
 async def insert_count(
@@ -65,40 +90,6 @@ async def open_counts_on(conn: AsyncConnection, level_ids: list[int]) -> dict[in
     return {int(row.stock_level_id): row.id for row in rows}
 
 
-_header = select(cycle_counts, locations.c.code.label("location")).join(
-    locations, locations.c.id == cycle_counts.c.location_id
-)
-
-
-async def find(
-    conn: AsyncConnection, count_id: str, for_update: bool = False
-) -> StoredCount | None:
-    query = _header.where(cycle_counts.c.id == count_id)
-    if for_update:
-        query = query.with_for_update(of=cycle_counts)
-    row = (await conn.execute(query)).first()
-    if row is None:
-        return None
-    lines = (
-        await conn.execute(
-            select(cycle_count_lines, skus.c.code.label("sku"))
-            .join(skus, skus.c.id == cycle_count_lines.c.sku_id)
-            .where(cycle_count_lines.c.count_id == count_id)
-            .order_by(cycle_count_lines.c.line_number)
-        )
-    ).all()
-    return StoredCount(
-        _count_from(row, lines),
-        {
-            line.sku: LevelRef(
-                line.stock_level_id, line.sku_id, row.location_id, line.sku, row.location
-            )
-            for line in lines
-        },
-        {line.sku: int(line.id) for line in lines},
-    )
-
-
 async def page(
     conn: AsyncConnection,
     first: int,
@@ -107,12 +98,12 @@ async def page(
     location: str | None,
 ) -> tuple[list[str], bool]:
     """Count ids, newest first (ids sort by creation)."""
-    query = _header
+    conditions: list[ColumnElement[bool]] = []
     if status is not None:
-        query = query.where(cycle_counts.c.status == status.value)
+        conditions.append(cycle_counts.c.status == status.value)
     if location is not None:
-        query = query.where(locations.c.code == location)
-    return await newest_ids(conn, query, cycle_counts.c.id, first, after)
+        conditions.append(locations.c.code == location)
+    return await _counts.page(conn, first, after, *conditions)
 
 
 async def record_line(
@@ -136,13 +127,11 @@ async def settle_line(conn: AsyncConnection, line_id: int, adjusted: int, unreso
 async def set_status(
     conn: AsyncConnection, count_id: str, status: CountStatus, now: datetime
 ) -> None:
-    values: dict[str, Any] = {"status": status.value, "updated_at": now}
-    if status is CountStatus.COMPLETED:
-        values["completed_at"] = now
-    await conn.execute(update(cycle_counts).where(cycle_counts.c.id == count_id).values(values))
+    completed = {"completed_at": now} if status is CountStatus.COMPLETED else {}
+    await _counts.set_status(conn, count_id, status, now, **completed)
 
 
-def _count_from(row: Any, lines: Sequence[Any]) -> CycleCount:
+def _count_from(row: Row, lines: list[Row]) -> CycleCount:
     return CycleCount(
         id=row.id,
         location=row.location,

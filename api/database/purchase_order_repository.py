@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.database.id_pages import newest_ids
+from api.database.documents import (
+    Documents,
+    Row,
+    at_location,
+    levels_by_sku,
+    line_ids_by_sku,
+    per_document,
+)
 from api.database.movements import LevelRef
 from api.database.rows import aware
-from api.database.tables import locations, purchase_order_lines, purchase_orders, skus
+from api.database.tables import locations, purchase_order_lines, purchase_orders
 from domain.purchase_orders import PurchaseOrder, PurchaseOrderLine, PurchaseOrderStatus
 
 
@@ -23,6 +28,26 @@ class StoredOrder:
     levels: dict[str, LevelRef]
     """The stock level each line's SKU arrives on, by SKU."""
     line_ids: dict[str, int]
+
+
+def _stored_from(row: Row, lines: list[Row]) -> StoredOrder:
+    return StoredOrder(
+        _order_from(row, lines),
+        levels_by_sku(lines, "stock_level_id", row.location_id, row.location),
+        line_ids_by_sku(lines),
+    )
+
+
+_orders = Documents(
+    purchase_orders,
+    at_location(purchase_orders),
+    purchase_order_lines,
+    "purchase_order_id",
+    per_document(_stored_from),
+)
+find = _orders.find
+find_many = _orders.find_many
+lock = _orders.lock
 
 
 async def insert_order(
@@ -57,40 +82,6 @@ async def insert_order(
     )
 
 
-_header = select(purchase_orders, locations.c.code.label("location")).join(
-    locations, locations.c.id == purchase_orders.c.location_id
-)
-
-
-async def find(
-    conn: AsyncConnection, purchase_order_id: str, for_update: bool = False
-) -> StoredOrder | None:
-    query = _header.where(purchase_orders.c.id == purchase_order_id)
-    if for_update:
-        query = query.with_for_update(of=purchase_orders)
-    row = (await conn.execute(query)).first()
-    if row is None:
-        return None
-    lines = (
-        await conn.execute(
-            select(purchase_order_lines, skus.c.code.label("sku"))
-            .join(skus, skus.c.id == purchase_order_lines.c.sku_id)
-            .where(purchase_order_lines.c.purchase_order_id == purchase_order_id)
-            .order_by(purchase_order_lines.c.line_number)
-        )
-    ).all()
-    return StoredOrder(
-        _order_from(row, lines),
-        {
-            line.sku: LevelRef(
-                line.stock_level_id, line.sku_id, row.location_id, line.sku, row.location
-            )
-            for line in lines
-        },
-        {line.sku: int(line.id) for line in lines},
-    )
-
-
 async def page(
     conn: AsyncConnection,
     first: int,
@@ -99,12 +90,12 @@ async def page(
     location: str | None,
 ) -> tuple[list[str], bool]:
     """Purchase order ids, newest first (ids sort by creation)."""
-    query = _header
+    conditions: list[ColumnElement[bool]] = []
     if status is not None:
-        query = query.where(purchase_orders.c.status == status.value)
+        conditions.append(purchase_orders.c.status == status.value)
     if location is not None:
-        query = query.where(locations.c.code == location)
-    return await newest_ids(conn, query, purchase_orders.c.id, first, after)
+        conditions.append(locations.c.code == location)
+    return await _orders.page(conn, first, after, *conditions)
 
 
 async def save_receipt(
@@ -114,26 +105,23 @@ async def save_receipt(
     status: PurchaseOrderStatus,
     now: datetime,
 ) -> None:
-    for line in lines:
-        await conn.execute(
-            update(purchase_order_lines)
-            .where(purchase_order_lines.c.id == stored.line_ids[line.sku])
-            .values(received=line.received, damaged=line.damaged)
-        )
+    await _orders.update_lines(
+        conn,
+        {
+            stored.line_ids[line.sku]: {"received": line.received, "damaged": line.damaged}
+            for line in lines
+        },
+    )
     await set_status(conn, stored.order.id, status, now)
 
 
 async def set_status(
     conn: AsyncConnection, purchase_order_id: str, status: PurchaseOrderStatus, now: datetime
 ) -> None:
-    await conn.execute(
-        update(purchase_orders)
-        .where(purchase_orders.c.id == purchase_order_id)
-        .values(status=status.value, updated_at=now)
-    )
+    await _orders.set_status(conn, purchase_order_id, status, now)
 
 
-def _order_from(row: Any, lines: Sequence[Any]) -> PurchaseOrder:
+def _order_from(row: Row, lines: list[Row]) -> PurchaseOrder:
     return PurchaseOrder(
         id=row.id,
         supplier=row.supplier,

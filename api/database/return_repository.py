@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.database.id_pages import newest_ids
+from api.database.documents import (
+    Documents,
+    Found,
+    Row,
+    at_location,
+    levels_by_sku,
+    line_ids_by_sku,
+)
 from api.database.movements import LevelRef
 from api.database.rows import aware
 from api.database.tables import (
@@ -19,7 +24,6 @@ from api.database.tables import (
     customer_return_inspections,
     customer_return_lines,
     customer_returns,
-    locations,
     reservation_lines,
     reservations,
     skus,
@@ -51,6 +55,32 @@ class StoredReturn:
     levels: dict[str, LevelRef]
     """The stock level each line's SKU came back to, by SKU."""
     line_ids: dict[str, int]
+
+
+async def _assemble(conn: AsyncConnection, found: Found) -> list[StoredReturn]:
+    inspections = await _inspections(conn, [int(line.id) for _, lines in found for line in lines])
+    return [
+        StoredReturn(
+            _return_from(row, lines, inspections),
+            levels_by_sku(lines, "stock_level_id", row.location_id, row.location),
+            line_ids_by_sku(lines),
+        )
+        for row, lines in found
+    ]
+
+
+_returns = Documents(
+    customer_returns,
+    at_location(customer_returns)
+    .add_columns(channels.c.code.label("channel"))
+    .join(channels, channels.c.id == customer_returns.c.channel_id),
+    customer_return_lines,
+    "return_id",
+    _assemble,
+)
+find = _returns.find
+find_many = _returns.find_many
+lock = _returns.lock
 
 
 async def order_of_reservation(conn: AsyncConnection, reservation_id: str) -> Order | None:
@@ -145,47 +175,6 @@ async def insert_return(
     )
 
 
-_header = (
-    select(
-        customer_returns,
-        channels.c.code.label("channel"),
-        locations.c.code.label("location"),
-    )
-    .join(channels, channels.c.id == customer_returns.c.channel_id)
-    .join(locations, locations.c.id == customer_returns.c.location_id)
-)
-
-
-async def find(
-    conn: AsyncConnection, return_id: str, for_update: bool = False
-) -> StoredReturn | None:
-    query = _header.where(customer_returns.c.id == return_id)
-    if for_update:
-        query = query.with_for_update(of=customer_returns)
-    row = (await conn.execute(query)).first()
-    if row is None:
-        return None
-    lines = (
-        await conn.execute(
-            select(customer_return_lines, skus.c.code.label("sku"))
-            .join(skus, skus.c.id == customer_return_lines.c.sku_id)
-            .where(customer_return_lines.c.return_id == return_id)
-            .order_by(customer_return_lines.c.line_number)
-        )
-    ).all()
-    inspections = await _inspections(conn, [int(line.id) for line in lines])
-    return StoredReturn(
-        _return_from(row, lines, inspections),
-        {
-            line.sku: LevelRef(
-                line.stock_level_id, line.sku_id, row.location_id, line.sku, row.location
-            )
-            for line in lines
-        },
-        {line.sku: int(line.id) for line in lines},
-    )
-
-
 async def page(
     conn: AsyncConnection,
     first: int,
@@ -195,14 +184,14 @@ async def page(
     order_ref: str | None,
 ) -> tuple[list[str], bool]:
     """Return ids, newest first (ids sort by creation)."""
-    query = _header
+    conditions: list[ColumnElement[bool]] = []
     if status is not None:
-        query = query.where(customer_returns.c.status == status.value)
+        conditions.append(customer_returns.c.status == status.value)
     if channel is not None:
-        query = query.where(channels.c.code == channel)
+        conditions.append(channels.c.code == channel)
     if order_ref is not None:
-        query = query.where(customer_returns.c.order_ref == order_ref)
-    return await newest_ids(conn, query, customer_returns.c.id, first, after)
+        conditions.append(customer_returns.c.order_ref == order_ref)
+    return await _returns.page(conn, first, after, *conditions)
 
 
 async def save_inspection(
@@ -213,12 +202,17 @@ async def save_inspection(
     status: ReturnStatus,
     now: datetime,
 ) -> None:
-    for line in lines:
-        await conn.execute(
-            update(customer_return_lines)
-            .where(customer_return_lines.c.id == stored.line_ids[line.sku])
-            .values(restocked=line.restocked, damaged=line.damaged, written_off=line.written_off)
-        )
+    await _returns.update_lines(
+        conn,
+        {
+            stored.line_ids[line.sku]: {
+                "restocked": line.restocked,
+                "damaged": line.damaged,
+                "written_off": line.written_off,
+            }
+            for line in lines
+        },
+    )
     await conn.execute(
         insert(customer_return_inspections),
         [
@@ -232,11 +226,7 @@ async def save_inspection(
             for line in inspected
         ],
     )
-    await conn.execute(
-        update(customer_returns)
-        .where(customer_returns.c.id == stored.customer_return.id)
-        .values(status=status.value, updated_at=now)
-    )
+    await _returns.set_status(conn, stored.customer_return.id, status, now)
 
 
 async def _inspections(
@@ -263,7 +253,7 @@ async def _inspections(
 
 
 def _return_from(
-    row: Any, lines: Sequence[Any], inspections: dict[int, tuple[Inspection, ...]]
+    row: Row, lines: list[Row], inspections: dict[int, tuple[Inspection, ...]]
 ) -> CustomerReturn:
     return CustomerReturn(
         id=row.id,

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import ColumnElement, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.database.id_pages import newest_ids
+from api.database.documents import (
+    Documents,
+    Row,
+    levels_by_sku,
+    line_ids_by_sku,
+    per_document,
+)
 from api.database.movements import LevelRef
 from api.database.rows import aware
-from api.database.tables import locations, skus, transfer_lines, transfers
+from api.database.tables import locations, transfer_lines, transfers
 from domain.transfers import Transfer, TransferLine, TransferStatus
 
 
@@ -29,6 +33,36 @@ class StoredTransfer:
     @property
     def level_ids(self) -> list[int]:
         return sorted({lv.id for lv in [*self.sources.values(), *self.destinations.values()]})
+
+
+_source = locations.alias("source")
+_destination = locations.alias("destination")
+_header = (
+    select(
+        transfers,
+        _source.c.code.label("from_location"),
+        _destination.c.code.label("to_location"),
+    )
+    .join(_source, _source.c.id == transfers.c.from_location_id)
+    .join(_destination, _destination.c.id == transfers.c.to_location_id)
+)
+
+
+def _stored_from(row: Row, lines: list[Row]) -> StoredTransfer:
+    return StoredTransfer(
+        _transfer_from(row, lines),
+        levels_by_sku(lines, "source_level_id", row.from_location_id, row.from_location),
+        levels_by_sku(lines, "destination_level_id", row.to_location_id, row.to_location),
+        line_ids_by_sku(lines),
+    )
+
+
+_transfers = Documents(
+    transfers, _header, transfer_lines, "transfer_id", per_document(_stored_from)
+)
+find = _transfers.find
+find_many = _transfers.find_many
+lock = _transfers.lock
 
 
 async def insert_transfer(
@@ -69,62 +103,6 @@ async def insert_transfer(
     )
 
 
-_source = locations.alias("source")
-_destination = locations.alias("destination")
-_header = (
-    select(
-        transfers,
-        _source.c.code.label("from_location"),
-        _destination.c.code.label("to_location"),
-    )
-    .join(_source, _source.c.id == transfers.c.from_location_id)
-    .join(_destination, _destination.c.id == transfers.c.to_location_id)
-)
-
-
-async def find(
-    conn: AsyncConnection, transfer_id: str, for_update: bool = False
-) -> StoredTransfer | None:
-    query = _header.where(transfers.c.id == transfer_id)
-    if for_update:
-        query = query.with_for_update(of=transfers)
-    row = (await conn.execute(query)).first()
-    if row is None:
-        return None
-    lines = (
-        await conn.execute(
-            select(transfer_lines, skus.c.code.label("sku"))
-            .join(skus, skus.c.id == transfer_lines.c.sku_id)
-            .where(transfer_lines.c.transfer_id == transfer_id)
-            .order_by(transfer_lines.c.line_number)
-        )
-    ).all()
-    return StoredTransfer(
-        _transfer_from(row, lines),
-        {
-            line.sku: LevelRef(
-                line.source_level_id,
-                line.sku_id,
-                row.from_location_id,
-                line.sku,
-                row.from_location,
-            )
-            for line in lines
-        },
-        {
-            line.sku: LevelRef(
-                line.destination_level_id,
-                line.sku_id,
-                row.to_location_id,
-                line.sku,
-                row.to_location,
-            )
-            for line in lines
-        },
-        {line.sku: int(line.id) for line in lines},
-    )
-
-
 async def page(
     conn: AsyncConnection,
     first: int,
@@ -133,12 +111,12 @@ async def page(
     location: str | None,
 ) -> tuple[list[str], bool]:
     """Transfer ids, newest first (ids sort by creation); `location` matches either end."""
-    query = _header
+    conditions: list[ColumnElement[bool]] = []
     if status is not None:
-        query = query.where(transfers.c.status == status.value)
+        conditions.append(transfers.c.status == status.value)
     if location is not None:
-        query = query.where(or_(_source.c.code == location, _destination.c.code == location))
-    return await newest_ids(conn, query, transfers.c.id, first, after)
+        conditions.append(or_(_source.c.code == location, _destination.c.code == location))
+    return await _transfers.page(conn, first, after, *conditions)
 
 
 async def save_receipt(
@@ -148,12 +126,13 @@ async def save_receipt(
     status: TransferStatus,
     now: datetime,
 ) -> None:
-    for line in lines:
-        await conn.execute(
-            update(transfer_lines)
-            .where(transfer_lines.c.id == stored.line_ids[line.sku])
-            .values(received=line.received, damaged=line.damaged)
-        )
+    await _transfers.update_lines(
+        conn,
+        {
+            stored.line_ids[line.sku]: {"received": line.received, "damaged": line.damaged}
+            for line in lines
+        },
+    )
     await set_status(conn, stored.transfer.id, status, now)
 
 
@@ -164,13 +143,11 @@ async def set_status(
     now: datetime,
     shipped: bool = False,
 ) -> None:
-    values: dict[str, Any] = {"status": status.value, "updated_at": now}
-    if shipped:
-        values["shipped_at"] = now
-    await conn.execute(update(transfers).where(transfers.c.id == transfer_id).values(values))
+    shipped_at = {"shipped_at": now} if shipped else {}
+    await _transfers.set_status(conn, transfer_id, status, now, **shipped_at)
 
 
-def _transfer_from(row: Any, lines: Sequence[Any]) -> Transfer:
+def _transfer_from(row: Row, lines: list[Row]) -> Transfer:
     return Transfer(
         id=row.id,
         from_location=row.from_location,
