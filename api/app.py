@@ -18,14 +18,14 @@ from api.bus import EventBus
 from api.clock import Clock, utc_now
 from api.database.engine import Database
 from api.database.migrate import ensure_migrated
-from api.graphql_view import StockpoolGraphQL
-from api.realtime.hub import Hub
-from api.realtime.limits import RealtimeLimits
 from api.services.container import Services
 from api.settings import Settings
 from domain.access import Principal
 from schema import build_schema
 from schema.context import Context
+from schema.graphql_view import StockpoolGraphQL
+from schema.realtime.hub import Hub
+from schema.realtime.limits import RealtimeLimits
 
 log = logging.getLogger(__name__)
 

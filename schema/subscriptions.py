@@ -1,5 +1,5 @@
 """The Subscription type. Each field checks access and names the feed it follows; the hub
-(api/realtime) serves it: first the current state of everything it covers, then changes."""
+(schema/realtime) serves it: first the current state of everything it covers, then changes."""
 
 from __future__ import annotations
 
@@ -7,18 +7,18 @@ from collections.abc import AsyncIterator, Callable
 
 import strawberry
 
-from api.realtime.feeds import (
+from domain.errors import StockpoolError
+from schema.context import Info
+from schema.errors import PublicError
+from schema.queries import MAX_SKUS_PER_READ
+from schema.realtime.feeds import (
     AlertFeed,
     AvailabilityFeed,
     SkuTotalsFeed,
     StockEventFeed,
     StockLevelFeed,
 )
-from api.realtime.live import Live
-from domain.errors import StockpoolError
-from schema.context import Info
-from schema.errors import PublicError
-from schema.queries import MAX_SKUS_PER_READ
+from schema.realtime.live import Live
 from schema.types.channels import Alert
 from schema.types.listings import ChannelAvailability
 from schema.types.realtime import SkuTotals

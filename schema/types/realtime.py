@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from api.realtime.totals import SkuTotals as DomainSkuTotals
+from schema.realtime.totals import SkuTotals as DomainSkuTotals
 from schema.types.stock import StockQuantities
 
 

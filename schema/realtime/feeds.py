@@ -9,18 +9,18 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from api.bus import ALERTS, AVAILABILITY, STOCK_EVENTS, STOCK_LEVELS
-from api.realtime.changes import (
+from api.services.container import Services
+from domain.access import Principal, Role
+from domain.alerts import ACTIVE_STATUSES
+from domain.stock import StockLevel
+from schema.realtime.changes import (
     SKU_TOTALS,
     Change,
     alert_change,
     availability_change,
     stock_level_change,
 )
-from api.realtime.totals import read_totals, totals_change
-from api.services.container import Services
-from domain.access import Principal, Role
-from domain.alerts import ACTIVE_STATUSES
-from domain.stock import StockLevel
+from schema.realtime.totals import read_totals, totals_change
 
 SYSTEM = Principal("realtime", Role.ADMIN)
 

@@ -16,13 +16,13 @@ import orjson
 from graphql import GraphQLError
 from starlette.websockets import WebSocket
 
-from api.realtime import protocols
-from api.realtime.hub import Hub, Operation
-from api.realtime.operations import Operations
-from api.realtime.outbox import Outbox, OutboxOverflow
-from api.realtime.protocols import Dialect
 from domain.access import Principal
 from schema.context import Context
+from schema.realtime import protocols
+from schema.realtime.hub import Hub, Operation
+from schema.realtime.operations import Operations
+from schema.realtime.outbox import Outbox, OutboxOverflow
+from schema.realtime.protocols import Dialect
 
 log = logging.getLogger(__name__)
 

@@ -17,10 +17,10 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from api.auth import parse_bearer
-from api.realtime.handlers import LegacyWSHandler, TransportWSHandler
-from api.realtime.hub import Hub
 from api.services.container import Services
 from schema.context import Context
+from schema.realtime.handlers import LegacyWSHandler, TransportWSHandler
+from schema.realtime.hub import Hub
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 _REQUEST_ERROR = "stockpool.request_error"
@@ -33,7 +33,7 @@ class Unauthorized(Exception):
 class StockpoolGraphQL(GraphQL[Context, None]):
     """HTTP requests carry `Authorization: Bearer <key>` (401 without a valid one); WebSocket
     clients send it in `connection_init` (closed with 4403 without a valid one), and their
-    conversation, subscriptions included, is served by api.realtime through `hub`."""
+    conversation, subscriptions included, is served by schema.realtime through `hub`."""
 
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler

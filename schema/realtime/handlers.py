@@ -1,4 +1,4 @@
-"""Strawberry's WebSocket entry points, handing each connection to api.realtime.
+"""Strawberry's WebSocket entry points, handing each connection to schema.realtime.
 
 Strawberry still accepts the socket (origin check, subprotocol) and builds the context; the
 conversation is ours, so that subscribers share one execution per change."""
@@ -13,11 +13,11 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
 from api.auth import parse_bearer
-from api.realtime.connection import Connection
-from api.realtime.hub import Hub
-from api.realtime.protocols import LEGACY_WS, TRANSPORT_WS, Dialect
 from domain.access import Principal
 from schema.context import Context
+from schema.realtime.connection import Connection
+from schema.realtime.hub import Hub
+from schema.realtime.protocols import LEGACY_WS, TRANSPORT_WS, Dialect
 
 
 class ServesRealtime(Protocol):

@@ -18,19 +18,19 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from api.bus import STOCK_LEVELS, EventBus
-from api.realtime.changes import DECODERS, SKU_TOTALS, Change
-from api.realtime.documents import Documents
-from api.realtime.feeds import SkuTotalsFeed
-from api.realtime.group import Group, Render
-from api.realtime.limits import RealtimeLimits
-from api.realtime.live import Live
-from api.realtime.subscriber import Subscriber
-from api.realtime.totals import TotalsRefresher
 from api.services.container import Services
 from domain.access import Principal
+from schema.realtime.changes import DECODERS, SKU_TOTALS, Change
+from schema.realtime.documents import Documents
+from schema.realtime.feeds import SkuTotalsFeed
+from schema.realtime.group import Group, Render
+from schema.realtime.limits import RealtimeLimits
+from schema.realtime.live import Live
+from schema.realtime.subscriber import Subscriber
+from schema.realtime.totals import TotalsRefresher
 
 if TYPE_CHECKING:
-    from api.realtime.connection import Connection
+    from schema.realtime.connection import Connection
 
 log = logging.getLogger(__name__)
 

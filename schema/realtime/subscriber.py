@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
-from api.realtime.changes import Change
+from schema.realtime.changes import Change
 
 Put = Callable[[str, str, Hashable | None], None]
 """Queues a frame on the connection: (frame, operation id, key to replace by or None)."""

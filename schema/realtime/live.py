@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
-from api.realtime.feeds import Feed
+from schema.realtime.feeds import Feed
 
 T = TypeVar("T")
 
 
 class Live(AsyncIterator[T]):
     """Not iterated per subscriber: the hub groups subscribers of the same operation and
-    runs it once per change for the whole group (api/realtime/hub.py)."""
+    runs it once per change for the whole group (schema/realtime/hub.py)."""
 
     def __init__(self, feed: Feed, present: Callable[[Any], T]) -> None:
         self.feed = feed
@@ -22,4 +22,4 @@ class Live(AsyncIterator[T]):
         return self
 
     async def __anext__(self) -> T:
-        raise TypeError("subscriptions are served over WebSocket by api.realtime, not iterated")
+        raise TypeError("subscriptions are served over WebSocket by schema.realtime, not iterated")

@@ -12,9 +12,9 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from api.realtime.changes import Change
-from api.realtime.feeds import Feed
-from api.realtime.subscriber import Subscriber
+from schema.realtime.changes import Change
+from schema.realtime.feeds import Feed
+from schema.realtime.subscriber import Subscriber
 
 log = logging.getLogger(__name__)
 

@@ -21,14 +21,14 @@ from graphql import (
 from graphql import ExecutionResult as GraphQLResult
 from strawberry.types.graphql import OperationType as StrawberryOperationType
 
-from api.realtime import protocols
-from api.realtime.group import Group
-from api.realtime.hub import Hub, Operation, result_json
-from api.realtime.live import Live
-from api.realtime.protocols import Dialect
-from api.realtime.subscriber import Put, Subscriber
 from domain.errors import StockpoolError
 from schema.context import Context
+from schema.realtime import protocols
+from schema.realtime.group import Group
+from schema.realtime.hub import Hub, Operation, result_json
+from schema.realtime.live import Live
+from schema.realtime.protocols import Dialect
+from schema.realtime.subscriber import Put, Subscriber
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from collections.abc import Awaitable, Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 
-from api.realtime.changes import SKU_TOTALS, Change
 from api.services.container import Services
 from domain.quantities import Quantities
 from domain.stock import StockLevel
+from schema.realtime.changes import SKU_TOTALS, Change
 
 log = logging.getLogger(__name__)
 
