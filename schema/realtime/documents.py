@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from graphql import DocumentNode, GraphQLError, parse, specified_rules
+from graphql import DocumentNode, GraphQLError, parse
 from strawberry import Schema
-from strawberry.schema.schema import validate_document
+
+from schema.realtime.graphql_core import validate
 
 MAX_CACHED = 1000
 
@@ -25,7 +26,7 @@ class Documents:
         found = self._cache.get(query)
         if found is None:
             document = parse(query)
-            errors = validate_document(self._schema._schema, document, tuple(specified_rules))
+            errors = validate(self._schema, document)
             found = errors or document
             self._cache[query] = found
             if len(self._cache) > self._max_cached:

@@ -24,6 +24,7 @@ from strawberry.types.graphql import OperationType as StrawberryOperationType
 from domain.errors import StockpoolError
 from schema.context import Context
 from schema.realtime import protocols
+from schema.realtime.graphql_core import graphql_core_schema
 from schema.realtime.group import Group
 from schema.realtime.hub import Hub, Operation, result_json
 from schema.realtime.live import Live
@@ -134,7 +135,7 @@ class Operations:
         self, operation_id: str, document: DocumentNode, operation: Operation
     ) -> None:
         executor = Executor.build(
-            self.hub.schema._schema,
+            graphql_core_schema(self.hub.schema),
             document,
             context_value=self.context,
             raw_variable_values=operation.variables,
