@@ -14,8 +14,9 @@ from schema.context import Info
 from schema.errors import PublicError
 from schema.permissions import IsAdmin
 from schema.types.access import ApiKey, Viewer
+from schema.types.alerts import Alert, AlertStatus
 from schema.types.catalogue import Location, Sku
-from schema.types.channels import Alert, AlertStatus, Channel, Reservation, ReservationStatus
+from schema.types.channels import Channel
 from schema.types.cycle_counts import CountStatus, CycleCount
 from schema.types.ledger_check import LedgerCheckReport
 from schema.types.listings import ChannelAvailability, Listing
@@ -28,6 +29,7 @@ from schema.types.pagination import (
 )
 from schema.types.purchase_orders import PurchaseOrder, PurchaseOrderStatus
 from schema.types.reorder import ReorderPolicy, ReorderSuggestion, SalesVelocity
+from schema.types.reservations import Reservation, ReservationStatus
 from schema.types.returns import CustomerReturn, ReturnStatus
 from schema.types.stock import StockEvent, StockLevel
 from schema.types.transfers import Transfer, TransferStatus

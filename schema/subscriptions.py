@@ -19,7 +19,7 @@ from schema.realtime.feeds import (
     StockLevelFeed,
 )
 from schema.realtime.live import Live
-from schema.types.channels import Alert
+from schema.types.alerts import Alert
 from schema.types.listings import ChannelAvailability
 from schema.types.realtime import SkuTotals
 from schema.types.stock import StockEvent, StockLevel

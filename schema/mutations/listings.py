@@ -10,7 +10,7 @@ from api.database.listing_repository import ListingRecord
 from domain import listings
 from schema.context import Info
 from schema.errors import UserError, attempt
-from schema.types.channels import Alert
+from schema.types.alerts import Alert
 from schema.types.listings import ChannelAvailability, Listing, ListingStatus
 
 

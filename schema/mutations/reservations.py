@@ -9,7 +9,8 @@ import strawberry
 from domain import reservations
 from schema.context import Info
 from schema.errors import UserError, attempt
-from schema.types.channels import Alert, Reservation
+from schema.types.alerts import Alert
+from schema.types.reservations import Reservation
 
 IDEMPOTENCY_HELP = "Send the same key again to get the first result back without changing anything."
 
