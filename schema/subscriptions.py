@@ -21,8 +21,7 @@ from schema.realtime.feeds import (
 from schema.realtime.live import Live
 from schema.types.alerts import Alert
 from schema.types.listings import ChannelAvailability
-from schema.types.realtime import SkuTotals
-from schema.types.stock import StockEvent, StockLevel
+from schema.types.stock import SkuTotals, StockEvent, StockLevel
 
 
 def _codes(codes: list[str] | None) -> frozenset[str] | None:

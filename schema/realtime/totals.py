@@ -1,8 +1,5 @@
-"""Per-SKU totals over every location, derived in each process from the stock levels.
-
-A total's `version` is the sum of its levels' versions: every change to any level of the SKU
-raises it, and it never goes down, so a client drops totals older than what it shows just
-as it does for levels."""
+"""Per-SKU totals over every location (domain/stock_totals.py), kept current in each process
+for their subscribers as the stock levels change."""
 
 from __future__ import annotations
 
@@ -10,42 +7,17 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import suppress
-from dataclasses import dataclass
 
 from api.services.container import Services
-from domain.quantities import Quantities
 from domain.stock import StockLevel
+from domain.stock_totals import SkuTotals, totals_of
 from schema.realtime.changes import SKU_TOTALS, Change
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class SkuTotals:
-    sku: str
-    quantities: Quantities
-    version: int
-    locations: int
-
-
 def totals_change(totals: SkuTotals) -> Change:
     return Change(SKU_TOTALS, totals, ("totals", totals.sku), totals.version)
-
-
-def totals_of(levels: Iterable[StockLevel]) -> list[SkuTotals]:
-    """One total per SKU of `levels`, in the order the SKUs first appear."""
-    by_sku: dict[str, list[StockLevel]] = {}
-    for level in levels:
-        by_sku.setdefault(level.sku, []).append(level)
-    return [
-        SkuTotals(
-            sku=sku,
-            quantities=sum((level.quantities for level in found), Quantities()),
-            version=sum(level.version for level in found),
-            locations=len(found),
-        )
-        for sku, found in by_sku.items()
-    ]
 
 
 async def read_totals(services: Services, skus: Iterable[str] | None) -> list[SkuTotals]:

@@ -1,4 +1,4 @@
-"""Stock levels and ledger entries as clients see them."""
+"""Stock levels, their totals per SKU and ledger entries as clients see them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from domain import stock
+from domain import stock, stock_totals
 from domain.quantities import Quantities
 
 StockReason = strawberry.enum(stock.StockReason)
@@ -59,6 +59,26 @@ class StockLevel:
             version=level.version,
             updated_at=level.updated_at,
             **level.quantities.as_dict(),
+        )
+
+
+@strawberry.type(description="A SKU's counters summed over every location that holds it.")
+class SkuTotals:
+    sku: str
+    totals: StockQuantities
+    locations: int = strawberry.field(description="How many locations hold a stock level of it.")
+    version: int = strawberry.field(
+        description="The sum of its stock levels' versions: grows with every change to any "
+        "of them, so drop totals older than what you show."
+    )
+
+    @classmethod
+    def from_domain(cls, found: stock_totals.SkuTotals) -> SkuTotals:
+        return cls(
+            sku=found.sku,
+            totals=StockQuantities.from_domain(found.quantities),
+            locations=found.locations,
+            version=found.version,
         )
 
 
