@@ -77,6 +77,17 @@ class ChannelAvailability:
     promised_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class PublishedListing:
+    """A listing as it stands: its rules, what it publishes, and what the channel's connector
+    last reported the marketplace shows."""
+
+    listing: Listing
+    availability: ChannelAvailability
+    reported_quantity: int | None = None
+    reported_at: datetime | None = None
+
+
 def safety_percent_now(listing: Listing | None, rules: SafetyRules, now: datetime) -> int:
     """Basis points of the pool held back at `now`: the listing's (or channel's) percent,
     raised to the highest live campaign's."""

@@ -130,12 +130,12 @@ class Query:
                 channel, info.context.caller, None if skus is None else _few(skus)
             )
         )
-        return [Listing.from_record(r) for r in found]
+        return [Listing.from_domain(r) for r in found]
 
     @strawberry.field(description="null when the channel does not list the SKU.")
     async def listing(self, info: Info, channel: str, sku: str) -> Listing | None:
         found = await _public(info.context.services.listings.get(channel, sku, info.context.caller))
-        return Listing.from_record(found) if found else None
+        return Listing.from_domain(found) if found else None
 
     @strawberry.field(description="The channel's listings as CSV, the format importListings reads.")
     async def listings_csv(self, info: Info, channel: str) -> str:

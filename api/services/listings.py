@@ -31,7 +31,7 @@ from domain.errors import (
 )
 from domain.listing_csv import format_listings, read_listing_rows
 from domain.listings import RemoveListing, ReportChannelQuantity, UpsertListing
-from domain.publishing import ChannelAvailability
+from domain.publishing import ChannelAvailability, PublishedListing
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +53,7 @@ class ListingService:
         self.campaigns_changed = asyncio.Event()
         """Set when a listing's campaign windows may have changed: wakes the campaign clock."""
 
-    async def upsert(
-        self, command: UpsertListing, principal: Principal
-    ) -> repository.ListingRecord:
+    async def upsert(self, command: UpsertListing, principal: Principal) -> PublishedListing:
         principal.require_admin()
         command.validate()
         now = self._clock()
@@ -74,11 +72,9 @@ class ListingService:
         await self._bus.publish_committed(availability_messages(changed))
         if command.campaigns:
             self.campaigns_changed.set()
-        return record
+        return _published(record)
 
-    async def remove(
-        self, command: RemoveListing, principal: Principal
-    ) -> repository.ListingRecord:
+    async def remove(self, command: RemoveListing, principal: Principal) -> PublishedListing:
         principal.require_admin()
         command.validate()
         now = self._clock()
@@ -89,11 +85,11 @@ class ListingService:
             changed = await republish(conn, now, listing_ids=[record.id])
             [record] = await repository.by_ids(conn, [record.id])
         await self._bus.publish_committed(availability_messages(changed))
-        return record
+        return _published(record)
 
     async def import_csv(
         self, channel: str, text: str, principal: Principal
-    ) -> list[repository.ListingRecord]:
+    ) -> list[PublishedListing]:
         """All rows or none: every problem of the file is reported with its line number."""
         principal.require_admin()
         rows, problems = read_listing_rows(channel, text)
@@ -119,7 +115,7 @@ class ListingService:
             changed = await republish(conn, now, listing_ids=ids)
             stored = await repository.by_ids(conn, ids)
         await self._bus.publish_committed(availability_messages(changed))
-        return stored
+        return [_published(record) for record in stored]
 
     async def export_csv(self, channel: str, principal: Principal) -> str:
         principal.require_channel(channel)
@@ -181,19 +177,17 @@ class ListingService:
 
     # ---- reading --------------------------------------------------------------------------
 
-    async def get(
-        self, channel: str, sku: str, principal: Principal
-    ) -> repository.ListingRecord | None:
+    async def get(self, channel: str, sku: str, principal: Principal) -> PublishedListing | None:
         principal.require_channel(channel)
         async with self._database.read() as conn:
             record = await repository.find(conn, channel, sku)
-        return None if record is None or record.removed else record
+        return None if record is None or record.removed else _published(record)
 
     async def listed(
         self, channel: str, principal: Principal, sku_codes: list[str] | None = None
-    ) -> list[repository.ListingRecord]:
+    ) -> list[PublishedListing]:
         principal.require_channel(channel)
-        return await self._listed(channel, sku_codes)
+        return [_published(record) for record in await self._listed(channel, sku_codes)]
 
     async def availability(
         self, channel: str, sku_codes: list[str], principal: Principal
@@ -249,6 +243,12 @@ class ListingService:
                     )
                 )
         return problems
+
+
+def _published(record: repository.ListingRecord) -> PublishedListing:
+    return PublishedListing(
+        record.listing, record.availability, record.reported_quantity, record.reported_at
+    )
 
 
 def _line_of(problem: StockpoolError) -> int:

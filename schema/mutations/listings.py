@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import strawberry
 
-from api.database.listing_repository import ListingRecord
 from domain import listings
+from domain.publishing import PublishedListing
 from schema.context import Info
 from schema.errors import UserError, attempt
 from schema.types.alerts import Alert
@@ -93,10 +93,8 @@ class ReportChannelQuantityPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _listing_payload(record: ListingRecord | None, errors: list[UserError]) -> ListingPayload:
-    return ListingPayload(
-        listing=Listing.from_record(record) if record else None, user_errors=errors
-    )
+def _listing_payload(found: PublishedListing | None, errors: list[UserError]) -> ListingPayload:
+    return ListingPayload(listing=Listing.from_domain(found) if found else None, user_errors=errors)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -155,7 +153,7 @@ class ListingMutations:
         if records is None:
             return ImportListingsPayload(user_errors=errors)
         return ImportListingsPayload(
-            imported=len(records), listings=[Listing.from_record(r) for r in records]
+            imported=len(records), listings=[Listing.from_domain(r) for r in records]
         )
 
     @strawberry.mutation(

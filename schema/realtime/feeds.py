@@ -50,8 +50,8 @@ class AvailabilityFeed:
 
     async def snapshot(self, services: Services) -> list[Change]:
         if self.skus is None:
-            records = await services.listings.listed(self.channel, SYSTEM)
-            found = [record.availability for record in records]
+            listed = await services.listings.listed(self.channel, SYSTEM)
+            found = [listing.availability for listing in listed]
         else:
             found = await services.listings.availability(self.channel, sorted(self.skus), SYSTEM)
         return [availability_change(availability) for availability in found]

@@ -6,7 +6,6 @@ from datetime import datetime
 
 import strawberry
 
-from api.database.listing_repository import ListingRecord
 from domain import listings, publishing
 
 ListingStatus = strawberry.enum(listings.ListingStatus)
@@ -85,8 +84,8 @@ class Listing:
     updated_at: datetime | None
 
     @classmethod
-    def from_record(cls, record: ListingRecord) -> Listing:
-        listing = record.listing
+    def from_domain(cls, found: publishing.PublishedListing) -> Listing:
+        listing = found.listing
         return cls(
             sku=listing.sku,
             channel=listing.channel,
@@ -102,9 +101,9 @@ class Listing:
             allow_backorder=listing.allow_backorder,
             backorder_limit=listing.backorder_limit,
             campaigns=[Campaign.from_domain(c) for c in listing.campaigns],
-            availability=ChannelAvailability.from_domain(record.availability),
-            reported_quantity=record.reported_quantity,
-            reported_at=record.reported_at,
+            availability=ChannelAvailability.from_domain(found.availability),
+            reported_quantity=found.reported_quantity,
+            reported_at=found.reported_at,
             created_at=listing.created_at,
             updated_at=listing.updated_at,
         )
