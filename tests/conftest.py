@@ -72,11 +72,29 @@ async def database(database_url: str) -> AsyncIterator[Database]:
     await database.dispose()
 
 
+HOLD_PATHS = {"group-commit": Settings().group_commit_max_batch, "one-by-one": 0}
+"""The two ways reserveStock holds are placed, by `Settings.group_commit_max_batch`:
+concurrent holds batched into shared transactions (the default), or each hold alone."""
+
+both_hold_paths = pytest.mark.parametrize("group_commit", list(HOLD_PATHS), indirect=True)
+"""Runs a test (or, as a module's `pytestmark`, every test of it) once per hold path; the
+test id names the path. The test must use `services`, `clocked_services` or `group_commit`."""
+
+
 @pytest.fixture
-async def services(database: Database) -> AsyncIterator[Services]:
+def group_commit(request: pytest.FixtureRequest) -> int:
+    """`group_commit_max_batch` for the services fixtures: group commit unless the test is
+    parametrised by `both_hold_paths`."""
+    return HOLD_PATHS[getattr(request, "param", "group-commit")]
+
+
+@pytest.fixture
+async def services(database: Database, group_commit: int) -> AsyncIterator[Services]:
     bus = EventBus("memory://", f"test-{external.RUN_ID}")
     await bus.connect()
-    settings = Settings(database_url=database.url, admin_token=ADMIN_TOKEN)
+    settings = Settings(
+        database_url=database.url, admin_token=ADMIN_TOKEN, group_commit_max_batch=group_commit
+    )
     yield Services.build(settings, database, bus)
     await bus.disconnect()
 
@@ -168,10 +186,12 @@ def clock():
 
 
 @pytest.fixture
-async def clocked_services(database: Database, clock) -> AsyncIterator[Services]:
+async def clocked_services(database: Database, clock, group_commit: int) -> AsyncIterator[Services]:
     """Services whose clock the test moves (for hold expiry)."""
     bus = EventBus("memory://", f"test-{external.RUN_ID}")
     await bus.connect()
-    settings = Settings(database_url=database.url, admin_token=ADMIN_TOKEN)
+    settings = Settings(
+        database_url=database.url, admin_token=ADMIN_TOKEN, group_commit_max_batch=group_commit
+    )
     yield Services.build(settings, database, bus, clock)
     await bus.disconnect()
