@@ -115,7 +115,7 @@ async def load_demo(services: Services, seed: int = 7) -> int:
             if rng.random() < 0.25:
                 continue
             quantity = rng.randint(1, 40)
-            await services.stock.execute(
+            await services.dispatch(
                 ReceiveStock(
                     sku.code,
                     location.code,
@@ -127,7 +127,7 @@ async def load_demo(services: Services, seed: int = 7) -> int:
                 DEMO_ACTOR,
             )
             if rng.random() < 0.15:
-                await services.stock.execute(
+                await services.dispatch(
                     AdjustStock(sku.code, location.code, 1, StockReason.DAMAGED, "demo"),
                     DEMO_ACTOR,
                 )
@@ -142,7 +142,7 @@ BACKORDERED_ON_WEB = ("HOOD-BLK-M", "HOOD-BLK-L")
 
 async def _expect_a_delivery(services: Services) -> None:
     """A purchase order due in ten days, which the webstore may pre-sell the hoodies of."""
-    await services.purchase_orders.create(
+    await services.dispatch(
         CreatePurchaseOrder(
             "Northwind Apparel",
             "WH-MAIN",
@@ -172,7 +172,7 @@ async def _announce_a_pre_order(services: Services) -> int:
         await services.catalogue.create_sku(PRE_ORDER_SKU, DEMO_ACTOR)
     except DuplicateCode:
         return 0
-    await services.purchase_orders.create(
+    await services.dispatch(
         CreatePurchaseOrder(
             "Northwind Apparel",
             "WH-MAIN",

@@ -1,4 +1,4 @@
-"""Group 2, the engine alone (no HTTP): `Services.reservations.reserve(...)` driven by many
+"""Group 2, the engine alone (no HTTP): `Services.dispatch(...)` driven by many
 concurrent tasks for a fixed time, on one hot SKU and spread over many SKUs, on SQLite and
 on PostgreSQL. Each run ends with the oversell check of the SKUs it reserved."""
 
@@ -87,7 +87,7 @@ async def seed(services: Services, stock: dict[str, int]) -> None:
     )
     await _gather_limited(
         [
-            lambda c=code, q=quantity: services.stock.execute(ReceiveStock(c, "WH", q), BENCH)
+            lambda c=code, q=quantity: services.dispatch(ReceiveStock(c, "WH", q), BENCH)
             for code, quantity in stock.items()
         ]
     )
@@ -109,7 +109,7 @@ async def drive(
             )
             started = time.perf_counter()
             try:
-                await services.reservations.reserve(command, BENCH)
+                await services.dispatch(command, BENCH)
                 result.held += 1
             except StockpoolError as refusal:
                 result.refused[refusal.code.value] += 1

@@ -77,7 +77,7 @@ def notes(config: BenchConfig) -> list[str]:
         "(`ledgerCheck`) must agree. `oversold` adds up every unit by which any of these is "
         "off in the unsafe direction.",
         f"Engine rows: {config.engine_tasks} asyncio tasks in one process call "
-        "`Services.reservations.reserve(ReserveStock(...))` (1 unit, channel `web`) for the "
+        "`Services.dispatch(ReserveStock(...))` (1 unit, channel `web`) for the "
         "run's duration, round-robin over the SKUs (one hot SKU, or "
         f"{config.spread_skus:,} SKUs); default settings (pool size 10), in-memory bus, uvloop. "
         "PostgreSQL runs use a throwaway database created for the run and dropped after.",

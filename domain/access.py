@@ -45,6 +45,11 @@ class Principal:
             return
         raise Forbidden(f"this {self.role.value} key may not act for channel {channel!r}")
 
+    def sees(self, channel: str) -> bool:
+        """Whether what belongs to `channel` (its reservations, say) exists for this key: a
+        key bound to another channel is told it does not."""
+        return self.channel is None or self.channel == channel
+
     def require_view(self, channel: str) -> None:
         """Reading what a channel shows: admins, and keys of any role bound to that channel."""
         if self.role is Role.ADMIN or self.channel == channel:

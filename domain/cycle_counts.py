@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import Enum
 
 from domain.alerts import AlertRaised, AlertType
+from domain.commands import Command
 from domain.errors import CountIncomplete, InvalidTransition, InvalidValue, StockpoolError, refusal
 from domain.line_checks import check_line_count, check_unique_skus
 from domain.stock_commands import MAX_IDEMPOTENCY_KEY_LENGTH
@@ -132,7 +133,7 @@ def _check_key(checks: Checks, idempotency_key: str | None) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class StartCount:
+class StartCount(Command[CycleCount]):
     location: str
     skus: tuple[str, ...]
     reference: str | None = None
@@ -161,7 +162,7 @@ class CountedLine:
 
 
 @dataclass(frozen=True, slots=True)
-class RecordCount:
+class RecordCount(Command[CycleCount]):
     """Counted quantities for some of a count's SKUs; recording a SKU again replaces it."""
 
     count_id: str
@@ -192,7 +193,7 @@ class RecordCount:
 
 
 @dataclass(frozen=True, slots=True)
-class CountCommand:
+class CountCommand(Command[CycleCount]):
     """complete, cancel: a transition of a whole count."""
 
     count_id: str

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
+from domain.commands import Command
 from domain.errors import InvalidTransition, InvalidValue, OverReceipt, StockpoolError, refusal
 from domain.quantities import Quantities
 from domain.reservations import MAX_LINES
@@ -100,7 +101,7 @@ def _check_line_count(checks: Checks, count: int) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class CreatePurchaseOrder:
+class CreatePurchaseOrder(Command[PurchaseOrder]):
     supplier: str
     location: str
     expected_at: datetime
@@ -125,7 +126,7 @@ class CreatePurchaseOrder:
 
 
 @dataclass(frozen=True, slots=True)
-class ReceivePurchaseOrder:
+class ReceivePurchaseOrder(Command[PurchaseOrder]):
     purchase_order_id: str
     lines: tuple[ReceivedLine, ...]
     idempotency_key: str | None = None
@@ -192,7 +193,7 @@ class ReceivePurchaseOrder:
 
 
 @dataclass(frozen=True, slots=True)
-class ClosePurchaseOrder:
+class ClosePurchaseOrder(Command[PurchaseOrder]):
     purchase_order_id: str
     idempotency_key: str | None = None
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
+from domain.commands import Command
 from domain.errors import InvalidTransition, InvalidValue, ReservationExpired
 from domain.quantities import Quantities
 from domain.validation import MAX_TEXT_LENGTH, Checks
@@ -141,7 +142,7 @@ def _check_lines(checks: Checks, lines: tuple[RequestedLine, ...]) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class ReserveStock:
+class ReserveStock(Command[Reservation]):
     channel: str
     order_ref: str
     lines: tuple[RequestedLine, ...]
@@ -163,7 +164,7 @@ class ReserveStock:
 
 
 @dataclass(frozen=True, slots=True)
-class ReservationCommand:
+class ReservationCommand(Command[Reservation]):
     """commit, release, cancel: a transition of a whole reservation."""
 
     reservation_id: str
@@ -192,6 +193,11 @@ class CancelReservation(ReservationCommand):
 
 
 @dataclass(frozen=True, slots=True)
+class ExpireReservation(ReservationCommand):
+    """The sweeper's: lets go of a hold whose window has passed (nothing, if it has not)."""
+
+
+@dataclass(frozen=True, slots=True)
 class ExtendReservation(ReservationCommand):
     hold_seconds: int = DEFAULT_HOLD_SECONDS
 
@@ -217,7 +223,7 @@ class FulfilReservation(ReservationCommand):
 
 
 @dataclass(frozen=True, slots=True)
-class RecordChannelSale:
+class RecordChannelSale(Command[Reservation]):
     channel: str
     order_ref: str
     quantity: int

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
+from domain.commands import Command
 from domain.errors import (
     InvalidReason,
     InvalidTransition,
@@ -158,7 +159,7 @@ class ReturnedLine:
 
 
 @dataclass(frozen=True, slots=True)
-class ReceiveReturn:
+class ReceiveReturn(Command[CustomerReturn]):
     """Names the order by its reservation id, or by channel and order reference (or both)."""
 
     location: str
@@ -218,7 +219,7 @@ class InspectedLine:
 
 
 @dataclass(frozen=True, slots=True)
-class InspectReturn:
+class InspectReturn(Command[CustomerReturn]):
     return_id: str
     lines: tuple[InspectedLine, ...]
     idempotency_key: str | None = None

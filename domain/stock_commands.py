@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.commands import Command
 from domain.errors import InsufficientStock, InvalidReason, StaleQuantity, StockpoolError
 from domain.quantities import QUANTITY_NAMES, Quantities
-from domain.stock import StockEventType, StockReason
+from domain.stock import StockChange, StockEventType, StockReason
 from domain.validation import MAX_TEXT_LENGTH, Checks
 
 RECEIVE_REASONS = frozenset(
@@ -81,7 +82,7 @@ def _words(quantity_name: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class ReceiveStock:
+class ReceiveStock(Command[StockChange]):
     sku: str
     location: str
     quantity: int
@@ -103,7 +104,7 @@ class ReceiveStock:
 
 
 @dataclass(frozen=True, slots=True)
-class AdjustStock:
+class AdjustStock(Command[StockChange]):
     sku: str
     location: str
     quantity: int
@@ -125,7 +126,7 @@ class AdjustStock:
 
 
 @dataclass(frozen=True, slots=True)
-class SetStock:
+class SetStock(Command[StockChange]):
     """An absolute on-hand count; `change_from_quantity` makes it a compare-and-set."""
 
     sku: str

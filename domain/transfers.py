@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
+from domain.commands import Command
 from domain.errors import (
     InvalidTransition,
     InvalidValue,
@@ -101,7 +102,7 @@ def _check_common(checks: Checks, idempotency_key: str | None) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class CreateTransfer:
+class CreateTransfer(Command[Transfer]):
     from_location: str
     to_location: str
     expected_at: datetime
@@ -128,7 +129,7 @@ class CreateTransfer:
 
 
 @dataclass(frozen=True, slots=True)
-class TransferCommand:
+class TransferCommand(Command[Transfer]):
     """ship, cancel: a transition of a whole transfer."""
 
     transfer_id: str
@@ -152,7 +153,7 @@ class CancelTransfer(TransferCommand):
 
 
 @dataclass(frozen=True, slots=True)
-class ReceiveTransfer:
+class ReceiveTransfer(Command[Transfer]):
     transfer_id: str
     lines: tuple[ArrivedLine, ...]
     idempotency_key: str | None = None

@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from api.auth import ApiKeyService
 from api.bus import EventBus
 from api.clock import Clock, utc_now
 from api.database.engine import Database
+from api.service_layer.dispatcher import Dispatcher
+from api.service_layer.routes import stock_routes
 from api.services.alerts import AlertService
 from api.services.bundles import BundleService
 from api.services.catalogue import CatalogueService
 from api.services.channels import ChannelService
 from api.services.cycle_counts import CycleCountService
+from api.services.group_commit import BatchRunner
 from api.services.listings import ListingService
 from api.services.purchase_orders import PurchaseOrderService
 from api.services.queries import StockQueries
 from api.services.reorder import ReorderService
 from api.services.reservations import ReservationService
+from api.services.reserve_batch import ReserveBatch, ReserveRequest
 from api.services.returns import ReturnService
-from api.services.stock_engine import StockEngine
 from api.services.transfers import TransferService
 from api.settings import Settings
+from domain.access import Principal
+from domain.commands import Command
+from domain.reservations import Reservation, ReserveStock
+
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +39,9 @@ class Services:
     database: Database
     bus: EventBus
     api_keys: ApiKeyService
+    dispatcher: Dispatcher
+    hold_batches: BatchRunner[ReserveRequest, Reservation] | None
     catalogue: CatalogueService
-    stock: StockEngine
     queries: StockQueries
     channels: ChannelService
     listings: ListingService
@@ -49,24 +59,46 @@ class Services:
         cls, settings: Settings, database: Database, bus: EventBus, clock: Clock = utc_now
     ) -> Services:
         alerts = AlertService(database, bus, clock)
+        dispatcher = Dispatcher(database, bus, clock, stock_routes(alerts))
+        hold_batches = _group_commit(dispatcher, database, bus, clock, settings)
         return cls(
             settings=settings,
             database=database,
             bus=bus,
+            dispatcher=dispatcher,
+            hold_batches=hold_batches,
             api_keys=ApiKeyService(database, settings.admin_token, clock),
             catalogue=CatalogueService(database, bus, clock),
-            stock=StockEngine(database, bus, clock),
             queries=StockQueries(database, clock),
             channels=ChannelService(database, bus, clock),
             listings=ListingService(database, bus, alerts, clock),
-            reservations=ReservationService(
-                database, bus, alerts, clock, settings.group_commit_max_batch
-            ),
-            purchase_orders=PurchaseOrderService(database, bus, clock),
-            transfers=TransferService(database, bus, clock),
-            returns=ReturnService(database, bus, clock),
-            cycle_counts=CycleCountService(database, bus, clock),
+            reservations=ReservationService(database, dispatcher, clock),
+            purchase_orders=PurchaseOrderService(database),
+            transfers=TransferService(database),
+            returns=ReturnService(database),
+            cycle_counts=CycleCountService(database),
             alerts=alerts,
             bundles=BundleService(database, bus, clock),
             reorder=ReorderService(database, bus, clock),
         )
+
+    async def dispatch(self, command: Command[R], principal: Principal) -> R:
+        """Runs a stock command: see api/service_layer/dispatcher.py."""
+        return await self.dispatcher.dispatch(command, principal)
+
+
+def _group_commit(
+    dispatcher: Dispatcher, database: Database, bus: EventBus, clock: Clock, settings: Settings
+) -> BatchRunner[ReserveRequest, Reservation] | None:
+    """With `group_commit_max_batch` > 0, concurrent holds queue and are decided in batches."""
+    if settings.group_commit_max_batch <= 0:
+        return None
+    runner: BatchRunner[ReserveRequest, Reservation] = BatchRunner(
+        ReserveBatch(database, bus, clock, dispatcher.execute), settings.group_commit_max_batch
+    )
+
+    async def submit(command: ReserveStock, principal: Principal) -> Reservation:
+        return await runner.submit(ReserveRequest(command, principal))
+
+    dispatcher.queue(ReserveStock, submit)
+    return runner

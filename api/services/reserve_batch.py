@@ -30,13 +30,12 @@ from api.database import batch_writes, bundle_repository, catalogue_repository, 
 from api.database import channel_repository as channels
 from api.database.batch_writes import LevelWrite
 from api.database.engine import Database
-from api.database.idempotency import IdempotencyRecord, fingerprint
+from api.database.idempotency import IdempotencyRecord, fingerprint, request_of
 from api.database.movements import LevelRef, lock_levels
 from api.messages import committed_messages
 from api.services.expiry import expire_on_levels
 from api.services.follow_ups import follow_ups
 from api.services.group_commit import Pending
-from api.services.idempotent import request_of
 from api.services.reservation_records import from_snapshot, new_reservation_id, snapshot
 from domain.access import Principal
 from domain.alerts import Alert

@@ -135,23 +135,17 @@ class ReservationMutations:
             ),
             idempotency_key=input.idempotency_key,
         )
-        return await _reservation(
-            info.context.services.reservations.reserve(command, info.context.caller)
-        )
+        return await _reservation(info.context.services.dispatch(command, info.context.caller))
 
     @strawberry.mutation(description="The order is placed: reserved units become committed.")
     async def commit_reservation(self, info: Info, input: ReservationInput) -> ReservationPayload:
         command = reservations.CommitReservation(str(input.id), input.idempotency_key)
-        return await _reservation(
-            info.context.services.reservations.commit(command, info.context.caller)
-        )
+        return await _reservation(info.context.services.dispatch(command, info.context.caller))
 
     @strawberry.mutation(description="Payment failed or the cart was abandoned: units go back.")
     async def release_reservation(self, info: Info, input: ReservationInput) -> ReservationPayload:
         command = reservations.ReleaseReservation(str(input.id), input.idempotency_key)
-        return await _reservation(
-            info.context.services.reservations.release(command, info.context.caller)
-        )
+        return await _reservation(info.context.services.dispatch(command, info.context.caller))
 
     @strawberry.mutation(description="Pushes a live hold's window out to now + holdSeconds.")
     async def extend_reservation(
@@ -160,9 +154,7 @@ class ReservationMutations:
         command = reservations.ExtendReservation(
             str(input.id), input.idempotency_key, input.hold_seconds
         )
-        return await _reservation(
-            info.context.services.reservations.extend(command, info.context.caller)
-        )
+        return await _reservation(info.context.services.dispatch(command, info.context.caller))
 
     @strawberry.mutation(description="Shipped: on hand and committed go down.")
     async def fulfil_reservation(
@@ -174,16 +166,12 @@ class ReservationMutations:
             else None
         )
         command = reservations.FulfilReservation(str(input.id), input.idempotency_key, lines)
-        return await _reservation(
-            info.context.services.reservations.fulfil(command, info.context.caller)
-        )
+        return await _reservation(info.context.services.dispatch(command, info.context.caller))
 
     @strawberry.mutation(description="A committed order cancelled before shipping: units go back.")
     async def cancel_reservation(self, info: Info, input: ReservationInput) -> ReservationPayload:
         command = reservations.CancelReservation(str(input.id), input.idempotency_key)
-        return await _reservation(
-            info.context.services.reservations.cancel(command, info.context.caller)
-        )
+        return await _reservation(info.context.services.dispatch(command, info.context.caller))
 
     @strawberry.mutation(
         description="Commits what is available; a shortfall is recorded as oversold on the "
@@ -201,9 +189,7 @@ class ReservationMutations:
             location=input.location,
             idempotency_key=input.idempotency_key,
         )
-        return await _reservation(
-            info.context.services.reservations.record_sale(command, info.context.caller)
-        )
+        return await _reservation(info.context.services.dispatch(command, info.context.caller))
 
     @strawberry.mutation
     async def acknowledge_alert(self, info: Info, input: AlertInput) -> AlertPayload:

@@ -59,9 +59,7 @@ class StockChangePayload:
 
 
 async def _execute(info: Info, command: stock_commands.StockCommand) -> StockChangePayload:
-    change, errors = await attempt(
-        info.context.services.stock.execute(command, info.context.caller)
-    )
+    change, errors = await attempt(info.context.services.dispatch(command, info.context.caller))
     if change is None:
         return StockChangePayload(user_errors=errors)
     return StockChangePayload(

@@ -37,4 +37,4 @@ async def make_channel(
 
 async def stock(services: Services, *levels: tuple[str, str, int]) -> None:
     for sku, location, quantity in levels:
-        await services.stock.execute(ReceiveStock(sku, location, quantity), ADMIN)
+        await services.dispatch(ReceiveStock(sku, location, quantity), ADMIN)

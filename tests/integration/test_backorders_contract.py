@@ -11,8 +11,10 @@ from domain.errors import InsufficientStock
 from domain.listings import UpsertListing
 from domain.purchase_orders import CreatePurchaseOrder, OrderedLine
 from domain.reservations import RequestedLine, ReserveStock
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, both_hold_paths
 from tests.integration.helpers import make_catalogue, make_channel, stock
+
+pytestmark = both_hold_paths
 
 
 async def backorderable(services, limit: int, incoming: int, on_hand: int, due) -> None:
@@ -23,7 +25,7 @@ async def backorderable(services, limit: int, incoming: int, on_hand: int, due) 
     await services.listings.upsert(
         UpsertListing("web", "TEE", "web-TEE", allow_backorder=True, backorder_limit=limit), ADMIN
     )
-    await services.purchase_orders.create(
+    await services.dispatch(
         CreatePurchaseOrder("Acme", "WH", due, (OrderedLine("TEE", incoming),)), ADMIN
     )
 
@@ -31,9 +33,7 @@ async def backorderable(services, limit: int, incoming: int, on_hand: int, due) 
 async def race(services, buyers: int) -> tuple[int, int]:
     results = await asyncio.gather(
         *(
-            services.reservations.reserve(
-                ReserveStock("web", f"o-{i}", (RequestedLine("TEE", 1),)), ADMIN
-            )
+            services.dispatch(ReserveStock("web", f"o-{i}", (RequestedLine("TEE", 1),)), ADMIN)
             for i in range(buyers)
         ),
         return_exceptions=True,
@@ -71,7 +71,7 @@ async def test_concurrent_holds_never_promise_more_than_is_incoming(services, cl
 async def test_an_expired_backordered_hold_lets_its_promise_go(clocked_services, clock):
     services = clocked_services
     await backorderable(services, limit=5, incoming=10, on_hand=0, due=clock() + timedelta(days=7))
-    await services.reservations.reserve(
+    await services.dispatch(
         ReserveStock("web", "o-1", (RequestedLine("TEE", 5),), hold_seconds=60), ADMIN
     )
     [shown] = await services.listings.availability("web", ["TEE"], ADMIN)
@@ -82,8 +82,6 @@ async def test_an_expired_backordered_hold_lets_its_promise_go(clocked_services,
     assert await services.reservations.expire_due() == 1
     [shown] = await services.listings.availability("web", ["TEE"], ADMIN)
     assert (shown.published, shown.backorderable) == (5, 5)
-    again = await services.reservations.reserve(
-        ReserveStock("web", "o-2", (RequestedLine("TEE", 5),)), ADMIN
-    )
+    again = await services.dispatch(ReserveStock("web", "o-2", (RequestedLine("TEE", 5),)), ADMIN)
     assert again.lines[0].backordered == 5
     assert (await check_ledger(services.database)).ok

@@ -10,8 +10,10 @@ from api.services.ledger_check import check_ledger
 from domain.bundles import Component, SetBundleComponents
 from domain.errors import InsufficientStock, StockpoolError
 from domain.reservations import RequestedLine, ReserveStock
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, both_hold_paths
 from tests.integration.helpers import make_catalogue, make_channel, stock
+
+pytestmark = both_hold_paths
 
 
 async def test_concurrent_holds_of_a_bundle_and_its_components_never_oversell_a_component(
@@ -41,9 +43,7 @@ async def test_concurrent_holds_of_a_bundle_and_its_components_never_oversell_a_
         for i in range(120)
     ]
     results = await asyncio.wait_for(
-        asyncio.gather(
-            *(services.reservations.reserve(c, ADMIN) for c in commands), return_exceptions=True
-        ),
+        asyncio.gather(*(services.dispatch(c, ADMIN) for c in commands), return_exceptions=True),
         timeout=180,
     )
     unexpected = [

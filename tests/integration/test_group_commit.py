@@ -17,7 +17,7 @@ from domain.errors import (
 from domain.listings import UpsertListing
 from domain.quantities import Quantities
 from domain.reservations import RequestedLine, Reservation, ReserveStock
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, both_hold_paths
 from tests.integration.helpers import make_catalogue, make_channel, stock
 
 
@@ -30,7 +30,7 @@ def hold(sku: str, quantity: int, order: str, **kw) -> ReserveStock:
 async def all_at_once(services, commands: list[ReserveStock]) -> list[Reservation | Exception]:
     """The commands' calls start in list order, in one go, as concurrent requests do."""
     return await asyncio.gather(
-        *(services.reservations.reserve(command, ADMIN) for command in commands),
+        *(services.dispatch(command, ADMIN) for command in commands),
         return_exceptions=True,
     )
 
@@ -44,7 +44,7 @@ async def test_concurrent_holds_share_transactions_and_never_oversell(services):
     await make_catalogue(services)
     await make_channel(services)
     await stock(services, ("TEE", "WH", 30))
-    runner = services.reservations._holds
+    runner = services.hold_batches
     batches_before = runner.batches
 
     results = await all_at_once(services, [hold("TEE", 1, f"o-{n}") for n in range(50)])
@@ -119,11 +119,12 @@ async def test_a_key_used_twice_in_one_batch_answers_the_second_as_a_replay(serv
     assert await level(services, "TEE") == Quantities(on_hand=10, reserved=2)
 
 
+@both_hold_paths
 async def test_a_replayed_key_in_a_later_batch_changes_nothing(services):
     await make_catalogue(services)
     await make_channel(services)
     await stock(services, ("TEE", "WH", 10))
-    original = await services.reservations.reserve(hold("TEE", 2, "a", idempotency_key="k"), ADMIN)
+    original = await services.dispatch(hold("TEE", 2, "a", idempotency_key="k"), ADMIN)
 
     results = await all_at_once(
         services,
@@ -150,6 +151,7 @@ async def test_a_listing_that_allows_backorders_is_held_through_the_full_path(se
     assert await level(services, "TEE") == Quantities(on_hand=1, reserved=1)
 
 
+@both_hold_paths
 @pytest.mark.parametrize("tasks", [200])
 async def test_many_tasks_over_many_skus_hold_exactly_the_stock(services, tasks):
     codes = tuple(f"S{i}" for i in range(10))

@@ -92,12 +92,10 @@ async def test_changes_are_published_on_the_bus_in_version_order_and_refusals_pu
         for quantity in (3, 2, 4):
             await stock(services, ("TEE", "WH", quantity))
         with pytest.raises(InsufficientStock):
-            await services.reservations.reserve(
+            await services.dispatch(
                 ReserveStock("web", "too-many", (RequestedLine("TEE", 100),)), ADMIN
             )
-        await services.stock.execute(
-            AdjustStock("TEE", "WH", 1, StockReason.DAMAGED, "torn"), ADMIN
-        )
+        await services.dispatch(AdjustStock("TEE", "WH", 1, StockReason.DAMAGED, "torn"), ADMIN)
     assert [(m["published"], m["version"]) for m in received] == [
         (2, received[0]["version"]),
         (4, received[0]["version"] + 1),
@@ -154,9 +152,7 @@ async def test_a_channel_buffer_survives_a_hundred_concurrent_holds(services):
     await list_it(services, safety_units=5)
     results = await asyncio.gather(
         *(
-            services.reservations.reserve(
-                ReserveStock("web", f"o-{i}", (RequestedLine("TEE", 1),)), ADMIN
-            )
+            services.dispatch(ReserveStock("web", f"o-{i}", (RequestedLine("TEE", 1),)), ADMIN)
             for i in range(100)
         ),
         return_exceptions=True,
@@ -190,7 +186,7 @@ async def test_receiving_stock_republishes_every_channel_listing_the_sku(service
     await make_channel(services, "pos", locations=("SHOP",))
     await list_it(services, channel="web")
     await list_it(services, channel="pos", cap=2)
-    await services.stock.execute(ReceiveStock("TEE", "SHOP", 5), ADMIN)
+    await services.dispatch(ReceiveStock("TEE", "SHOP", 5), ADMIN)
     assert (await shown(services, channel="web")).published == 5
     assert (await shown(services, channel="pos")).published == 2
 

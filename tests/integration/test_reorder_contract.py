@@ -20,9 +20,9 @@ async def test_sales_older_than_the_window_are_left_out(clocked_services, clock)
     await make_catalogue(services)
     await make_channel(services)
     await stock(services, ("TEE", "WH", 20))
-    await services.reservations.record_sale(RecordChannelSale("web", "s-1", 4, sku="TEE"), ADMIN)
+    await services.dispatch(RecordChannelSale("web", "s-1", 4, sku="TEE"), ADMIN)
     clock.advance(10 * DAY)
-    await services.reservations.record_sale(RecordChannelSale("web", "s-2", 2, sku="TEE"), ADMIN)
+    await services.dispatch(RecordChannelSale("web", "s-2", 2, sku="TEE"), ADMIN)
     week, available = await services.reorder.velocity(ADMIN, "TEE", 7)
     assert (week.units_sold, week.units_per_day, available) == (2, 2 / 7, 14)
     month, _ = await services.reorder.velocity(ADMIN, "TEE", 30, "WH")
@@ -37,7 +37,7 @@ async def test_a_hold_expiring_resolves_the_low_stock_alert_it_raised(clocked_se
     await services.reorder.set_policy(
         SetReorderPolicy("TEE", reorder_point=5, lead_time_days=7, location="WH"), ADMIN
     )
-    await services.reservations.reserve(
+    await services.dispatch(
         ReserveStock("web", "o-1", (RequestedLine("TEE", 6),), hold_seconds=60), ADMIN
     )
     [alert] = await services.alerts.list(None, ADMIN)
@@ -60,7 +60,7 @@ async def test_concurrent_sales_at_several_locations_open_one_low_stock_alert(se
         SetReorderPolicy("TEE", reorder_point=20, lead_time_days=7), ADMIN
     )
     sales = [
-        services.reservations.record_sale(
+        services.dispatch(
             RecordChannelSale("web", f"s-{i}", 1, sku="TEE", location="AB"[i % 2]), ADMIN
         )
         for i in range(50)

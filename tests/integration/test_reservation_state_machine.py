@@ -67,7 +67,7 @@ from domain.reservations import (
 from domain.stock import StockReason
 from domain.stock_commands import ADJUST_MOVEMENT_PER_UNIT, AdjustStock, ReceiveStock
 from tests import services as external
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, both_hold_paths
 from tests.integration.clock import MovableClock
 from tests.integration.helpers import make_catalogue, make_channel
 
@@ -164,11 +164,13 @@ class Model:
 
 @dataclass(frozen=True, slots=True)
 class Backend:
-    """What every example of one test shares: its loop, database and bus."""
+    """What every example of one test shares: its loop, database and bus, and how holds are
+    placed (`group_commit_max_batch`: batched, or one by one at 0)."""
 
     loop: asyncio.AbstractEventLoop
     database: Database
     bus: EventBus
+    group_commit: int
 
 
 async def _empty(database: Database) -> None:
@@ -195,7 +197,11 @@ class ReservationMachine(RuleBasedStateMachine):
         super().__init__()
         self.backend = backend
         self.clock = MovableClock()
-        config = Settings(database_url=backend.database.url, admin_token="x")
+        config = Settings(
+            database_url=backend.database.url,
+            admin_token="x",
+            group_commit_max_batch=backend.group_commit,
+        )
         self.services = Services.build(config, backend.database, backend.bus, self.clock)
         self.model = Model()
         self.order_number = 0
@@ -280,7 +286,7 @@ class ReservationMachine(RuleBasedStateMachine):
     )
     def receive(self, sku: str, location: str, quantity: int) -> None:
         command = ReceiveStock(sku, location, quantity, idempotency_key=self.next_key())
-        change = self.send(self.services.stock.execute, command)
+        change = self.send(self.services.dispatch, command)
         assert not isinstance(change, StockpoolError), change
         key = (sku, location)
         assert change.stock_level.quantities.on_hand == self.model.on_hand.get(key, 0) + quantity
@@ -299,7 +305,7 @@ class ReservationMachine(RuleBasedStateMachine):
         allowed_on_raw = (self.raw_levels().get(key, Quantities()) + delta).is_consistent()
         allowed_as_of_now = (self.model.level(key, self.now) + delta).is_consistent()
         command = AdjustStock(sku, location, quantity, reason, idempotency_key=self.next_key())
-        result = self.send(self.services.stock.execute, command)
+        result = self.send(self.services.dispatch, command)
         if isinstance(result, StockpoolError):
             assert isinstance(result, InsufficientStock), result
             # The stock engine decides on the raw counters: units of a hold that expired but
@@ -331,7 +337,7 @@ class ReservationMachine(RuleBasedStateMachine):
             hold_seconds=HOLD_SECONDS,
             idempotency_key=self.next_key(),
         )
-        result = self.send(self.services.reservations.reserve, command)
+        result = self.send(self.services.dispatch, command)
         if isinstance(result, StockpoolError):
             # Several lines short are refused together, each with its own problem.
             assert all(isinstance(p, InsufficientStock) for p in result.problems), result
@@ -383,7 +389,7 @@ class ReservationMachine(RuleBasedStateMachine):
             location=location,
             idempotency_key=self.next_key(),
         )
-        result = self.send(self.services.reservations.record_sale, command)
+        result = self.send(self.services.dispatch, command)
         assert not isinstance(result, StockpoolError), result
         assert result.status is ReservationStatus.COMMITTED
         assert result.kind is ReservationKind.SALE
@@ -426,7 +432,7 @@ class ReservationMachine(RuleBasedStateMachine):
         r = self.pick(index, a_hold)
         status = r.status_at(self.now)
         command = CommitReservation(r.id, idempotency_key=self.next_key())
-        result = self.send(self.services.reservations.commit, command)
+        result = self.send(self.services.dispatch, command)
         if status is ReservationStatus.HELD:
             assert isinstance(result, Reservation), result
             r.status = ReservationStatus.COMMITTED
@@ -446,7 +452,7 @@ class ReservationMachine(RuleBasedStateMachine):
         r = self.pick(index, a_hold)
         status = r.status_at(self.now)
         command = ReleaseReservation(r.id, idempotency_key=self.next_key())
-        result = self.send(self.services.reservations.release, command)
+        result = self.send(self.services.dispatch, command)
         if status is ReservationStatus.HELD:
             assert isinstance(result, Reservation), result
             r.status = ReservationStatus.RELEASED
@@ -469,7 +475,7 @@ class ReservationMachine(RuleBasedStateMachine):
         command = ExtendReservation(
             r.id, idempotency_key=self.next_key(), hold_seconds=hold_seconds
         )
-        result = self.send(self.services.reservations.extend, command)
+        result = self.send(self.services.dispatch, command)
         if status is ReservationStatus.HELD:
             assert isinstance(result, Reservation), result
             r.expires_at = self.now + timedelta(seconds=hold_seconds)
@@ -493,7 +499,7 @@ class ReservationMachine(RuleBasedStateMachine):
         r = self.pick(index, a_hold)
         lines = None if part is None else (RequestedLine(*part),)
         command = FulfilReservation(r.id, idempotency_key=self.next_key(), lines=lines)
-        result = self.send(self.services.reservations.fulfil, command)
+        result = self.send(self.services.dispatch, command)
         if r.status is not ReservationStatus.COMMITTED:
             self.expect_refusal(result, InvalidTransition, r)
             return
@@ -524,7 +530,7 @@ class ReservationMachine(RuleBasedStateMachine):
     def cancel(self, index: int, a_hold: bool) -> None:
         r = self.pick(index, a_hold)
         command = CancelReservation(r.id, idempotency_key=self.next_key())
-        result = self.send(self.services.reservations.cancel, command)
+        result = self.send(self.services.dispatch, command)
         if r.status is ReservationStatus.COMMITTED:
             assert isinstance(result, Reservation), result
             r.status = ReservationStatus.CANCELLED
@@ -672,7 +678,7 @@ class ReservationMachine(RuleBasedStateMachine):
 # ---- running it -----------------------------------------------------------------------------
 
 
-def run_machine(url: str, examples: int) -> None:
+def run_machine(url: str, examples: int, group_commit: int) -> None:
     loop = asyncio.new_event_loop()
     database = Database(url)
     bus = EventBus("memory://", f"sm-test-{external.RUN_ID}")
@@ -680,7 +686,7 @@ def run_machine(url: str, examples: int) -> None:
         loop.run_until_complete(upgrade(database))
         loop.run_until_complete(bus.connect())
         try:
-            backend = Backend(loop, database, bus)
+            backend = Backend(loop, database, bus, group_commit)
             run_state_machine_as_test(
                 lambda: ReservationMachine(backend),
                 settings=settings(
@@ -700,14 +706,16 @@ def run_machine(url: str, examples: int) -> None:
         loop.close()
 
 
+@both_hold_paths
 def test_random_interleavings_keep_counters_non_negative_and_equal_to_the_ledger_on_sqlite(
-    tmp_path: Path,
+    tmp_path: Path, group_commit: int
 ) -> None:
-    run_machine(f"sqlite+aiosqlite:///{tmp_path / 'state-machine.db'}", examples=40)
+    run_machine(f"sqlite+aiosqlite:///{tmp_path / 'state-machine.db'}", 40, group_commit)
 
 
+@both_hold_paths
 @pytest.mark.postgres
 def test_random_interleavings_keep_counters_non_negative_and_equal_to_the_ledger_on_postgres(
-    postgres_url: str,
+    postgres_url: str, group_commit: int
 ) -> None:
-    run_machine(postgres_url, examples=15)
+    run_machine(postgres_url, 15, group_commit)

@@ -32,8 +32,10 @@ from domain.reservations import (
     ReservationStatus,
     ReserveStock,
 )
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, both_hold_paths
 from tests.integration.helpers import make_catalogue, make_channel, stock
+
+pytestmark = both_hold_paths
 
 
 def reserve(*lines: RequestedLine, channel: str = "web", order: str = "o-1", **kw) -> ReserveStock:
@@ -54,7 +56,7 @@ async def test_a_hold_moves_units_from_available_to_reserved(services):
     await make_catalogue(services)
     await make_channel(services)
     await stock(services, ("TEE", "WH", 5))
-    held = await services.reservations.reserve(reserve(RequestedLine("TEE", 2)), ADMIN)
+    held = await services.dispatch(reserve(RequestedLine("TEE", 2)), ADMIN)
     assert held.status is ReservationStatus.HELD
     assert [(x.sku, x.location, x.quantity) for x in held.lines] == [("TEE", "WH", 2)]
     assert await level(services, "TEE", "WH") == Quantities(on_hand=5, reserved=2)
@@ -64,16 +66,16 @@ async def test_hold_commit_fulfil_walks_the_counters(services):
     await make_catalogue(services)
     await make_channel(services)
     await stock(services, ("TEE", "WH", 5))
-    held = await services.reservations.reserve(reserve(RequestedLine("TEE", 3)), ADMIN)
-    committed = await services.reservations.commit(CommitReservation(held.id), ADMIN)
+    held = await services.dispatch(reserve(RequestedLine("TEE", 3)), ADMIN)
+    committed = await services.dispatch(CommitReservation(held.id), ADMIN)
     assert committed.status is ReservationStatus.COMMITTED
     assert await level(services, "TEE", "WH") == Quantities(on_hand=5, committed=3)
-    partly = await services.reservations.fulfil(
+    partly = await services.dispatch(
         FulfilReservation(held.id, lines=(RequestedLine("TEE", 1),)), ADMIN
     )
     assert partly.status is ReservationStatus.COMMITTED
     assert await level(services, "TEE", "WH") == Quantities(on_hand=4, committed=2)
-    done = await services.reservations.fulfil(FulfilReservation(held.id), ADMIN)
+    done = await services.dispatch(FulfilReservation(held.id), ADMIN)
     assert done.status is ReservationStatus.FULFILLED
     assert done.lines[0].fulfilled == 3
     assert await level(services, "TEE", "WH") == Quantities(on_hand=2)
@@ -84,12 +86,12 @@ async def test_release_and_cancel_give_units_back(services):
     await make_catalogue(services)
     await make_channel(services)
     await stock(services, ("TEE", "WH", 5))
-    first = await services.reservations.reserve(reserve(RequestedLine("TEE", 2)), ADMIN)
-    released = await services.reservations.release(ReleaseReservation(first.id), ADMIN)
+    first = await services.dispatch(reserve(RequestedLine("TEE", 2)), ADMIN)
+    released = await services.dispatch(ReleaseReservation(first.id), ADMIN)
     assert released.status is ReservationStatus.RELEASED
-    second = await services.reservations.reserve(reserve(RequestedLine("TEE", 4)), ADMIN)
-    await services.reservations.commit(CommitReservation(second.id), ADMIN)
-    cancelled = await services.reservations.cancel(CancelReservation(second.id), ADMIN)
+    second = await services.dispatch(reserve(RequestedLine("TEE", 4)), ADMIN)
+    await services.dispatch(CommitReservation(second.id), ADMIN)
+    cancelled = await services.dispatch(CancelReservation(second.id), ADMIN)
     assert cancelled.status is ReservationStatus.CANCELLED
     assert await level(services, "TEE", "WH") == Quantities(on_hand=5)
     await assert_ledger_matches(services)
@@ -99,26 +101,24 @@ async def test_illegal_transitions_name_the_state(services):
     await make_catalogue(services)
     await make_channel(services)
     await stock(services, ("TEE", "WH", 5))
-    held = await services.reservations.reserve(reserve(RequestedLine("TEE", 2)), ADMIN)
+    held = await services.dispatch(reserve(RequestedLine("TEE", 2)), ADMIN)
     with pytest.raises(InvalidTransition, match="it is HELD"):
-        await services.reservations.fulfil(FulfilReservation(held.id), ADMIN)
-    await services.reservations.release(ReleaseReservation(held.id), ADMIN)
+        await services.dispatch(FulfilReservation(held.id), ADMIN)
+    await services.dispatch(ReleaseReservation(held.id), ADMIN)
     with pytest.raises(InvalidTransition, match="it is RELEASED"):
-        await services.reservations.commit(CommitReservation(held.id), ADMIN)
+        await services.dispatch(CommitReservation(held.id), ADMIN)
     with pytest.raises(ReservationNotFound):
-        await services.reservations.commit(CommitReservation("r-unknown"), ADMIN)
+        await services.dispatch(CommitReservation("r-unknown"), ADMIN)
 
 
 async def test_fulfilling_more_than_committed_is_refused(services):
     await make_catalogue(services)
     await make_channel(services)
     await stock(services, ("TEE", "WH", 5))
-    held = await services.reservations.reserve(reserve(RequestedLine("TEE", 2)), ADMIN)
-    await services.reservations.commit(CommitReservation(held.id), ADMIN)
+    held = await services.dispatch(reserve(RequestedLine("TEE", 2)), ADMIN)
+    await services.dispatch(CommitReservation(held.id), ADMIN)
     with pytest.raises(InvalidQuantity):
-        await services.reservations.fulfil(
-            FulfilReservation(held.id, lines=(RequestedLine("TEE", 3),)), ADMIN
-        )
+        await services.dispatch(FulfilReservation(held.id, lines=(RequestedLine("TEE", 3),)), ADMIN)
     assert await level(services, "TEE", "WH") == Quantities(on_hand=5, committed=2)
 
 
@@ -126,9 +126,9 @@ async def test_transitions_repeat_without_changing_anything(services):
     await make_catalogue(services)
     await make_channel(services)
     await stock(services, ("TEE", "WH", 5))
-    held = await services.reservations.reserve(reserve(RequestedLine("TEE", 2)), ADMIN)
-    await services.reservations.commit(CommitReservation(held.id), ADMIN)
-    again = await services.reservations.commit(CommitReservation(held.id), ADMIN)
+    held = await services.dispatch(reserve(RequestedLine("TEE", 2)), ADMIN)
+    await services.dispatch(CommitReservation(held.id), ADMIN)
+    again = await services.dispatch(CommitReservation(held.id), ADMIN)
     assert again.status is ReservationStatus.COMMITTED
     assert await level(services, "TEE", "WH") == Quantities(on_hand=5, committed=2)
 
@@ -138,9 +138,7 @@ async def test_all_lines_or_nothing(services):
     await make_channel(services)
     await stock(services, ("TEE", "WH", 5), ("CAP", "WH", 1))
     with pytest.raises(InsufficientStock) as refused:
-        await services.reservations.reserve(
-            reserve(RequestedLine("TEE", 2), RequestedLine("CAP", 2)), ADMIN
-        )
+        await services.dispatch(reserve(RequestedLine("TEE", 2), RequestedLine("CAP", 2)), ADMIN)
     assert refused.value.field == ("lines", "1", "quantity")
     assert await level(services, "TEE", "WH") == Quantities(on_hand=5)
 
@@ -149,25 +147,23 @@ async def test_the_same_sku_twice_is_merged(services):
     await make_catalogue(services)
     await make_channel(services)
     await stock(services, ("TEE", "WH", 5))
-    held = await services.reservations.reserve(
-        reserve(RequestedLine("TEE", 2), RequestedLine("TEE", 3)), ADMIN
-    )
+    held = await services.dispatch(reserve(RequestedLine("TEE", 2), RequestedLine("TEE", 3)), ADMIN)
     assert [(x.line_number, x.quantity) for x in held.lines] == [(0, 5)]
     with pytest.raises(InsufficientStock):
-        await services.reservations.reserve(reserve(RequestedLine("TEE", 1)), ADMIN)
+        await services.dispatch(reserve(RequestedLine("TEE", 1)), ADMIN)
 
 
 async def test_routing_by_priority_never_splits_unless_allowed(services):
     await make_catalogue(services, locations=("A", "B"))
     await make_channel(services, locations=("A", "B"))
     await stock(services, ("TEE", "A", 2), ("TEE", "B", 3))
-    one = await services.reservations.reserve(reserve(RequestedLine("TEE", 2)), ADMIN)
+    one = await services.dispatch(reserve(RequestedLine("TEE", 2)), ADMIN)
     assert [(x.location, x.quantity) for x in one.lines] == [("A", 2)]
     with pytest.raises(InsufficientStock):
-        await services.reservations.reserve(reserve(RequestedLine("TEE", 4)), ADMIN)
+        await services.dispatch(reserve(RequestedLine("TEE", 4)), ADMIN)
     await services.channels.update(UpdateChannel("web", split=SplitPolicy.ALLOWED), ADMIN)
-    await services.reservations.release(ReleaseReservation(one.id), ADMIN)
-    split = await services.reservations.reserve(reserve(RequestedLine("TEE", 4)), ADMIN)
+    await services.dispatch(ReleaseReservation(one.id), ADMIN)
+    split = await services.dispatch(reserve(RequestedLine("TEE", 4)), ADMIN)
     assert sorted((x.location, x.quantity) for x in split.lines) == [("A", 2), ("B", 2)]
 
 
@@ -175,12 +171,12 @@ async def test_routing_most_available_and_fewest_locations(services):
     await make_catalogue(services, skus=("TEE", "CAP"), locations=("A", "B"))
     await make_channel(services, locations=("A", "B"), routing=RoutingPolicy.MOST_AVAILABLE)
     await stock(services, ("TEE", "A", 2), ("TEE", "B", 9), ("CAP", "A", 5), ("CAP", "B", 1))
-    most = await services.reservations.reserve(reserve(RequestedLine("TEE", 1)), ADMIN)
+    most = await services.dispatch(reserve(RequestedLine("TEE", 1)), ADMIN)
     assert most.lines[0].location == "B"
     await services.channels.update(
         UpdateChannel("web", routing=RoutingPolicy.FEWEST_LOCATIONS), ADMIN
     )
-    together = await services.reservations.reserve(
+    together = await services.dispatch(
         reserve(RequestedLine("TEE", 2), RequestedLine("CAP", 1), order="o-2"), ADMIN
     )
     assert {x.location for x in together.lines} == {"A"}
@@ -197,12 +193,10 @@ async def test_routing_to_the_nearest_location_with_the_units(services):
     await make_channel(services, locations=("AMS", "BER", "PAR"), routing=RoutingPolicy.NEAREST)
     await stock(services, ("TEE", "AMS", 1), ("TEE", "BER", 5), ("TEE", "PAR", 5))
     near_berlin = Destination(52.4, 13.0)
-    held = await services.reservations.reserve(
-        reserve(RequestedLine("TEE", 2), destination=near_berlin), ADMIN
-    )
+    held = await services.dispatch(reserve(RequestedLine("TEE", 2), destination=near_berlin), ADMIN)
     assert held.lines[0].location == "BER"
     near_amsterdam = Destination(52.3, 4.8)
-    held = await services.reservations.reserve(
+    held = await services.dispatch(
         reserve(RequestedLine("TEE", 2), destination=near_amsterdam, order="o-2"), ADMIN
     )
     assert held.lines[0].location == "PAR"
@@ -213,10 +207,10 @@ async def test_a_paused_channel_holds_nothing_and_sells_only_from_its_locations(
     await make_channel(services)
     await stock(services, ("TEE", "WH", 5), ("TEE", "OTHER", 5))
     with pytest.raises(LocationNotInChannel):
-        await services.reservations.reserve(reserve(RequestedLine("TEE", 1, "OTHER")), ADMIN)
+        await services.dispatch(reserve(RequestedLine("TEE", 1, "OTHER")), ADMIN)
     await services.channels.update(UpdateChannel("web", status=ChannelStatus.PAUSED), ADMIN)
     with pytest.raises(ChannelPaused):
-        await services.reservations.reserve(reserve(RequestedLine("TEE", 1)), ADMIN)
+        await services.dispatch(reserve(RequestedLine("TEE", 1)), ADMIN)
 
 
 async def test_an_expired_hold_is_released_at_once_without_a_sweeper(clocked_services, clock):
@@ -224,19 +218,15 @@ async def test_an_expired_hold_is_released_at_once_without_a_sweeper(clocked_ser
     await make_catalogue(services)
     await make_channel(services)
     await stock(services, ("TEE", "WH", 3))
-    held = await services.reservations.reserve(
-        reserve(RequestedLine("TEE", 3), hold_seconds=60), ADMIN
-    )
+    held = await services.dispatch(reserve(RequestedLine("TEE", 3), hold_seconds=60), ADMIN)
     with pytest.raises(InsufficientStock):
-        await services.reservations.reserve(reserve(RequestedLine("TEE", 1), order="o-2"), ADMIN)
+        await services.dispatch(reserve(RequestedLine("TEE", 1), order="o-2"), ADMIN)
     clock.advance(61)
     assert (await level(services, "TEE", "WH")).available == 3
     assert (await services.reservations.get(held.id, ADMIN)).status is ReservationStatus.EXPIRED
     with pytest.raises(ReservationExpired):
-        await services.reservations.commit(CommitReservation(held.id), ADMIN)
-    second = await services.reservations.reserve(
-        reserve(RequestedLine("TEE", 3), order="o-2"), ADMIN
-    )
+        await services.dispatch(CommitReservation(held.id), ADMIN)
+    second = await services.dispatch(reserve(RequestedLine("TEE", 3), order="o-2"), ADMIN)
     assert second.status is ReservationStatus.HELD
     await assert_ledger_matches(services)
     entries, _ = await services.queries.stock_events(10, None, "TEE", "WH")
@@ -248,7 +238,7 @@ async def test_the_sweeper_records_expired_holds_in_the_ledger(clocked_services,
     await make_catalogue(services)
     await make_channel(services)
     await stock(services, ("TEE", "WH", 3))
-    await services.reservations.reserve(reserve(RequestedLine("TEE", 2), hold_seconds=60), ADMIN)
+    await services.dispatch(reserve(RequestedLine("TEE", 2), hold_seconds=60), ADMIN)
     assert await services.reservations.expire_due() == 0
     clock.advance(60)
     assert await services.reservations.expire_due() == 1
@@ -263,31 +253,27 @@ async def test_extend_keeps_a_live_hold_and_refuses_an_expired_one(clocked_servi
     await make_catalogue(services)
     await make_channel(services)
     await stock(services, ("TEE", "WH", 3))
-    held = await services.reservations.reserve(
-        reserve(RequestedLine("TEE", 1), hold_seconds=60), ADMIN
-    )
+    held = await services.dispatch(reserve(RequestedLine("TEE", 1), hold_seconds=60), ADMIN)
     clock.advance(50)
-    extended = await services.reservations.extend(
-        ExtendReservation(held.id, hold_seconds=600), ADMIN
-    )
+    extended = await services.dispatch(ExtendReservation(held.id, hold_seconds=600), ADMIN)
     assert extended.expires_at == clock.now.replace() + (extended.expires_at - clock.now)
     clock.advance(100)
     assert (
-        await services.reservations.commit(CommitReservation(held.id), ADMIN)
+        await services.dispatch(CommitReservation(held.id), ADMIN)
     ).status is ReservationStatus.COMMITTED
-    other = await services.reservations.reserve(
+    other = await services.dispatch(
         reserve(RequestedLine("TEE", 1), hold_seconds=10, order="o-3"), ADMIN
     )
     clock.advance(11)
     with pytest.raises(ReservationExpired):
-        await services.reservations.extend(ExtendReservation(other.id), ADMIN)
+        await services.dispatch(ExtendReservation(other.id), ADMIN)
 
 
 async def test_a_channel_sale_commits_what_is_there_and_raises_an_oversell_alert(services):
     await make_catalogue(services)
     await make_channel(services)
     await stock(services, ("TEE", "WH", 2))
-    sale = await services.reservations.record_sale(
+    sale = await services.dispatch(
         RecordChannelSale("web", "amz-1", 5, sku="TEE", idempotency_key="sale-1"), ADMIN
     )
     assert sale.status is ReservationStatus.COMMITTED
@@ -300,9 +286,7 @@ async def test_a_channel_sale_commits_what_is_there_and_raises_an_oversell_alert
         "web",
         3,
     )
-    again = await services.reservations.record_sale(
-        RecordChannelSale("web", "amz-2", 1, sku="TEE"), ADMIN
-    )
+    again = await services.dispatch(RecordChannelSale("web", "amz-2", 1, sku="TEE"), ADMIN)
     assert [(x.quantity, x.oversold) for x in again.lines] == [(0, 1)]
     [alert] = await services.alerts.list(None, ADMIN)
     assert alert.occurrences == 2
@@ -315,7 +299,7 @@ async def test_two_hundred_buyers_race_for_fifty_units(services):
     await stock(services, ("TEE", "WH", 50))
     results = await asyncio.gather(
         *(
-            services.reservations.reserve(reserve(RequestedLine("TEE", 1), order=f"o-{i}"), ADMIN)
+            services.dispatch(reserve(RequestedLine("TEE", 1), order=f"o-{i}"), ADMIN)
             for i in range(200)
         ),
         return_exceptions=True,
@@ -341,9 +325,7 @@ async def test_overlapping_checkouts_in_opposite_order_never_deadlock_or_half_ap
 
     commands = [checkout(i) for i in range(120)]
     results = await asyncio.wait_for(
-        asyncio.gather(
-            *(services.reservations.reserve(c, ADMIN) for c in commands), return_exceptions=True
-        ),
+        asyncio.gather(*(services.dispatch(c, ADMIN) for c in commands), return_exceptions=True),
         timeout=120,
     )
     unexpected = [
@@ -375,13 +357,13 @@ async def test_stock_changes_see_an_expired_hold_as_released_before_any_sweep(
     await make_catalogue(services)
     await make_channel(services)
     await stock(services, ("TEE", "WH", 3))
-    await services.reservations.reserve(reserve(RequestedLine("TEE", 3), hold_seconds=60), ADMIN)
+    await services.dispatch(reserve(RequestedLine("TEE", 3), hold_seconds=60), ADMIN)
     with pytest.raises(InsufficientStock):
-        await services.stock.execute(AdjustStock("TEE", "WH", 1, StockReason.SHRINKAGE), ADMIN)
+        await services.dispatch(AdjustStock("TEE", "WH", 1, StockReason.SHRINKAGE), ADMIN)
     clock.advance(61)
-    shrunk = await services.stock.execute(AdjustStock("TEE", "WH", 1, StockReason.SHRINKAGE), ADMIN)
+    shrunk = await services.dispatch(AdjustStock("TEE", "WH", 1, StockReason.SHRINKAGE), ADMIN)
     assert shrunk.stock_level.quantities == Quantities(on_hand=2)
-    counted = await services.stock.execute(SetStock("TEE", "WH", 1, change_from_quantity=2), ADMIN)
+    counted = await services.dispatch(SetStock("TEE", "WH", 1, change_from_quantity=2), ADMIN)
     assert counted.stock_level.quantities == Quantities(on_hand=1)
     assert await services.reservations.expire_due() == 0
     entries, _ = await services.queries.stock_events(10, None, "TEE", "WH")

@@ -27,7 +27,7 @@ from tests.integration.helpers import make_catalogue
 
 async def test_receiving_creates_the_level_and_writes_one_ledger_row(services):
     await make_catalogue(services)
-    change = await services.stock.execute(ReceiveStock("TEE", "WH", 5, reference="PO-1"), ADMIN)
+    change = await services.dispatch(ReceiveStock("TEE", "WH", 5, reference="PO-1"), ADMIN)
     assert change.stock_level.quantities == Quantities(on_hand=5)
     assert change.stock_level.version == 1
     assert change.event.before == Quantities() and change.event.after == Quantities(on_hand=5)
@@ -39,18 +39,18 @@ async def test_receiving_creates_the_level_and_writes_one_ledger_row(services):
 
 async def test_every_change_bumps_the_version_by_one(services):
     await make_catalogue(services)
-    await services.stock.execute(ReceiveStock("TEE", "WH", 5), ADMIN)
-    await services.stock.execute(AdjustStock("TEE", "WH", 2, StockReason.DAMAGED), ADMIN)
-    change = await services.stock.execute(AdjustStock("TEE", "WH", 1, StockReason.WRITE_OFF), ADMIN)
+    await services.dispatch(ReceiveStock("TEE", "WH", 5), ADMIN)
+    await services.dispatch(AdjustStock("TEE", "WH", 2, StockReason.DAMAGED), ADMIN)
+    change = await services.dispatch(AdjustStock("TEE", "WH", 1, StockReason.WRITE_OFF), ADMIN)
     assert change.stock_level.version == 3
     assert change.stock_level.quantities == Quantities(on_hand=4, damaged=1)
 
 
 async def test_removing_more_than_is_available_changes_nothing(services):
     await make_catalogue(services)
-    await services.stock.execute(ReceiveStock("TEE", "WH", 3), ADMIN)
+    await services.dispatch(ReceiveStock("TEE", "WH", 3), ADMIN)
     with pytest.raises(InsufficientStock) as refused:
-        await services.stock.execute(AdjustStock("TEE", "WH", 4, StockReason.THEFT), ADMIN)
+        await services.dispatch(AdjustStock("TEE", "WH", 4, StockReason.THEFT), ADMIN)
     assert (refused.value.requested, refused.value.available) == (4, 3)
     [level] = await services.queries.stock_levels("TEE", "WH")
     assert (level.quantities.on_hand, level.version) == (3, 1)
@@ -59,16 +59,16 @@ async def test_removing_more_than_is_available_changes_nothing(services):
 async def test_a_refused_first_touch_leaves_no_stock_level_behind(services):
     await make_catalogue(services)
     with pytest.raises(InsufficientStock):
-        await services.stock.execute(AdjustStock("TEE", "WH", 1, StockReason.SHRINKAGE), ADMIN)
+        await services.dispatch(AdjustStock("TEE", "WH", 1, StockReason.SHRINKAGE), ADMIN)
     assert await services.queries.stock_levels("TEE", None) == []
 
 
 async def test_unknown_sku_or_location_is_refused(services):
     await make_catalogue(services)
     with pytest.raises(SkuNotFound):
-        await services.stock.execute(ReceiveStock("NOPE", "WH", 1), ADMIN)
+        await services.dispatch(ReceiveStock("NOPE", "WH", 1), ADMIN)
     with pytest.raises(LocationNotFound):
-        await services.stock.execute(ReceiveStock("TEE", "NOPE", 1), ADMIN)
+        await services.dispatch(ReceiveStock("TEE", "NOPE", 1), ADMIN)
 
 
 async def test_duplicate_sku_code_is_refused(services):
@@ -79,29 +79,29 @@ async def test_duplicate_sku_code_is_refused(services):
 
 async def test_set_stock_compare_and_set(services):
     await make_catalogue(services)
-    await services.stock.execute(ReceiveStock("TEE", "WH", 10), ADMIN)
-    change = await services.stock.execute(SetStock("TEE", "WH", 8, change_from_quantity=10), ADMIN)
+    await services.dispatch(ReceiveStock("TEE", "WH", 10), ADMIN)
+    change = await services.dispatch(SetStock("TEE", "WH", 8, change_from_quantity=10), ADMIN)
     assert change.event.delta == Quantities(on_hand=-2)
     with pytest.raises(StaleQuantity):
-        await services.stock.execute(SetStock("TEE", "WH", 5, change_from_quantity=10), ADMIN)
+        await services.dispatch(SetStock("TEE", "WH", 5, change_from_quantity=10), ADMIN)
     [level] = await services.queries.stock_levels("TEE", "WH")
     assert (level.quantities.on_hand, level.version) == (8, 2)
 
 
 async def test_set_stock_cannot_count_below_units_held(services):
     await make_catalogue(services)
-    await services.stock.execute(ReceiveStock("TEE", "WH", 10), ADMIN)
-    await services.stock.execute(AdjustStock("TEE", "WH", 4, StockReason.DAMAGED), ADMIN)
+    await services.dispatch(ReceiveStock("TEE", "WH", 10), ADMIN)
+    await services.dispatch(AdjustStock("TEE", "WH", 4, StockReason.DAMAGED), ADMIN)
     with pytest.raises(InsufficientStock):
-        await services.stock.execute(SetStock("TEE", "WH", 3), ADMIN)
+        await services.dispatch(SetStock("TEE", "WH", 3), ADMIN)
 
 
 async def test_a_replayed_key_returns_the_first_result_and_changes_nothing(services):
     await make_catalogue(services)
     command = ReceiveStock("TEE", "WH", 5, idempotency_key="delivery-77")
-    first = await services.stock.execute(command, ADMIN)
-    await services.stock.execute(ReceiveStock("TEE", "WH", 1), ADMIN)
-    replay = await services.stock.execute(command, ADMIN)
+    first = await services.dispatch(command, ADMIN)
+    await services.dispatch(ReceiveStock("TEE", "WH", 1), ADMIN)
+    replay = await services.dispatch(command, ADMIN)
     assert replay == first
     [level] = await services.queries.stock_levels("TEE", "WH")
     assert level.quantities.on_hand == 6
@@ -109,11 +109,11 @@ async def test_a_replayed_key_returns_the_first_result_and_changes_nothing(servi
 
 async def test_a_key_reused_with_other_input_is_refused(services):
     await make_catalogue(services)
-    await services.stock.execute(ReceiveStock("TEE", "WH", 5, idempotency_key="k"), ADMIN)
+    await services.dispatch(ReceiveStock("TEE", "WH", 5, idempotency_key="k"), ADMIN)
     with pytest.raises(IdempotencyKeyReused):
-        await services.stock.execute(ReceiveStock("TEE", "WH", 6, idempotency_key="k"), ADMIN)
+        await services.dispatch(ReceiveStock("TEE", "WH", 6, idempotency_key="k"), ADMIN)
     with pytest.raises(IdempotencyKeyReused):
-        await services.stock.execute(
+        await services.dispatch(
             AdjustStock("TEE", "WH", 5, StockReason.FOUND, idempotency_key="k"), ADMIN
         )
 
@@ -121,7 +121,7 @@ async def test_a_key_reused_with_other_input_is_refused(services):
 async def test_concurrent_requests_with_one_key_apply_once(services):
     await make_catalogue(services)
     command = ReceiveStock("TEE", "WH", 5, idempotency_key="same")
-    results = await asyncio.gather(*(services.stock.execute(command, ADMIN) for _ in range(10)))
+    results = await asyncio.gather(*(services.dispatch(command, ADMIN) for _ in range(10)))
     assert len({r.event.id for r in results}) == 1
     [level] = await services.queries.stock_levels("TEE", "WH")
     assert level.quantities.on_hand == 5
@@ -129,7 +129,7 @@ async def test_concurrent_requests_with_one_key_apply_once(services):
 
 async def test_fifty_concurrent_adjustments_of_one_level_match_the_ledger(services):
     await make_catalogue(services)
-    await services.stock.execute(ReceiveStock("TEE", "WH", 30), ADMIN)
+    await services.dispatch(ReceiveStock("TEE", "WH", 30), ADMIN)
     commands = [
         AdjustStock("TEE", "WH", 1, StockReason.SHRINKAGE)
         if i % 2
@@ -137,7 +137,7 @@ async def test_fifty_concurrent_adjustments_of_one_level_match_the_ledger(servic
         for i in range(50)
     ] + [AdjustStock("TEE", "WH", 1, StockReason.DAMAGED) for _ in range(50)]
     results = await asyncio.gather(
-        *(services.stock.execute(c, ADMIN) for c in commands), return_exceptions=True
+        *(services.dispatch(c, ADMIN) for c in commands), return_exceptions=True
     )
     unexpected = [
         r for r in results if isinstance(r, Exception) and not isinstance(r, InsufficientStock)
@@ -154,7 +154,7 @@ async def test_fifty_concurrent_adjustments_of_one_level_match_the_ledger(servic
 
 async def test_the_database_itself_refuses_a_negative_counter(services):
     await make_catalogue(services)
-    await services.stock.execute(ReceiveStock("TEE", "WH", 1), ADMIN)
+    await services.dispatch(ReceiveStock("TEE", "WH", 1), ADMIN)
     with pytest.raises(IntegrityError):
         async with services.database.transaction() as conn:
             await conn.execute(text("UPDATE stock_levels SET reserved = on_hand + 1"))
@@ -165,7 +165,7 @@ async def test_the_database_itself_refuses_a_negative_counter(services):
 
 async def test_check_reports_a_counter_changed_behind_the_ledgers_back(services):
     await make_catalogue(services)
-    await services.stock.execute(ReceiveStock("TEE", "WH", 4), ADMIN)
+    await services.dispatch(ReceiveStock("TEE", "WH", 4), ADMIN)
     assert (await check_ledger(services.database)).ok
     async with services.database.transaction() as conn:
         await conn.execute(text("UPDATE stock_levels SET on_hand = 9"))
@@ -176,9 +176,9 @@ async def test_check_reports_a_counter_changed_behind_the_ledgers_back(services)
 
 async def test_totals_sum_every_location(services):
     await make_catalogue(services, skus=("TEE", "CAP"), locations=("WH", "SHOP"))
-    await services.stock.execute(ReceiveStock("TEE", "WH", 4), ADMIN)
-    await services.stock.execute(ReceiveStock("TEE", "SHOP", 3), ADMIN)
-    await services.stock.execute(AdjustStock("TEE", "SHOP", 1, StockReason.QUARANTINED), ADMIN)
+    await services.dispatch(ReceiveStock("TEE", "WH", 4), ADMIN)
+    await services.dispatch(ReceiveStock("TEE", "SHOP", 3), ADMIN)
+    await services.dispatch(AdjustStock("TEE", "SHOP", 1, StockReason.QUARANTINED), ADMIN)
     totals = await services.queries.totals(["TEE", "CAP"])
     assert totals["TEE"] == Quantities(on_hand=7, quarantined=1)
     assert totals["CAP"] == Quantities()

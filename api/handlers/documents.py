@@ -1,0 +1,71 @@
+"""What the handlers of stock documents (purchase orders, transfers, returns, counts) share:
+a replay answers with the document as it is now, loaded by its id."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from api.database.movements import LevelRef, lock_levels
+from api.service_layer.dispatcher import Memo
+from api.service_layer.unit_of_work import UnitOfWork
+from api.services.backorder_fill import units_arrived
+from api.services.expiry import expire_on_levels
+from domain.errors import StockpoolError
+
+
+class Document(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+D = TypeVar("D", bound=Document)
+S = TypeVar("S")
+
+Load = Callable[[AsyncConnection, str], Awaitable[D | None]]
+Find = Callable[..., Awaitable[S | None]]
+"""A repository's `find(conn, id, for_update=False)`: the stored document or None."""
+
+
+async def load_document(load: Load[D], conn: AsyncConnection, document_id: str) -> D:
+    """The document a command just wrote or a replay names: it exists in this transaction."""
+    document = await load(conn, document_id)
+    if document is None:
+        raise LookupError(f"document {document_id} vanished inside its own transaction")
+    return document
+
+
+def document_memo(load: Load[D]) -> Memo[D]:
+    async def recall(conn: AsyncConnection, remembered: dict[str, Any]) -> D:
+        return await load_document(load, conn, remembered["id"])
+
+    return Memo(lambda document: {"id": document.id}, recall)
+
+
+async def lock_document_levels(
+    uow: UnitOfWork,
+    find: Find[S],
+    document_id: str,
+    level_ids: Callable[[S], Iterable[int]],
+    missing: StockpoolError,
+) -> S:
+    """A stored document with its stock levels locked (due holds on them let go) and then its
+    own row locked: levels first, the order every transaction follows."""
+    stored = await find(uow.conn, document_id)
+    if stored is None:
+        raise missing
+    locked = await lock_levels(uow.conn, level_ids=sorted(level_ids(stored)))
+    uow.record(await expire_on_levels(uow.conn, locked, uow.now, uow.actor))
+    stored = await find(uow.conn, document_id, for_update=True)
+    if stored is None:
+        raise missing
+    return stored
+
+
+async def units_arrived_at(uow: UnitOfWork, levels: list[LevelRef]) -> None:
+    """After a delivery reached these (locked) levels: backorders filled, promises checked."""
+    filled, short = await units_arrived(uow.conn, levels, uow.now, uow.actor)
+    uow.record(filled)
+    uow.raised(*short)

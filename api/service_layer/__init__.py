@@ -1,0 +1,1 @@
+"""The unit of work, the dispatcher and its table of routes."""

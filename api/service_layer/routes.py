@@ -1,0 +1,74 @@
+"""The table of stock commands: for each, its handler, who may run it, and how a replay of
+its idempotency key answers. Adding a stock command means a command dataclass in domain/, a
+handler in api/handlers/, one row here and its field in schema/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.handlers import (
+    cycle_counts,
+    holds,
+    purchase_orders,
+    reservations,
+    returns,
+    sales,
+    stock,
+    transfers,
+)
+from api.handlers.reservations import RESERVATION
+from api.service_layer.dispatcher import Access, Route
+from api.services.alerts import AlertService
+from domain.cycle_counts import CancelCount, CompleteCount, RecordCount, StartCount
+from domain.purchase_orders import ClosePurchaseOrder, CreatePurchaseOrder, ReceivePurchaseOrder
+from domain.reservations import (
+    CancelReservation,
+    CommitReservation,
+    ExpireReservation,
+    ExtendReservation,
+    FulfilReservation,
+    RecordChannelSale,
+    ReleaseReservation,
+    ReserveStock,
+)
+from domain.returns import InspectReturn, ReceiveReturn
+from domain.stock_commands import AdjustStock, ReceiveStock, SetStock
+from domain.transfers import CancelTransfer, CreateTransfer, ReceiveTransfer, ShipTransfer
+
+
+def stock_routes(alerts: AlertService) -> dict[type[Any], Route[Any, Any]]:
+    admin, channel, owner = Access.ADMIN, Access.CHANNEL, Access.OWNER
+    return {
+        ReceiveStock: Route(stock.change_stock, admin, stock.STOCK_CHANGE),
+        AdjustStock: Route(stock.change_stock, admin, stock.STOCK_CHANGE),
+        SetStock: Route(stock.change_stock, admin, stock.STOCK_CHANGE),
+        ReserveStock: Route(holds.hold, channel, RESERVATION),
+        CommitReservation: Route(reservations.transition, owner, RESERVATION),
+        ReleaseReservation: Route(reservations.transition, owner, RESERVATION),
+        CancelReservation: Route(reservations.transition, owner, RESERVATION),
+        ExtendReservation: Route(reservations.extend, owner, RESERVATION),
+        ExpireReservation: Route(reservations.expire, admin, RESERVATION),
+        FulfilReservation: Route(reservations.fulfil, owner, RESERVATION),
+        RecordChannelSale: Route(
+            sales.record_sale, channel, RESERVATION, on_refusal=sales.alert_unmapped(alerts)
+        ),
+        CreatePurchaseOrder: Route(
+            purchase_orders.create_purchase_order, admin, purchase_orders.PURCHASE_ORDER
+        ),
+        ReceivePurchaseOrder: Route(
+            purchase_orders.receive_purchase_order, admin, purchase_orders.PURCHASE_ORDER
+        ),
+        ClosePurchaseOrder: Route(
+            purchase_orders.close_purchase_order, admin, purchase_orders.PURCHASE_ORDER
+        ),
+        CreateTransfer: Route(transfers.create_transfer, admin, transfers.TRANSFER),
+        ShipTransfer: Route(transfers.ship_transfer, admin, transfers.TRANSFER),
+        ReceiveTransfer: Route(transfers.receive_transfer, admin, transfers.TRANSFER),
+        CancelTransfer: Route(transfers.cancel_transfer, admin, transfers.TRANSFER),
+        ReceiveReturn: Route(returns.receive_return, admin, returns.CUSTOMER_RETURN),
+        InspectReturn: Route(returns.inspect_return, admin, returns.CUSTOMER_RETURN),
+        StartCount: Route(cycle_counts.start_count, admin, cycle_counts.CYCLE_COUNT),
+        RecordCount: Route(cycle_counts.record_count, admin, cycle_counts.CYCLE_COUNT),
+        CompleteCount: Route(cycle_counts.complete_count, admin, cycle_counts.CYCLE_COUNT),
+        CancelCount: Route(cycle_counts.cancel_count, admin, cycle_counts.CYCLE_COUNT),
+    }
