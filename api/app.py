@@ -84,27 +84,29 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
             await bus.disconnect()
             await database.dispose()
 
-    async def healthz(request: Request) -> Response:
-        database: Database = request.app.state.services.database
-        try:
-            async with database.read() as conn:
-                await conn.execute(text("SELECT 1"))
-        except Exception as error:
-            log.warning("health check failed: %s", error)
-            return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "up"})
-
-    async def home(request: Request) -> Response:
-        return RedirectResponse("/graphql")
-
     routes = [
-        Route("/", home),
-        Route("/healthz", healthz),
+        Route("/", _home),
+        Route("/healthz", _healthz),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         *pages.routes(),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+async def _healthz(request: Request) -> Response:
+    database: Database = request.app.state.services.database
+    try:
+        async with database.read() as conn:
+            await conn.execute(text("SELECT 1"))
+    except Exception as error:
+        log.warning("health check failed: %s", error)
+        return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "up"})
+
+
+async def _home(request: Request) -> Response:
+    return RedirectResponse("/graphql")
 
 
 def app_from_env() -> Starlette:
