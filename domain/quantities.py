@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from operator import attrgetter
 
 MAX_QUANTITY = 1_000_000_000
 """The largest quantity one command may move: anything larger is a typo or an attack."""
+
+UNAVAILABLE_ON_HAND: tuple[str, ...] = ("damaged", "quarantined", "reserved", "committed")
+"""The counters of units on hand that cannot be sold: `available` is on hand less these. The
+one definition of the formula; the database's CHECK and SQL expression are built from it."""
+_unavailable_on_hand = attrgetter(*UNAVAILABLE_ON_HAND)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +30,8 @@ class Quantities:
 
     @property
     def available(self) -> int:
-        return self.on_hand - self.damaged - self.quarantined - self.reserved - self.committed
+        unavailable: tuple[int, ...] = _unavailable_on_hand(self)
+        return self.on_hand - sum(unavailable)
 
     def __add__(self, other: Quantities) -> Quantities:
         return Quantities(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))

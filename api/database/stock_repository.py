@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import operator
 from datetime import datetime
+from functools import reduce
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal, select, update
@@ -12,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from api.database.holds import due_for_expiry, holding_units
 from api.database.rows import quantities_from, stock_level_from
 from api.database.tables import locations, reservation_lines, reservations, skus, stock_levels
-from domain.quantities import QUANTITY_NAMES, Quantities
+from domain.quantities import QUANTITY_NAMES, UNAVAILABLE_ON_HAND, Quantities
 from domain.stock import StockLevel
 
 _levels_with_codes = (
@@ -25,13 +27,11 @@ _levels_with_codes = (
     .join(locations, locations.c.id == stock_levels.c.location_id)
 )
 
-available = (
-    stock_levels.c.on_hand
-    - stock_levels.c.damaged
-    - stock_levels.c.quarantined
-    - stock_levels.c.reserved
-    - stock_levels.c.committed
+available = reduce(
+    operator.sub, (stock_levels.c[name] for name in UNAVAILABLE_ON_HAND), stock_levels.c.on_hand
 )
+"""A stock level's available units, as SQL (the CHECK `available_not_negative` is the same
+formula, from the same list)."""
 
 
 async def ensure_level(conn: AsyncConnection, sku_id: int, location_id: int, now: datetime) -> int:

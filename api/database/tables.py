@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from domain.quantities import QUANTITY_NAMES
+from domain.quantities import QUANTITY_NAMES, UNAVAILABLE_ON_HAND
 
 metadata = MetaData(
     naming_convention={
@@ -63,7 +63,21 @@ locations = Table(
     Column("updated_at", Timestamp, nullable=False),
 )
 
-_available = "on_hand - damaged - quarantined - reserved - committed"
+
+def _not_negative(*columns: str) -> list[CheckConstraint]:
+    return [CheckConstraint(f"{column} >= 0", name=f"{column}_not_negative") for column in columns]
+
+
+def _receipt_checks(expected: str) -> list[CheckConstraint]:
+    """A line that receives up to its `expected` units, some of them damaged."""
+    return [
+        CheckConstraint(f"{expected} > 0", name=f"{expected}_positive"),
+        *_not_negative("received", "damaged"),
+        CheckConstraint(f"received + damaged <= {expected}", name=f"within_{expected}"),
+    ]
+
+
+_available = " - ".join(("on_hand", *UNAVAILABLE_ON_HAND))
 
 stock_levels = Table(
     "stock_levels",
@@ -75,7 +89,7 @@ stock_levels = Table(
     Column("version", BigInteger, nullable=False, server_default="0"),
     Column("updated_at", Timestamp, nullable=False),
     UniqueConstraint("sku_id", "location_id", name="uq_stock_levels_sku_location"),
-    *(CheckConstraint(f"{name} >= 0", name=f"{name}_not_negative") for name in QUANTITY_NAMES),
+    *_not_negative(*QUANTITY_NAMES),
     CheckConstraint(f"{_available} >= 0", name="available_not_negative"),
     CheckConstraint("version >= 0", name="version_not_negative"),
 )
@@ -187,7 +201,7 @@ reservation_lines = Table(
         for name in _line_counters
     ),
     Column("promised_at", Timestamp),
-    *(CheckConstraint(f"{name} >= 0", name=f"{name}_not_negative") for name in _line_counters),
+    *_not_negative(*_line_counters),
     CheckConstraint(
         "reserved + committed + fulfilled + backordered <= quantity", name="within_quantity"
     ),
@@ -234,9 +248,7 @@ listings = Table(
     UniqueConstraint("channel_id", "live_external_sku", name="uq_listings_channel_external_sku"),
     CheckConstraint("safety_units >= 0", name="safety_units_not_negative"),
     CheckConstraint("safety_basis_points BETWEEN 0 AND 10000", name="safety_basis_points_in_range"),
-    CheckConstraint("cap >= 0", name="cap_not_negative"),
-    CheckConstraint("backorder_limit >= 0", name="backorder_limit_not_negative"),
-    CheckConstraint("published >= 0", name="published_not_negative"),
+    *_not_negative("cap", "backorder_limit", "published"),
     CheckConstraint(
         "published = published_sellable + published_backorderable", name="published_adds_up"
     ),
@@ -304,10 +316,7 @@ purchase_order_lines = Table(
     Column("received", BigInteger, nullable=False),
     Column("damaged", BigInteger, nullable=False),
     UniqueConstraint("purchase_order_id", "sku_id", name="uq_purchase_order_lines_order_sku"),
-    CheckConstraint("ordered > 0", name="ordered_positive"),
-    CheckConstraint("received >= 0", name="received_not_negative"),
-    CheckConstraint("damaged >= 0", name="damaged_not_negative"),
-    CheckConstraint("received + damaged <= ordered", name="within_ordered"),
+    *_receipt_checks("ordered"),
 )
 Index("ix_purchase_order_lines_level", purchase_order_lines.c.stock_level_id)
 
@@ -340,10 +349,7 @@ transfer_lines = Table(
     Column("received", BigInteger, nullable=False),
     Column("damaged", BigInteger, nullable=False),
     UniqueConstraint("transfer_id", "sku_id", name="uq_transfer_lines_transfer_sku"),
-    CheckConstraint("quantity > 0", name="quantity_positive"),
-    CheckConstraint("received >= 0", name="received_not_negative"),
-    CheckConstraint("damaged >= 0", name="damaged_not_negative"),
-    CheckConstraint("received + damaged <= quantity", name="within_quantity"),
+    *_receipt_checks("quantity"),
 )
 Index("ix_transfer_lines_destination", transfer_lines.c.destination_level_id)
 
@@ -377,9 +383,7 @@ customer_return_lines = Table(
     Column("written_off", BigInteger, nullable=False),
     UniqueConstraint("return_id", "sku_id", name="uq_customer_return_lines_return_sku"),
     CheckConstraint("quantity > 0", name="quantity_positive"),
-    CheckConstraint("restocked >= 0", name="restocked_not_negative"),
-    CheckConstraint("damaged >= 0", name="damaged_not_negative"),
-    CheckConstraint("written_off >= 0", name="written_off_not_negative"),
+    *_not_negative("restocked", "damaged", "written_off"),
     CheckConstraint("restocked + damaged + written_off <= quantity", name="within_quantity"),
 )
 
@@ -424,9 +428,7 @@ cycle_count_lines = Table(
     Column("adjusted", BigInteger),
     Column("unresolved", BigInteger),
     UniqueConstraint("count_id", "sku_id", name="uq_cycle_count_lines_count_sku"),
-    CheckConstraint("expected >= 0", name="expected_not_negative"),
-    CheckConstraint("counted >= 0", name="counted_not_negative"),
-    CheckConstraint("unresolved >= 0", name="unresolved_not_negative"),
+    *_not_negative("expected", "counted", "unresolved"),
 )
 
 bundle_components = Table(
