@@ -13,7 +13,9 @@ class Command(Generic[R]):
 
     __slots__ = ()
 
-    idempotency_key: str | None
+    idempotency_key: str | None = None
+    """Commands that change stock take one (a replay answers as the first run did); others
+    have none."""
 
     def validate(self) -> None:
         """Refuses input that could never run, before any transaction starts."""

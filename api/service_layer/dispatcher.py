@@ -56,12 +56,12 @@ class Memo(Generic[R]):
 @dataclass(frozen=True, slots=True)
 class Route(Generic[C, R]):
     """`handler` does the command's work in its unit of work; `memo` is what a replay of its
-    idempotency key answers; `on_refusal` runs after a refused command's transaction rolled
+    idempotency key answers (commands that take no key have none); `on_refusal` runs after a refused command's transaction rolled
     back (to record what must outlive the refusal)."""
 
     handler: Callable[[UnitOfWork, C], Awaitable[R]]
     access: Access
-    memo: Memo[R]
+    memo: Memo[R] | None = None
     on_refusal: Callable[[C, StockpoolError], Awaitable[None]] | None = None
 
 
@@ -116,12 +116,12 @@ class Dispatcher:
     ) -> tuple[R, UnitOfWork | None]:
         """Runs the command once per idempotency key, in one transaction with its record.
         Returns its answer and its unit of work, or None for a replay (nothing changed)."""
-        key = command.idempotency_key
-        operation, digest = idempotency.fingerprint_of(command)
+        key = command.idempotency_key if route.memo is not None else None
+        operation, digest = idempotency.fingerprint_of(command) if key is not None else ("", "")
 
         async def attempt() -> tuple[R, UnitOfWork | None]:
             async with self._database.transaction() as conn:
-                if key is not None:
+                if key is not None and route.memo is not None:
                     prior = await idempotency.find(conn, principal.idempotency_scope, key)
                     if prior is not None:
                         prior.require_same(key, operation, digest)
@@ -129,7 +129,7 @@ class Dispatcher:
                 uow = UnitOfWork(conn, self._clock(), principal, key)
                 result = await route.handler(uow, command)
                 await uow.follow_up()
-                if key is not None:
+                if key is not None and route.memo is not None:
                     record = idempotency.IdempotencyRecord(
                         operation, digest, route.memo.remember(result)
                     )

@@ -40,6 +40,10 @@ class UnitOfWork:
     def raised(self, *alerts: Alert) -> None:
         self.alerts.extend(alerts)
 
+    def republished(self, availability: list[ChannelAvailability]) -> None:
+        """Published availability a handler recomputed itself (a channel or listing changed)."""
+        self.availability.extend(availability)
+
     async def move(self, movements: Iterable[Movement]) -> list[LedgerEntry]:
         """Applies counter movements (conditional UPDATEs, one ledger row each) as this
         command: its actor, its moment, its idempotency key."""
@@ -51,5 +55,5 @@ class UnitOfWork:
         """What the command's ledger rows move beyond their own levels, decided in the same
         transaction: the channels' published availability and LOW_STOCK alerts."""
         after = await follow_ups(self.conn, self.entries, self.now)
-        self.availability = after.availability
+        self.availability.extend(after.availability)
         self.alerts.extend(after.alerts)
