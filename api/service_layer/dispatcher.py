@@ -56,8 +56,8 @@ class Memo(Generic[R]):
 @dataclass(frozen=True, slots=True)
 class Route(Generic[C, R]):
     """`handler` does the command's work in its unit of work; `memo` is what a replay of its
-    idempotency key answers (commands that take no key have none); `on_refusal` runs after a refused command's transaction rolled
-    back (to record what must outlive the refusal)."""
+    idempotency key answers (commands that take no key have none); `on_refusal` runs after
+    a refused command's transaction rolled back (to record what must outlive the refusal)."""
 
     handler: Callable[[UnitOfWork, C], Awaitable[R]]
     access: Access
