@@ -8,14 +8,12 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database import alert_repository, stock_repository
-from api.database import catalogue_repository as catalogue
 from api.database import cycle_count_repository as repository
-from api.database.movements import LevelRef, Movement, lock_levels
-from api.handlers.documents import document_memo, load_document, lock_document_levels
+from api.database.movements import LevelRef, Movement
+from api.handlers.documents import document_memo, levels_at, load_document, lock_document_levels
 from api.service_layer.unit_of_work import UnitOfWork
 from api.services.backorder_fill import fill_backorders
 from api.services.document_ids import sortable_id
-from api.services.stocked_skus import stocked_sku_ids
 from domain.alerts import Alert
 from domain.cycle_counts import (
     CancelCount,
@@ -48,18 +46,13 @@ CYCLE_COUNT = document_memo(load)
 
 async def start_count(uow: UnitOfWork, command: StartCount) -> CycleCount:
     conn, now = uow.conn, uow.now
-    location_id = await catalogue.location_id(conn, command.location)
-    known = await stocked_sku_ids(
-        conn,
+    # Locked so two counts started at once cannot both take the same SKU.
+    location_id, levels = await levels_at(
+        uow,
+        command.location,
         [(sku, ("skus", str(i))) for i, sku in enumerate(command.skus)],
         "be counted; count its components",
     )
-    levels = {}
-    for sku in command.skus:
-        level_id = await stock_repository.ensure_level(conn, known[sku], location_id, now)
-        levels[sku] = LevelRef(level_id, known[sku], location_id, sku, command.location)
-    # Locked so two counts started at once cannot both take the same SKU.
-    await lock_levels(conn, level_ids=sorted(level.id for level in levels.values()))
     busy = await repository.open_counts_on(conn, [level.id for level in levels.values()])
     overlapping: list[StockpoolError] = [
         CountInProgress(sku, command.location, busy[levels[sku].id], ("skus", str(index)))

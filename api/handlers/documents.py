@@ -8,12 +8,14 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api.database import catalogue_repository, stock_repository
 from api.database.movements import LevelRef, lock_levels
 from api.service_layer.dispatcher import Memo
 from api.service_layer.unit_of_work import UnitOfWork
 from api.services.backorder_fill import units_arrived
 from api.services.expiry import expire_on_levels
-from domain.errors import StockpoolError
+from api.services.stocked_skus import stocked_sku_ids
+from domain.errors import FieldPath, StockpoolError
 
 
 class Document(Protocol):
@@ -62,6 +64,22 @@ async def lock_document_levels(
     if stored is None:
         raise missing
     return stored
+
+
+async def levels_at(
+    uow: UnitOfWork, location: str, named: list[tuple[str, FieldPath]], action: str
+) -> tuple[int, dict[str, LevelRef]]:
+    """A new document's stock levels: its SKUs (named as code and input field) at one
+    location, made if new and locked in id order. Refuses unknown SKUs, and bundles with
+    `action` saying what cannot be done to one. Returns the location's id and the levels."""
+    location_id = await catalogue_repository.location_id(uow.conn, location)
+    known = await stocked_sku_ids(uow.conn, named, action)
+    levels = {}
+    for sku, _ in named:
+        level_id = await stock_repository.ensure_level(uow.conn, known[sku], location_id, uow.now)
+        levels[sku] = LevelRef(level_id, known[sku], location_id, sku, location)
+    await lock_levels(uow.conn, level_ids=sorted(level.id for level in levels.values()))
+    return location_id, levels
 
 
 async def units_arrived_at(uow: UnitOfWork, levels: list[LevelRef]) -> None:

@@ -10,12 +10,11 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.database import catalogue_repository as catalogue
 from api.database import purchase_order_repository as repository
-from api.database import stock_repository
-from api.database.movements import LevelRef, Movement, lock_levels
+from api.database.movements import Movement
 from api.handlers.documents import (
     document_memo,
+    levels_at,
     load_document,
     lock_document_levels,
     units_arrived_at,
@@ -23,7 +22,6 @@ from api.handlers.documents import (
 from api.service_layer.unit_of_work import UnitOfWork
 from api.services.backorder_fill import check_promises
 from api.services.document_ids import sortable_id
-from api.services.stocked_skus import stocked_sku_ids
 from domain.errors import PurchaseOrderNotFound
 from domain.purchase_orders import (
     ClosePurchaseOrder,
@@ -51,19 +49,12 @@ PURCHASE_ORDER = document_memo(load)
 
 async def create_purchase_order(uow: UnitOfWork, command: CreatePurchaseOrder) -> PurchaseOrder:
     conn, now = uow.conn, uow.now
-    location_id = await catalogue.location_id(conn, command.location)
-    known = await stocked_sku_ids(
-        conn,
+    location_id, levels = await levels_at(
+        uow,
+        command.location,
         [(line.sku, ("lines", str(i), "sku")) for i, line in enumerate(command.lines)],
         "be ordered; order its components",
     )
-    levels = {}
-    for line in command.lines:
-        level_id = await stock_repository.ensure_level(conn, known[line.sku], location_id, now)
-        levels[line.sku] = LevelRef(
-            level_id, known[line.sku], location_id, line.sku, command.location
-        )
-    await lock_levels(conn, level_ids=sorted(level.id for level in levels.values()))
     order = PurchaseOrder(
         id=new_purchase_order_id(now),
         supplier=command.supplier,

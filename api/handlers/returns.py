@@ -7,19 +7,18 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.database import catalogue_repository as catalogue
-from api.database import channel_repository, stock_repository
+from api.database import channel_repository
 from api.database import return_repository as repository
-from api.database.movements import LevelRef, Movement, lock_levels
+from api.database.movements import Movement
 from api.handlers.documents import (
     document_memo,
+    levels_at,
     load_document,
     lock_document_levels,
     units_arrived_at,
 )
 from api.service_layer.unit_of_work import UnitOfWork
 from api.services.document_ids import sortable_id
-from api.services.stocked_skus import stocked_sku_ids
 from domain.errors import InvalidValue, OrderNotFound, ReservationNotFound, ReturnNotFound
 from domain.returns import (
     LEDGER_REASON,
@@ -48,19 +47,12 @@ CUSTOMER_RETURN = document_memo(load)
 async def receive_return(uow: UnitOfWork, command: ReceiveReturn) -> CustomerReturn:
     conn, now = uow.conn, uow.now
     order = await _order(conn, command)
-    location_id = await catalogue.location_id(conn, command.location)
-    known = await stocked_sku_ids(
-        conn,
+    location_id, levels = await levels_at(
+        uow,
+        command.location,
         [(line.sku, ("lines", str(i), "sku")) for i, line in enumerate(command.lines)],
         "be returned; return its components",
     )
-    levels = {}
-    for line in command.lines:
-        level_id = await stock_repository.ensure_level(conn, known[line.sku], location_id, now)
-        levels[line.sku] = LevelRef(
-            level_id, known[line.sku], location_id, line.sku, command.location
-        )
-    await lock_levels(conn, level_ids=sorted(level.id for level in levels.values()))
     if not await repository.lock_order(conn, order):
         raise OrderNotFound(order.channel, order.order_ref)
     command.check_returnable(
