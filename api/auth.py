@@ -13,11 +13,10 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.clock import Clock, utc_now
 from api.database.engine import Database
 from api.database.rows import aware
 from api.database.tables import api_keys
-from domain.access import ApiKey, CreateApiKey, Principal, Role
+from domain.access import ApiKey, CreateApiKey, Principal, RevokeApiKey, Role
 from domain.errors import ApiKeyNotFound
 
 ENV_ADMIN_NAME = "admin-token"
@@ -42,10 +41,9 @@ def parse_bearer(header: str | None) -> str | None:
 
 
 class ApiKeyService:
-    def __init__(self, database: Database, admin_token: str | None, clock: Clock = utc_now) -> None:
+    def __init__(self, database: Database, admin_token: str | None) -> None:
         self._database = database
         self._admin_token = admin_token
-        self._clock = clock
         # Every request authenticates: known keys are kept briefly instead of read each time.
         self._known: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
@@ -81,26 +79,11 @@ class ApiKeyService:
             return None
         return Principal(row.name, Role(row.role), row.channel, row.id)
 
-    async def create(self, command: CreateApiKey, principal: Principal) -> tuple[ApiKey, str]:
-        """A new key and its secret, which is shown this once and never stored."""
-        principal.require_admin()
-        command.validate()
-        async with self._database.transaction() as conn:
-            return await mint_key(conn, command, self._clock())
-
-    async def revoke(self, key_id: str, principal: Principal) -> ApiKey:
-        principal.require_admin()
-        async with self._database.transaction() as conn:
-            await conn.execute(
-                update(api_keys)
-                .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
-                .values(revoked_at=self._clock())
-            )
-            revoked = await _get(conn, key_id)
-        for digest, (known, _) in list(self._known.items()):
-            if known.key_id == key_id:
+    def forget(self, command: RevokeApiKey, _: ApiKey) -> None:
+        """The `on_commit` of revokeApiKey: this worker stops trusting the key at once."""
+        for digest, (known, _expires) in list(self._known.items()):
+            if known.key_id == command.key_id:
                 del self._known[digest]
-        return revoked
 
     async def list(self, principal: Principal) -> list[ApiKey]:
         principal.require_admin()
@@ -126,6 +109,15 @@ async def mint_key(
         )
     )
     return await _get(conn, key_id), secret
+
+
+async def revoke_key(conn: AsyncConnection, key_id: str, now: datetime) -> ApiKey:
+    await conn.execute(
+        update(api_keys)
+        .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return await _get(conn, key_id)
 
 
 async def _get(conn: AsyncConnection, key_id: str) -> ApiKey:

@@ -89,7 +89,7 @@ def create_key(args: argparse.Namespace, settings: Settings) -> None:
 
     async def run() -> None:
         async with _services(settings) as services:
-            key, secret = await services.api_keys.create(
+            key, secret = await services.dispatch(
                 CreateApiKey(args.name, Role(args.role), args.channel), Principal("cli", Role.ADMIN)
             )
         print(f"created {key.role.value} key {key.name!r} (id {key.id})")
@@ -139,6 +139,7 @@ def listings(args: argparse.Namespace, settings: Settings) -> None:
     """Import or export a channel's listings as CSV (all rows of a file, or none)."""
     from domain.access import Principal, Role
     from domain.errors import StockpoolError
+    from domain.listings import ImportListings
 
     cli = Principal("cli", Role.ADMIN)
     source = "" if args.action == "export" else _read(args.file)
@@ -147,7 +148,7 @@ def listings(args: argparse.Namespace, settings: Settings) -> None:
         async with _services(settings) as services:
             if args.action == "export":
                 return await services.listings.export_csv(args.channel, cli)
-            imported = await services.listings.import_csv(args.channel, source, cli)
+            imported = await services.dispatch(ImportListings(args.channel, source), cli)
             return f"imported {len(imported)} listings into channel {args.channel!r}\n"
 
     try:

@@ -92,22 +92,20 @@ async def load_demo(services: Services, seed: int = 7) -> int:
     rng = random.Random(seed)
     for location in LOCATIONS:
         with contextlib.suppress(DuplicateCode):
-            await services.catalogue.create_location(location, DEMO_ACTOR)
+            await services.dispatch(location, DEMO_ACTOR)
     for channel, locations in CHANNELS:
         with contextlib.suppress(DuplicateCode):
-            await services.channels.create(channel, DEMO_ACTOR)
-            await services.channels.set_locations(
-                SetChannelLocations(channel.code, locations), DEMO_ACTOR
-            )
+            await services.dispatch(channel, DEMO_ACTOR)
+            await services.dispatch(SetChannelLocations(channel.code, locations), DEMO_ACTOR)
     created = 0
     for sku in demo_skus():
         try:
-            await services.catalogue.create_sku(sku, DEMO_ACTOR)
+            await services.dispatch(sku, DEMO_ACTOR)
         except DuplicateCode:
             continue
         created += 1
         for channel, _ in CHANNELS:
-            await services.listings.upsert(
+            await services.dispatch(
                 UpsertListing(channel.code, sku.code, _external_sku(channel.code, sku.code)),
                 DEMO_ACTOR,
             )
@@ -155,7 +153,7 @@ async def _expect_a_delivery(services: Services) -> None:
         DEMO_ACTOR,
     )
     for sku in BACKORDERED_ON_WEB:
-        await services.listings.upsert(
+        await services.dispatch(
             UpsertListing("web", sku, sku, allow_backorder=True, backorder_limit=20), DEMO_ACTOR
         )
 
@@ -169,7 +167,7 @@ async def _announce_a_pre_order(services: Services) -> int:
     """A jacket with no stock yet, due in three weeks: the webstore sells it as a pre-order
     (so the demo store shows every state a badge has). Returns how many SKUs it created."""
     try:
-        await services.catalogue.create_sku(PRE_ORDER_SKU, DEMO_ACTOR)
+        await services.dispatch(PRE_ORDER_SKU, DEMO_ACTOR)
     except DuplicateCode:
         return 0
     await services.dispatch(
@@ -184,7 +182,7 @@ async def _announce_a_pre_order(services: Services) -> int:
         ),
         DEMO_ACTOR,
     )
-    await services.listings.upsert(
+    await services.dispatch(
         UpsertListing(
             "web",
             PRE_ORDER_SKU.code,

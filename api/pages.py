@@ -56,10 +56,11 @@ class DemoStorefrontKey:
     async def secret(self, services: Services) -> str:
         async with self._lock:
             if self._secret is None:
-                _, self._secret = await services.api_keys.create(
+                _, secret = await services.dispatch(
                     CreateApiKey(DEMO_KEY_NAME, Role.STOREFRONT, DEMO_CHANNEL),
                     Principal("demo-store", Role.ADMIN),
                 )
+                self._secret = secret
             return self._secret
 
 

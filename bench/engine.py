@@ -79,11 +79,11 @@ async def _gather_limited(jobs: list[Callable[[], Awaitable[object]]]) -> None:
 
 async def seed(services: Services, stock: dict[str, int]) -> None:
     """Location WH, channel web selling from it, and each SKU with its stock at WH."""
-    await services.catalogue.create_location(CreateLocation("WH", "Warehouse"), BENCH)
-    await services.channels.create(CreateChannel("web", "Web", ChannelKind.WEBSTORE), BENCH)
-    await services.channels.set_locations(SetChannelLocations("web", ("WH",)), BENCH)
+    await services.dispatch(CreateLocation("WH", "Warehouse"), BENCH)
+    await services.dispatch(CreateChannel("web", "Web", ChannelKind.WEBSTORE), BENCH)
+    await services.dispatch(SetChannelLocations("web", ("WH",)), BENCH)
     await _gather_limited(
-        [lambda c=code: services.catalogue.create_sku(CreateSku(c, c), BENCH) for code in stock]
+        [lambda c=code: services.dispatch(CreateSku(c, c), BENCH) for code in stock]
     )
     await _gather_limited(
         [

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
+from domain.commands import Command
 from domain.errors import ChannelRequired, Forbidden, InvalidValue
 from domain.validation import MAX_NAME_LENGTH, Checks
 
@@ -73,7 +74,9 @@ class ApiKey:
 
 
 @dataclass(frozen=True, slots=True)
-class CreateApiKey:
+class CreateApiKey(Command[tuple[ApiKey, str]]):
+    """Answers the new key and its secret, which is shown this once and never stored."""
+
     name: str
     role: Role
     channel: str | None = None
@@ -90,3 +93,11 @@ class CreateApiKey:
         if self.role is Role.ADMIN and self.channel is not None:
             checks.add(InvalidValue("an admin key is not bound to a channel", ("channel",)))
         checks.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeApiKey(Command[ApiKey]):
+    """The key stops working: at once on this worker, within the key cache's lifetime on
+    the others."""
+
+    key_id: str

@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from domain.commands import Command
+
 
 class AlertType(Enum):
     OVERSELL = "OVERSELL"
@@ -49,6 +51,20 @@ class Alert:
     sku: str | None = None
     channel: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AcknowledgeAlert(Command[Alert]):
+    """Someone is on it: the alert stays active."""
+
+    alert_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ResolveAlert(Command[Alert]):
+    """It is over; the same cause later raises a new alert."""
+
+    alert_id: int
 
 
 def oversell(channel: str, sku: str, order_ref: str, requested: int, oversold: int) -> AlertRaised:

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from domain.catalogue import Sku
 from domain.channels import RoutingPolicy, SplitPolicy
+from domain.commands import Command
 from domain.errors import (
     BundleCycle,
     InsufficientStock,
@@ -38,7 +40,7 @@ class Component:
 
 
 @dataclass(frozen=True, slots=True)
-class SetBundleComponents:
+class SetBundleComponents(Command[Sku]):
     """Makes `sku` a bundle of these components (replacing any it had); none makes it an
     ordinary SKU again."""
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
+from domain.commands import Command
 from domain.errors import TooLong
 from domain.validation import MAX_CODE_LENGTH, MAX_NAME_LENGTH, Checks
 
@@ -62,7 +63,7 @@ def _check_coordinates(checks: Checks, latitude: float | None, longitude: float 
 
 
 @dataclass(frozen=True, slots=True)
-class CreateSku:
+class CreateSku(Command[Sku]):
     code: str
     name: str
     barcode: str | None = None
@@ -77,9 +78,12 @@ class CreateSku:
         _check_attributes(checks, self.attributes)
         checks.raise_if_any()
 
+    def as_sku(self) -> Sku:
+        return Sku(self.code, self.name, self.barcode, self.attributes, self.active)
+
 
 @dataclass(frozen=True, slots=True)
-class UpdateSku:
+class UpdateSku(Command[Sku]):
     """Changes the given fields of a SKU; a field left as None keeps its value."""
 
     code: str
@@ -108,7 +112,7 @@ class UpdateSku:
 
 
 @dataclass(frozen=True, slots=True)
-class CreateLocation:
+class CreateLocation(Command[Location]):
     code: str
     name: str
     kind: LocationKind = LocationKind.WAREHOUSE
@@ -125,9 +129,20 @@ class CreateLocation:
         _check_coordinates(checks, self.latitude, self.longitude)
         checks.raise_if_any()
 
+    def as_location(self) -> Location:
+        return Location(
+            self.code,
+            self.name,
+            self.kind,
+            self.priority,
+            self.latitude,
+            self.longitude,
+            self.active,
+        )
+
 
 @dataclass(frozen=True, slots=True)
-class UpdateLocation:
+class UpdateLocation(Command[Location]):
     code: str
     name: str | None = None
     kind: LocationKind | None = None

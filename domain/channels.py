@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
+from domain.commands import Command
 from domain.errors import InvalidValue
 from domain.listings import DEFAULT_SAFETY, SafetyRules, check_safety
 from domain.validation import Checks
@@ -66,7 +67,7 @@ def _check_rules(
 
 
 @dataclass(frozen=True, slots=True)
-class CreateChannel:
+class CreateChannel(Command[Channel]):
     code: str
     name: str
     kind: ChannelKind
@@ -87,9 +88,20 @@ class CreateChannel:
         )
         checks.raise_if_any()
 
+    def as_channel(self) -> Channel:
+        return Channel(
+            self.code,
+            self.name,
+            self.kind,
+            self.status,
+            self.routing,
+            self.split,
+            safety=self.safety,
+        )
+
 
 @dataclass(frozen=True, slots=True)
-class UpdateChannel:
+class UpdateChannel(Command[Channel]):
     code: str
     name: str | None = None
     kind: ChannelKind | None = None
@@ -134,7 +146,7 @@ MAX_CHANNEL_LOCATIONS = 200
 
 
 @dataclass(frozen=True, slots=True)
-class SetChannelLocations:
+class SetChannelLocations(Command[Channel]):
     """The ordered locations a channel sells from; the order is its routing priority."""
 
     channel: str

@@ -7,8 +7,16 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from typing import TYPE_CHECKING
 
+from domain.alerts import Alert
+from domain.commands import Command
 from domain.validation import Checks
+
+if TYPE_CHECKING:
+    # domain.publishing builds on listings: the answers of the listing commands are named
+    # in quotes below (which the linter does not read), so this import is for mypy only.
+    from domain.publishing import ChannelAvailability, PublishedListing  # noqa: F401
 
 MAX_EXTERNAL_SKU_LENGTH = 64
 MAX_CAMPAIGNS = 20
@@ -85,7 +93,7 @@ def check_safety(
 
 
 @dataclass(frozen=True, slots=True)
-class UpsertListing:
+class UpsertListing(Command["PublishedListing"]):
     """Creates the listing of `sku` on `channel`, or replaces every setting of it."""
 
     channel: str
@@ -138,7 +146,7 @@ class UpsertListing:
 
 
 @dataclass(frozen=True, slots=True)
-class RemoveListing:
+class RemoveListing(Command["PublishedListing"]):
     channel: str
     sku: str
 
@@ -150,7 +158,31 @@ class RemoveListing:
 
 
 @dataclass(frozen=True, slots=True)
-class ReportChannelQuantity:
+class ImportListings(Command["list[PublishedListing]"]):
+    """Upserts every row of a channel's listings CSV (domain/listing_csv.py), or none."""
+
+    channel: str
+    text: str
+
+    def validate(self) -> None:
+        """Nothing before the transaction: once the channel is found, the file's problems are
+        refused together with those only the database can tell (unknown SKUs, external SKUs
+        of other listings), each at its line."""
+
+
+@dataclass(frozen=True, slots=True)
+class DriftReport:
+    """What a connector reported against what stockpool publishes; `alert` is the DRIFT
+    alert raised, or the one a match resolved."""
+
+    availability: ChannelAvailability
+    reported: int
+    drift: bool
+    alert: Alert | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportChannelQuantity(Command[DriftReport]):
     """What a marketplace shows right now, as its connector read it."""
 
     channel: str

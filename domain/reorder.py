@@ -20,6 +20,7 @@ import csv
 import io
 from dataclasses import dataclass
 
+from domain.commands import Command
 from domain.quantities import MAX_QUANTITY
 from domain.validation import Checks
 
@@ -44,7 +45,7 @@ class ReorderPolicy:
 
 
 @dataclass(frozen=True, slots=True)
-class SetReorderPolicy:
+class SetReorderPolicy(Command[ReorderPolicy]):
     sku: str
     reorder_point: int
     lead_time_days: int
@@ -68,7 +69,7 @@ class SetReorderPolicy:
 
 
 @dataclass(frozen=True, slots=True)
-class RemoveReorderPolicy:
+class RemoveReorderPolicy(Command[ReorderPolicy]):
     sku: str
     location: str | None = None
 

@@ -57,12 +57,15 @@ class Memo(Generic[R]):
 class Route(Generic[C, R]):
     """`handler` does the command's work in its unit of work; `memo` is what a replay of its
     idempotency key answers (commands that take no key have none); `on_refusal` runs after
-    a refused command's transaction rolled back (to record what must outlive the refusal)."""
+    a refused command's transaction rolled back (to record what must outlive the refusal);
+    `on_commit` runs with the answer once it is committed and published (to tell a part of
+    this worker that waits on the change)."""
 
     handler: Callable[[UnitOfWork, C], Awaitable[R]]
     access: Access
     memo: Memo[R] | None = None
     on_refusal: Callable[[C, StockpoolError], Awaitable[None]] | None = None
+    on_commit: Callable[[C, R], None] | None = None
 
 
 Queue = Callable[[Any, Principal], Awaitable[Any]]
@@ -109,6 +112,8 @@ class Dispatcher:
             raise
         if done is not None:
             await self.publish(done)
+        if route.on_commit is not None:
+            route.on_commit(command, result)
         return result
 
     async def run(

@@ -6,21 +6,37 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.auth import ApiKeyService
 from api.handlers import (
+    access,
+    bundles,
+    catalogue,
+    channels,
     cycle_counts,
     holds,
+    listings,
     purchase_orders,
+    reorder,
     reservations,
     returns,
     sales,
     stock,
     transfers,
 )
+from api.handlers import alerts as alert_handlers
 from api.handlers.reservations import RESERVATION
 from api.service_layer.dispatcher import Access, Route
 from api.services.alerts import AlertService
+from api.services.listings import ListingService
+from domain.access import CreateApiKey, RevokeApiKey
+from domain.alerts import AcknowledgeAlert, ResolveAlert
+from domain.bundles import SetBundleComponents
+from domain.catalogue import CreateLocation, CreateSku, UpdateLocation, UpdateSku
+from domain.channels import CreateChannel, SetChannelLocations, UpdateChannel
 from domain.cycle_counts import CancelCount, CompleteCount, RecordCount, StartCount
+from domain.listings import ImportListings, RemoveListing, ReportChannelQuantity, UpsertListing
 from domain.purchase_orders import ClosePurchaseOrder, CreatePurchaseOrder, ReceivePurchaseOrder
+from domain.reorder import RemoveReorderPolicy, SetReorderPolicy
 from domain.reservations import (
     CancelReservation,
     CommitReservation,
@@ -71,4 +87,37 @@ def stock_routes(alerts: AlertService) -> dict[type[Any], Route[Any, Any]]:
         RecordCount: Route(cycle_counts.record_count, admin, cycle_counts.CYCLE_COUNT),
         CompleteCount: Route(cycle_counts.complete_count, admin, cycle_counts.CYCLE_COUNT),
         CancelCount: Route(cycle_counts.cancel_count, admin, cycle_counts.CYCLE_COUNT),
+    }
+
+
+def configuration_routes(
+    alert_service: AlertService, listing_service: ListingService, key_service: ApiKeyService
+) -> dict[type[Any], Route[Any, Any]]:
+    """Commands that move no stock (the catalogue, channels, listings, bundles, reorder
+    policies, API keys, alerts): no idempotency key; what they republish or the alerts they
+    move go on the bus after commit."""
+    admin = Access.ADMIN
+    return {
+        CreateSku: Route(catalogue.create_sku, admin),
+        UpdateSku: Route(catalogue.update_sku, admin),
+        CreateLocation: Route(catalogue.create_location, admin),
+        UpdateLocation: Route(catalogue.update_location, admin),
+        CreateChannel: Route(channels.create_channel, admin),
+        UpdateChannel: Route(channels.update_channel, admin),
+        SetChannelLocations: Route(channels.set_channel_locations, admin),
+        UpsertListing: Route(listings.upsert_listing, admin, on_commit=listing_service.upserted),
+        RemoveListing: Route(listings.remove_listing, admin),
+        ImportListings: Route(listings.import_listings, admin),
+        ReportChannelQuantity: Route(
+            listings.report_channel_quantity,
+            Access.CHANNEL,
+            on_refusal=listings.alert_unmapped(alert_service),
+        ),
+        SetBundleComponents: Route(bundles.set_bundle_components, admin),
+        SetReorderPolicy: Route(reorder.set_reorder_policy, admin),
+        RemoveReorderPolicy: Route(reorder.remove_reorder_policy, admin),
+        CreateApiKey: Route(access.create_api_key, admin),
+        RevokeApiKey: Route(access.revoke_api_key, admin, on_commit=key_service.forget),
+        AcknowledgeAlert: Route(alert_handlers.acknowledge_alert, admin),
+        ResolveAlert: Route(alert_handlers.resolve_alert, admin),
     }

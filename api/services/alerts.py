@@ -1,4 +1,5 @@
-"""Reading and working alerts: acknowledge (someone is on it) and resolve (it is over)."""
+"""Reading alerts, and raising one outside any command (acknowledging and resolving them:
+api/handlers/alerts.py)."""
 
 from __future__ import annotations
 
@@ -26,22 +27,5 @@ class AlertService:
         """Raises (or adds an occurrence to) the alert in its own transaction."""
         async with self._database.transaction() as conn:
             alert = await repository.raise_alert(conn, raised, self._clock())
-        await self.publish(alert)
-        return alert
-
-    async def publish(self, alert: Alert) -> None:
-        """Tells subscribers about an alert a committed transaction raised or moved."""
         await self._bus.publish_committed([(ALERTS, alert_message(alert))])
-
-    async def acknowledge(self, alert_id: int, principal: Principal) -> Alert:
-        return await self._move(alert_id, AlertStatus.ACKNOWLEDGED, principal)
-
-    async def resolve(self, alert_id: int, principal: Principal) -> Alert:
-        return await self._move(alert_id, AlertStatus.RESOLVED, principal)
-
-    async def _move(self, alert_id: int, status: AlertStatus, principal: Principal) -> Alert:
-        principal.require_admin()
-        async with self._database.transaction() as conn:
-            alert = await repository.change_status(conn, alert_id, status, self._clock())
-        await self.publish(alert)
         return alert

@@ -10,10 +10,9 @@ from api.bus import EventBus
 from api.clock import Clock, utc_now
 from api.database.engine import Database
 from api.service_layer.dispatcher import Dispatcher
-from api.service_layer.routes import stock_routes
+from api.service_layer.routes import configuration_routes, stock_routes
 from api.services.alerts import AlertService
 from api.services.bundles import BundleService
-from api.services.catalogue import CatalogueService
 from api.services.channels import ChannelService
 from api.services.cycle_counts import CycleCountService
 from api.services.group_commit import BatchRunner
@@ -41,7 +40,6 @@ class Services:
     api_keys: ApiKeyService
     dispatcher: Dispatcher
     hold_batches: BatchRunner[ReserveRequest, Reservation] | None
-    catalogue: CatalogueService
     queries: StockQueries
     channels: ChannelService
     listings: ListingService
@@ -59,7 +57,10 @@ class Services:
         cls, settings: Settings, database: Database, bus: EventBus, clock: Clock = utc_now
     ) -> Services:
         alerts = AlertService(database, bus, clock)
-        dispatcher = Dispatcher(database, bus, clock, stock_routes(alerts))
+        listings = ListingService(database, bus, clock)
+        api_keys = ApiKeyService(database, settings.admin_token)
+        routes = stock_routes(alerts) | configuration_routes(alerts, listings, api_keys)
+        dispatcher = Dispatcher(database, bus, clock, routes)
         hold_batches = _group_commit(dispatcher, database, bus, clock, settings)
         return cls(
             settings=settings,
@@ -67,19 +68,18 @@ class Services:
             bus=bus,
             dispatcher=dispatcher,
             hold_batches=hold_batches,
-            api_keys=ApiKeyService(database, settings.admin_token, clock),
-            catalogue=CatalogueService(database, bus, clock),
+            api_keys=api_keys,
             queries=StockQueries(database, clock),
-            channels=ChannelService(database, bus, clock),
-            listings=ListingService(database, bus, alerts, clock),
+            channels=ChannelService(database),
+            listings=listings,
             reservations=ReservationService(database, dispatcher, clock),
             purchase_orders=PurchaseOrderService(database),
             transfers=TransferService(database),
             returns=ReturnService(database),
             cycle_counts=CycleCountService(database),
             alerts=alerts,
-            bundles=BundleService(database, bus, clock),
-            reorder=ReorderService(database, bus, clock),
+            bundles=BundleService(database, clock),
+            reorder=ReorderService(database, clock),
         )
 
     async def dispatch(self, command: Command[R], principal: Principal) -> R:

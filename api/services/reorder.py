@@ -1,5 +1,5 @@
-"""Reorder policies (and the LOW_STOCK alerts they judge), sales velocity and reorder
-suggestions. The definitions are in domain/reorder.py."""
+"""Reading reorder policies, sales velocity and reorder suggestions. The definitions are in
+domain/reorder.py; setting and removing a policy, in api/handlers/reorder.py."""
 
 from __future__ import annotations
 
@@ -8,24 +8,17 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.bus import ALERTS, EventBus
 from api.clock import Clock, utc_now
 from api.database import catalogue_repository as catalogue
 from api.database import reorder_repository as repository
 from api.database.engine import Database
 from api.database.reorder_repository import Scope, StoredPolicy
-from api.messages import alert_message
 from api.services.bundles import refuse_bundles
-from api.services.low_stock import judge, resolve_removed
 from domain.access import Principal
-from domain.alerts import Alert
-from domain.errors import ReorderPolicyNotFound
 from domain.reorder import (
-    RemoveReorderPolicy,
     ReorderPolicy,
     ReorderSuggestion,
     SalesVelocity,
-    SetReorderPolicy,
     StockPosition,
     check_window,
     suggest,
@@ -33,47 +26,9 @@ from domain.reorder import (
 
 
 class ReorderService:
-    def __init__(self, database: Database, bus: EventBus, clock: Clock = utc_now) -> None:
+    def __init__(self, database: Database, clock: Clock = utc_now) -> None:
         self._database = database
-        self._bus = bus
         self._clock = clock
-
-    async def set_policy(self, command: SetReorderPolicy, principal: Principal) -> ReorderPolicy:
-        """Creates or replaces the policy and judges the stock against it at once."""
-        principal.require_admin()
-        command.validate()
-        now = self._clock()
-        async with self._database.transaction() as conn:
-            sku_id, location_id = await _scope(conn, command.sku, command.location)
-            await refuse_bundles(conn, [(sku_id, command.sku)], "have a reorder policy")
-            stored = await repository.save(conn, sku_id, location_id, command.as_policy(), now)
-            moved = await judge(conn, [stored], now)
-        await self._publish(moved)
-        return stored.policy
-
-    async def remove_policy(
-        self, command: RemoveReorderPolicy, principal: Principal
-    ) -> ReorderPolicy:
-        """Takes the policy away; its open LOW_STOCK alert is resolved."""
-        principal.require_admin()
-        command.validate()
-        now = self._clock()
-        async with self._database.transaction() as conn:
-            sku_id, location_id = await _scope(conn, command.sku, command.location)
-            stored = next(
-                (
-                    p
-                    for p in await repository.lock_for(conn, [command.sku])
-                    if p.location_id == location_id
-                ),
-                None,
-            )
-            if stored is None:
-                raise ReorderPolicyNotFound(command.sku, command.location)
-            await repository.remove(conn, sku_id, location_id)
-            moved = await resolve_removed(conn, stored, now)
-        await self._publish(moved)
-        return stored.policy
 
     async def policies(self, principal: Principal, sku: str | None = None) -> list[ReorderPolicy]:
         principal.require_admin()
@@ -88,7 +43,7 @@ class ReorderService:
         check_window(window_days)
         now = self._clock()
         async with self._database.read() as conn:
-            sku_id, location_id = await _scope(conn, sku, location)
+            sku_id, location_id = await scope_ids(conn, sku, location)
             await refuse_bundles(conn, [(sku_id, sku)], "have a sales velocity of its own")
             scope = (sku_id, location_id)
             sold = await repository.units_sold(conn, [scope], now - timedelta(days=window_days))
@@ -120,12 +75,11 @@ class ReorderService:
             rows.append(suggest(policy, positions.get(scope, StockPosition(0, 0, 0, 0)), velocity))
         return rows
 
-    async def _publish(self, moved: list[Alert]) -> None:
-        if moved:
-            await self._bus.publish_committed([(ALERTS, alert_message(a)) for a in moved])
 
-
-async def _scope(conn: AsyncConnection, sku: str, location: str | None) -> tuple[int, int | None]:
+async def scope_ids(
+    conn: AsyncConnection, sku: str, location: str | None
+) -> tuple[int, int | None]:
+    """The ids of a SKU and of a location, or None for every location."""
     sku_id = await catalogue.sku_id(conn, sku)
     location_id = await catalogue.location_id(conn, location) if location is not None else None
     return sku_id, location_id

@@ -45,7 +45,7 @@ class AccessMutations:
     async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreateApiKeyPayload:
         command = access.CreateApiKey(input.name, input.role, input.channel)
         created, errors = await attempt(
-            info.context.services.api_keys.create(command, info.context.caller)
+            info.context.services.dispatch(command, info.context.caller)
         )
         if created is None:
             return CreateApiKeyPayload(user_errors=errors)
@@ -54,9 +54,8 @@ class AccessMutations:
 
     @strawberry.mutation(description="The key stops working at once.")
     async def revoke_api_key(self, info: Info, input: RevokeApiKeyInput) -> RevokeApiKeyPayload:
-        key, errors = await attempt(
-            info.context.services.api_keys.revoke(str(input.id), info.context.caller)
-        )
+        command = access.RevokeApiKey(str(input.id))
+        key, errors = await attempt(info.context.services.dispatch(command, info.context.caller))
         return RevokeApiKeyPayload(
             api_key=ApiKey.from_domain(key) if key else None, user_errors=errors
         )

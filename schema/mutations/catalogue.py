@@ -73,9 +73,7 @@ class CatalogueMutations:
             attributes_dict(input.attributes) or {},
             input.active,
         )
-        sku, errors = await attempt(
-            info.context.services.catalogue.create_sku(command, info.context.caller)
-        )
+        sku, errors = await attempt(info.context.services.dispatch(command, info.context.caller))
         return SkuPayload(sku=Sku.from_domain(sku) if sku else None, user_errors=errors)
 
     @strawberry.mutation
@@ -83,9 +81,7 @@ class CatalogueMutations:
         command = catalogue.UpdateSku(
             input.code, input.name, input.barcode, attributes_dict(input.attributes), input.active
         )
-        sku, errors = await attempt(
-            info.context.services.catalogue.update_sku(command, info.context.caller)
-        )
+        sku, errors = await attempt(info.context.services.dispatch(command, info.context.caller))
         return SkuPayload(sku=Sku.from_domain(sku) if sku else None, user_errors=errors)
 
     @strawberry.mutation
@@ -100,7 +96,7 @@ class CatalogueMutations:
             input.active,
         )
         location, errors = await attempt(
-            info.context.services.catalogue.create_location(command, info.context.caller)
+            info.context.services.dispatch(command, info.context.caller)
         )
         return LocationPayload(
             location=Location.from_domain(location) if location else None, user_errors=errors
@@ -118,7 +114,7 @@ class CatalogueMutations:
             input.active,
         )
         location, errors = await attempt(
-            info.context.services.catalogue.update_location(command, info.context.caller)
+            info.context.services.dispatch(command, info.context.caller)
         )
         return LocationPayload(
             location=Location.from_domain(location) if location else None, user_errors=errors

@@ -73,7 +73,7 @@ class ChannelMutations:
             ),
         )
         return _payload(
-            *await attempt(info.context.services.channels.create(command, info.context.caller))
+            *await attempt(info.context.services.dispatch(command, info.context.caller))
         )
 
     @strawberry.mutation
@@ -90,7 +90,7 @@ class ChannelMutations:
             input.low_stock_threshold,
         )
         return _payload(
-            *await attempt(info.context.services.channels.update(command, info.context.caller))
+            *await attempt(info.context.services.dispatch(command, info.context.caller))
         )
 
     @strawberry.mutation(description="Replaces the channel's locations with this ordered list.")
@@ -99,7 +99,5 @@ class ChannelMutations:
     ) -> ChannelPayload:
         command = channels.SetChannelLocations(input.channel, tuple(input.locations))
         return _payload(
-            *await attempt(
-                info.context.services.channels.set_locations(command, info.context.caller)
-            )
+            *await attempt(info.context.services.dispatch(command, info.context.caller))
         )

@@ -131,7 +131,7 @@ class ListingMutations:
             campaigns=tuple(_campaign(c) for c in input.campaigns),
         )
         return _listing_payload(
-            *await attempt(info.context.services.listings.upsert(command, info.context.caller))
+            *await attempt(info.context.services.dispatch(command, info.context.caller))
         )
 
     @strawberry.mutation(
@@ -140,15 +140,16 @@ class ListingMutations:
     async def remove_listing(self, info: Info, input: RemoveListingInput) -> ListingPayload:
         command = listings.RemoveListing(input.channel, input.sku)
         return _listing_payload(
-            *await attempt(info.context.services.listings.remove(command, info.context.caller))
+            *await attempt(info.context.services.dispatch(command, info.context.caller))
         )
 
     @strawberry.mutation(description="Upserts every row of a CSV file, or none of them.")
     async def import_listings(
         self, info: Info, input: ImportListingsInput
     ) -> ImportListingsPayload:
+        command = listings.ImportListings(input.channel, input.csv)
         records, errors = await attempt(
-            info.context.services.listings.import_csv(input.channel, input.csv, info.context.caller)
+            info.context.services.dispatch(command, info.context.caller)
         )
         if records is None:
             return ImportListingsPayload(user_errors=errors)
@@ -164,9 +165,7 @@ class ListingMutations:
         self, info: Info, input: ReportChannelQuantityInput
     ) -> ReportChannelQuantityPayload:
         command = listings.ReportChannelQuantity(input.channel, input.external_sku, input.quantity)
-        report, errors = await attempt(
-            info.context.services.listings.report_quantity(command, info.context.caller)
-        )
+        report, errors = await attempt(info.context.services.dispatch(command, info.context.caller))
         if report is None:
             return ReportChannelQuantityPayload(user_errors=errors)
         return ReportChannelQuantityPayload(

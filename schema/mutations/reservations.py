@@ -7,6 +7,7 @@ from collections.abc import Awaitable
 import strawberry
 
 from domain import reservations
+from domain.alerts import AcknowledgeAlert, ResolveAlert
 from schema.context import Info
 from schema.errors import UserError, attempt
 from schema.types.alerts import Alert
@@ -193,14 +194,12 @@ class ReservationMutations:
 
     @strawberry.mutation
     async def acknowledge_alert(self, info: Info, input: AlertInput) -> AlertPayload:
-        alert, errors = await attempt(
-            info.context.services.alerts.acknowledge(_alert_id(input.id), info.context.caller)
-        )
+        command = AcknowledgeAlert(_alert_id(input.id))
+        alert, errors = await attempt(info.context.services.dispatch(command, info.context.caller))
         return AlertPayload(alert=Alert.from_domain(alert) if alert else None, user_errors=errors)
 
     @strawberry.mutation
     async def resolve_alert(self, info: Info, input: AlertInput) -> AlertPayload:
-        alert, errors = await attempt(
-            info.context.services.alerts.resolve(_alert_id(input.id), info.context.caller)
-        )
+        command = ResolveAlert(_alert_id(input.id))
+        alert, errors = await attempt(info.context.services.dispatch(command, info.context.caller))
         return AlertPayload(alert=Alert.from_domain(alert) if alert else None, user_errors=errors)

@@ -30,10 +30,10 @@ async def test_the_suggestions_are_written_as_csv(tmp_path):
         await make_channel(services, locations=("WH",))
         await stock(services, ("TEE", "WH", 20), ("CAP", "WH", 4))
         await services.dispatch(RecordChannelSale("web", "s-1", 15, sku="TEE"), ADMIN)
-        await services.reorder.set_policy(
+        await services.dispatch(
             SetReorderPolicy("TEE", reorder_point=8, lead_time_days=10, safety_stock=2), ADMIN
         )
-        await services.reorder.set_policy(
+        await services.dispatch(
             SetReorderPolicy("CAP", reorder_point=1, lead_time_days=5, location="WH"), ADMIN
         )
     finally:

@@ -17,9 +17,9 @@ async def make_catalogue(
     services: Services, skus: tuple[str, ...] = ("TEE",), locations: tuple[str, ...] = ("WH",)
 ) -> None:
     for code in locations:
-        await services.catalogue.create_location(CreateLocation(code, f"Location {code}"), ADMIN)
+        await services.dispatch(CreateLocation(code, f"Location {code}"), ADMIN)
     for code in skus:
-        await services.catalogue.create_sku(CreateSku(code, f"SKU {code}"), ADMIN)
+        await services.dispatch(CreateSku(code, f"SKU {code}"), ADMIN)
 
 
 async def make_channel(
@@ -29,10 +29,10 @@ async def make_channel(
     routing: RoutingPolicy = RoutingPolicy.PRIORITY,
     split: SplitPolicy = SplitPolicy.NEVER,
 ) -> None:
-    await services.channels.create(
+    await services.dispatch(
         CreateChannel(code, code, ChannelKind.WEBSTORE, routing=routing, split=split), ADMIN
     )
-    await services.channels.set_locations(SetChannelLocations(code, locations), ADMIN)
+    await services.dispatch(SetChannelLocations(code, locations), ADMIN)
 
 
 async def stock(services: Services, *levels: tuple[str, str, int]) -> None:

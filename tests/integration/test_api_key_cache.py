@@ -9,14 +9,14 @@ import pytest
 
 from api import auth
 from api.auth import ApiKeyService
-from domain.access import CreateApiKey, Role
+from domain.access import CreateApiKey, RevokeApiKey, Role
 from tests.conftest import ADMIN
 
 
 async def test_a_key_revoked_here_is_refused_at_once(services):
-    key, secret = await services.api_keys.create(CreateApiKey("shop", Role.ADMIN), ADMIN)
+    key, secret = await services.dispatch(CreateApiKey("shop", Role.ADMIN), ADMIN)
     assert await services.api_keys.authenticate(secret) is not None
-    await services.api_keys.revoke(key.id, ADMIN)
+    await services.dispatch(RevokeApiKey(key.id), ADMIN)
     assert await services.api_keys.authenticate(secret) is None
 
 
@@ -25,9 +25,9 @@ async def test_a_key_revoked_by_another_worker_is_refused_once_the_cache_lapses(
 ):
     monkeypatch.setattr(auth, "KEY_CACHE_SECONDS", 0.2)
     other_worker = ApiKeyService(services.database, None)
-    key, secret = await services.api_keys.create(CreateApiKey("shop", Role.ADMIN), ADMIN)
+    key, secret = await services.dispatch(CreateApiKey("shop", Role.ADMIN), ADMIN)
     assert (await other_worker.authenticate(secret)).key_id == key.id
-    await services.api_keys.revoke(key.id, ADMIN)
+    await services.dispatch(RevokeApiKey(key.id), ADMIN)
     assert await other_worker.authenticate(secret) is not None  # still within its cache
     await asyncio.sleep(0.25)
     assert await other_worker.authenticate(secret) is None
@@ -35,5 +35,5 @@ async def test_a_key_revoked_by_another_worker_is_refused_once_the_cache_lapses(
 
 async def test_unknown_keys_are_looked_up_every_time_and_never_kept(services):
     assert await services.api_keys.authenticate("sp_a_not-a-key") is None
-    key, secret = await services.api_keys.create(CreateApiKey("shop", Role.ADMIN), ADMIN)
+    key, secret = await services.dispatch(CreateApiKey("shop", Role.ADMIN), ADMIN)
     assert (await services.api_keys.authenticate(secret)).key_id == key.id

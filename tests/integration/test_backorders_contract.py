@@ -22,7 +22,7 @@ async def backorderable(services, limit: int, incoming: int, on_hand: int, due) 
     await make_channel(services)
     if on_hand:
         await stock(services, ("TEE", "WH", on_hand))
-    await services.listings.upsert(
+    await services.dispatch(
         UpsertListing("web", "TEE", "web-TEE", allow_backorder=True, backorder_limit=limit), ADMIN
     )
     await services.dispatch(

@@ -22,7 +22,7 @@ async def test_concurrent_holds_of_a_bundle_and_its_components_never_oversell_a_
     await make_catalogue(services, skus=("TEE", "CAP", "KIT"), locations=("A", "B"))
     await make_channel(services, locations=("A", "B"))
     await stock(services, ("TEE", "A", 15), ("TEE", "B", 10), ("CAP", "A", 12))
-    await services.bundles.set_components(
+    await services.dispatch(
         SetBundleComponents("KIT", (Component("TEE", 2), Component("CAP", 1))), ADMIN
     )
     rng = random.Random(7)

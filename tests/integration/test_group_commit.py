@@ -139,7 +139,7 @@ async def test_a_listing_that_allows_backorders_is_held_through_the_full_path(se
     await make_catalogue(services)
     await make_channel(services)
     await stock(services, ("TEE", "WH", 1))
-    await services.listings.upsert(
+    await services.dispatch(
         UpsertListing("web", "TEE", "web-tee", allow_backorder=True, backorder_limit=5), ADMIN
     )
 

@@ -29,7 +29,7 @@ async def shown(services, sku: str = "TEE", channel: str = "web"):
 
 
 async def list_it(services, sku: str = "TEE", channel: str = "web", **settings):
-    return await services.listings.upsert(
+    return await services.dispatch(
         UpsertListing(channel, sku, f"{channel}-{sku}", **settings), ADMIN
     )
 
@@ -139,9 +139,9 @@ async def test_a_paused_channel_publishes_nothing_until_it_resumes(services):
     await make_channel(services)
     await stock(services, ("TEE", "WH", 6))
     await list_it(services)
-    await services.channels.update(UpdateChannel("web", status=ChannelStatus.PAUSED), ADMIN)
+    await services.dispatch(UpdateChannel("web", status=ChannelStatus.PAUSED), ADMIN)
     assert (await shown(services)).published == 0
-    await services.channels.update(UpdateChannel("web", status=ChannelStatus.ACTIVE), ADMIN)
+    await services.dispatch(UpdateChannel("web", status=ChannelStatus.ACTIVE), ADMIN)
     assert (await shown(services)).published == 6
 
 
@@ -171,7 +171,7 @@ async def test_a_removed_listing_publishes_nothing_and_comes_back_with_a_higher_
     await make_channel(services)
     await stock(services, ("TEE", "WH", 4))
     listed = await list_it(services)
-    removed = await services.listings.remove(RemoveListing("web", "TEE"), ADMIN)
+    removed = await services.dispatch(RemoveListing("web", "TEE"), ADMIN)
     assert removed.availability.published == 0
     assert removed.availability.version == listed.availability.version + 1
     assert await services.listings.availability("web", ["TEE"], ADMIN) == []
@@ -197,6 +197,6 @@ async def test_a_deactivated_location_leaves_every_channel_pool_at_once(services
     await stock(services, ("TEE", "WH", 4), ("TEE", "SHOP", 3))
     listed = await list_it(services)
     assert listed.availability.published == 7
-    await services.catalogue.update_location(UpdateLocation("SHOP", active=False), ADMIN)
+    await services.dispatch(UpdateLocation("SHOP", active=False), ADMIN)
     found = await shown(services)
     assert (found.published, found.version) == (4, listed.availability.version + 1)

@@ -34,7 +34,7 @@ async def test_a_hold_expiring_resolves_the_low_stock_alert_it_raised(clocked_se
     await make_catalogue(services)
     await make_channel(services)
     await stock(services, ("TEE", "WH", 10))
-    await services.reorder.set_policy(
+    await services.dispatch(
         SetReorderPolicy("TEE", reorder_point=5, lead_time_days=7, location="WH"), ADMIN
     )
     await services.dispatch(
@@ -56,9 +56,7 @@ async def test_concurrent_sales_at_several_locations_open_one_low_stock_alert(se
     await make_catalogue(services, locations=("A", "B"))
     await make_channel(services, locations=("A", "B"), split=SplitPolicy.ALLOWED)
     await stock(services, ("TEE", "A", 30), ("TEE", "B", 30))
-    await services.reorder.set_policy(
-        SetReorderPolicy("TEE", reorder_point=20, lead_time_days=7), ADMIN
-    )
+    await services.dispatch(SetReorderPolicy("TEE", reorder_point=20, lead_time_days=7), ADMIN)
     sales = [
         services.dispatch(
             RecordChannelSale("web", f"s-{i}", 1, sku="TEE", location="AB"[i % 2]), ADMIN

@@ -161,7 +161,7 @@ async def test_routing_by_priority_never_splits_unless_allowed(services):
     assert [(x.location, x.quantity) for x in one.lines] == [("A", 2)]
     with pytest.raises(InsufficientStock):
         await services.dispatch(reserve(RequestedLine("TEE", 4)), ADMIN)
-    await services.channels.update(UpdateChannel("web", split=SplitPolicy.ALLOWED), ADMIN)
+    await services.dispatch(UpdateChannel("web", split=SplitPolicy.ALLOWED), ADMIN)
     await services.dispatch(ReleaseReservation(one.id), ADMIN)
     split = await services.dispatch(reserve(RequestedLine("TEE", 4)), ADMIN)
     assert sorted((x.location, x.quantity) for x in split.lines) == [("A", 2), ("B", 2)]
@@ -173,9 +173,7 @@ async def test_routing_most_available_and_fewest_locations(services):
     await stock(services, ("TEE", "A", 2), ("TEE", "B", 9), ("CAP", "A", 5), ("CAP", "B", 1))
     most = await services.dispatch(reserve(RequestedLine("TEE", 1)), ADMIN)
     assert most.lines[0].location == "B"
-    await services.channels.update(
-        UpdateChannel("web", routing=RoutingPolicy.FEWEST_LOCATIONS), ADMIN
-    )
+    await services.dispatch(UpdateChannel("web", routing=RoutingPolicy.FEWEST_LOCATIONS), ADMIN)
     together = await services.dispatch(
         reserve(RequestedLine("TEE", 2), RequestedLine("CAP", 1), order="o-2"), ADMIN
     )
@@ -186,9 +184,7 @@ async def test_routing_to_the_nearest_location_with_the_units(services):
     from domain.catalogue import CreateLocation
 
     for code, lat, lon in [("AMS", 52.37, 4.90), ("BER", 52.52, 13.40), ("PAR", 48.86, 2.35)]:
-        await services.catalogue.create_location(
-            CreateLocation(code, code, latitude=lat, longitude=lon), ADMIN
-        )
+        await services.dispatch(CreateLocation(code, code, latitude=lat, longitude=lon), ADMIN)
     await make_catalogue(services, locations=())
     await make_channel(services, locations=("AMS", "BER", "PAR"), routing=RoutingPolicy.NEAREST)
     await stock(services, ("TEE", "AMS", 1), ("TEE", "BER", 5), ("TEE", "PAR", 5))
@@ -208,7 +204,7 @@ async def test_a_paused_channel_holds_nothing_and_sells_only_from_its_locations(
     await stock(services, ("TEE", "WH", 5), ("TEE", "OTHER", 5))
     with pytest.raises(LocationNotInChannel):
         await services.dispatch(reserve(RequestedLine("TEE", 1, "OTHER")), ADMIN)
-    await services.channels.update(UpdateChannel("web", status=ChannelStatus.PAUSED), ADMIN)
+    await services.dispatch(UpdateChannel("web", status=ChannelStatus.PAUSED), ADMIN)
     with pytest.raises(ChannelPaused):
         await services.dispatch(reserve(RequestedLine("TEE", 1)), ADMIN)
 

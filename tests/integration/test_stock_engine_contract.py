@@ -74,7 +74,7 @@ async def test_unknown_sku_or_location_is_refused(services):
 async def test_duplicate_sku_code_is_refused(services):
     await make_catalogue(services)
     with pytest.raises(DuplicateCode):
-        await services.catalogue.create_sku(CreateSku("TEE", "again"), ADMIN)
+        await services.dispatch(CreateSku("TEE", "again"), ADMIN)
 
 
 async def test_set_stock_compare_and_set(services):
