@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, insert, select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database.documents import (
@@ -53,21 +53,12 @@ lock = _counts.lock
 async def insert_count(
     conn: AsyncConnection, count: CycleCount, location_id: int, levels: dict[str, LevelRef]
 ) -> None:
-    await conn.execute(
-        insert(cycle_counts).values(
-            id=count.id,
-            location_id=location_id,
-            reference=count.reference,
-            status=count.status.value,
-            created_at=count.created_at,
-            updated_at=count.updated_at,
-        )
-    )
-    await conn.execute(
-        insert(cycle_count_lines),
+    await _counts.insert(
+        conn,
+        count,
+        {"location_id": location_id, "reference": count.reference},
         [
             {
-                "count_id": count.id,
                 "line_number": line.line_number,
                 "sku_id": levels[line.sku].sku_id,
                 "stock_level_id": levels[line.sku].id,

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database.id_pages import newest_ids
@@ -22,6 +22,19 @@ Row = Any
 Found = list[tuple[Row, list[Row]]]
 """Header rows, each with its line rows in line order."""
 Assemble = Callable[[AsyncConnection, Found], Awaitable[list[Stored]]]
+
+
+class Document(Protocol):
+    """What every stock document has, and its header row keeps in columns of these names."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> Enum: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
 
 
 def per_document(build: Callable[[Row, list[Row]], Stored]) -> Assemble[Stored]:
@@ -63,6 +76,28 @@ class Documents(Generic[Stored]):
         self._lines = lines
         self._owner = lines.c[owner]
         self._assemble = assemble
+
+    async def insert(
+        self,
+        conn: AsyncConnection,
+        document: Document,
+        header: Mapping[str, Any],
+        lines: list[dict[str, Any]],
+    ) -> None:
+        """Stores a new document: its header row (what every document has, and the columns
+        `header` gives) and its line rows (with the document's id)."""
+        await conn.execute(
+            insert(self.table).values(
+                id=document.id,
+                status=document.status.value,
+                created_at=document.created_at,
+                updated_at=document.updated_at,
+                **header,
+            )
+        )
+        await conn.execute(
+            insert(self._lines), [{self._owner.name: document.id, **line} for line in lines]
+        )
 
     async def find(
         self, conn: AsyncConnection, document_id: str, for_update: bool = False

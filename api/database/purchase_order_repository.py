@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, insert
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database.documents import (
@@ -53,23 +53,17 @@ lock = _orders.lock
 async def insert_order(
     conn: AsyncConnection, order: PurchaseOrder, location_id: int, levels: dict[str, LevelRef]
 ) -> None:
-    await conn.execute(
-        insert(purchase_orders).values(
-            id=order.id,
-            supplier=order.supplier,
-            location_id=location_id,
-            reference=order.reference,
-            status=order.status.value,
-            expected_at=order.expected_at,
-            created_at=order.created_at,
-            updated_at=order.updated_at,
-        )
-    )
-    await conn.execute(
-        insert(purchase_order_lines),
+    await _orders.insert(
+        conn,
+        order,
+        {
+            "supplier": order.supplier,
+            "location_id": location_id,
+            "reference": order.reference,
+            "expected_at": order.expected_at,
+        },
         [
             {
-                "purchase_order_id": order.id,
                 "line_number": line.line_number,
                 "stock_level_id": levels[line.sku].id,
                 "sku_id": levels[line.sku].sku_id,

@@ -144,23 +144,17 @@ async def insert_return(
     location_id: int,
     levels: dict[str, LevelRef],
 ) -> None:
-    await conn.execute(
-        insert(customer_returns).values(
-            id=customer_return.id,
-            channel_id=order.channel_id,
-            order_ref=order.order_ref,
-            reservation_id=customer_return.reservation_id,
-            location_id=location_id,
-            status=customer_return.status.value,
-            created_at=customer_return.created_at,
-            updated_at=customer_return.updated_at,
-        )
-    )
-    await conn.execute(
-        insert(customer_return_lines),
+    await _returns.insert(
+        conn,
+        customer_return,
+        {
+            "channel_id": order.channel_id,
+            "order_ref": order.order_ref,
+            "reservation_id": customer_return.reservation_id,
+            "location_id": location_id,
+        },
         [
             {
-                "return_id": customer_return.id,
                 "line_number": line.line_number,
                 "sku_id": levels[line.sku].sku_id,
                 "stock_level_id": levels[line.sku].id,

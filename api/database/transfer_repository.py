@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, insert, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database.documents import (
@@ -73,23 +73,17 @@ async def insert_transfer(
     sources: dict[str, LevelRef],
     destinations: dict[str, LevelRef],
 ) -> None:
-    await conn.execute(
-        insert(transfers).values(
-            id=transfer.id,
-            from_location_id=from_location_id,
-            to_location_id=to_location_id,
-            reference=transfer.reference,
-            status=transfer.status.value,
-            expected_at=transfer.expected_at,
-            created_at=transfer.created_at,
-            updated_at=transfer.updated_at,
-        )
-    )
-    await conn.execute(
-        insert(transfer_lines),
+    await _transfers.insert(
+        conn,
+        transfer,
+        {
+            "from_location_id": from_location_id,
+            "to_location_id": to_location_id,
+            "reference": transfer.reference,
+            "expected_at": transfer.expected_at,
+        },
         [
             {
-                "transfer_id": transfer.id,
                 "line_number": line.line_number,
                 "sku_id": sources[line.sku].sku_id,
                 "source_level_id": sources[line.sku].id,
