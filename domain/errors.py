@@ -206,6 +206,8 @@ class UnmappedSku(StockpoolError):
             f"channel {channel!r} has no listing with external SKU {external_sku!r}",
             ("externalSku",),
         )
+        self.channel = channel
+        self.external_sku = external_sku
 
 
 class AlertNotFound(StockpoolError):

@@ -4,15 +4,12 @@ the marketplace shows instead."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database import alert_repository, bundle_repository, catalogue_repository
 from api.database import channel_repository as channels
 from api.database import listing_repository as repository
 from api.service_layer.unit_of_work import UnitOfWork
-from api.services.alerts import AlertService
 from api.services.bundles import refuse_bundles
 from api.services.listings import published_listing
 from api.services.publishing import republish
@@ -104,19 +101,6 @@ async def report_channel_quantity(uow: UnitOfWork, command: ReportChannelQuantit
     if alert is not None:
         uow.raised(alert)
     return DriftReport(listing.availability, command.quantity, drift, alert)
-
-
-def alert_unmapped(
-    alert_service: AlertService,
-) -> Callable[[ReportChannelQuantity, StockpoolError], Awaitable[None]]:
-    """The `on_refusal` of reportChannelQuantity: a report of an external SKU no listing maps
-    is refused, and the UNMAPPED_SKU alert that tells someone to map it outlives the refusal."""
-
-    async def on_refusal(command: ReportChannelQuantity, refused: StockpoolError) -> None:
-        if isinstance(refused, UnmappedSku):
-            await alert_service.raise_alert(alerts.unmapped(command.channel, command.external_sku))
-
-    return on_refusal
 
 
 async def _republish(uow: UnitOfWork, listing_ids: list[int]) -> list[PublishedListing]:

@@ -5,7 +5,6 @@ alert."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from api.database import (
@@ -20,12 +19,11 @@ from api.database.movements import LevelRef
 from api.handlers.order_lines import availability, book_lines, check_lines, lock_channel_levels
 from api.handlers.reservations import reservation_as_written
 from api.service_layer.unit_of_work import UnitOfWork
-from api.services.alerts import AlertService
 from api.services.bundles import record_bundle_lines, take_apart
 from api.services.reservation_records import new_reservation_id
 from domain import alerts
 from domain.channels import SplitPolicy
-from domain.errors import LocationNotInChannel, StockpoolError, UnmappedSku
+from domain.errors import LocationNotInChannel, UnmappedSku
 from domain.reservations import (
     RecordChannelSale,
     RequestedLine,
@@ -93,19 +91,6 @@ async def record_sale(uow: UnitOfWork, command: RecordChannelSale) -> Reservatio
     await repository.insert_reservation(conn, reservation, record.id, lines)
     await record_bundle_lines(conn, reservation.id, bundled, bundle_ids)
     return await reservation_as_written(uow, reservation.id)
-
-
-def alert_unmapped(
-    alerts_service: AlertService,
-) -> Callable[[RecordChannelSale, StockpoolError], Awaitable[None]]:
-    """The `on_refusal` of recordChannelSale: a sale of an external SKU no listing maps is
-    refused, and the UNMAPPED_SKU alert that tells someone to map it outlives the refusal."""
-
-    async def on_refusal(command: RecordChannelSale, refusal: StockpoolError) -> None:
-        if isinstance(refusal, UnmappedSku) and command.external_sku is not None:
-            await alerts_service.raise_alert(alerts.unmapped(command.channel, command.external_sku))
-
-    return on_refusal
 
 
 async def _sku_sold(

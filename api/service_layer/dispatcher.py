@@ -53,6 +53,9 @@ class Memo(Generic[R]):
     recall: Callable[[AsyncConnection, dict[str, Any]], Awaitable[R]]
 
 
+OnRefusal = Callable[[C, StockpoolError], Awaitable[None]]
+
+
 @dataclass(frozen=True, slots=True)
 class Route(Generic[C, R]):
     """`handler` does the command's work in its unit of work; `memo` is what a replay of its
@@ -64,7 +67,7 @@ class Route(Generic[C, R]):
     handler: Callable[[UnitOfWork, C], Awaitable[R]]
     access: Access
     memo: Memo[R] | None = None
-    on_refusal: Callable[[C, StockpoolError], Awaitable[None]] | None = None
+    on_refusal: OnRefusal[C] | None = None
     on_commit: Callable[[C, R], None] | None = None
 
 

@@ -24,6 +24,7 @@ from api.handlers import (
     transfers,
 )
 from api.handlers import alerts as alert_handlers
+from api.handlers.alerts import alert_unmapped
 from api.handlers.reservations import RESERVATION
 from api.service_layer.dispatcher import Access, Route
 from api.services.alerts import AlertService
@@ -66,7 +67,7 @@ def stock_routes(alerts: AlertService) -> dict[type[Any], Route[Any, Any]]:
         ExpireReservation: Route(reservations.expire, admin, RESERVATION),
         FulfilReservation: Route(reservations.fulfil, owner, RESERVATION),
         RecordChannelSale: Route(
-            sales.record_sale, channel, RESERVATION, on_refusal=sales.alert_unmapped(alerts)
+            sales.record_sale, channel, RESERVATION, on_refusal=alert_unmapped(alerts)
         ),
         CreatePurchaseOrder: Route(
             purchase_orders.create_purchase_order, admin, purchase_orders.PURCHASE_ORDER
@@ -111,7 +112,7 @@ def configuration_routes(
         ReportChannelQuantity: Route(
             listings.report_channel_quantity,
             Access.CHANNEL,
-            on_refusal=listings.alert_unmapped(alert_service),
+            on_refusal=alert_unmapped(alert_service),
         ),
         SetBundleComponents: Route(bundles.set_bundle_components, admin),
         SetReorderPolicy: Route(reorder.set_reorder_policy, admin),
