@@ -47,7 +47,6 @@ _counts = Documents(
 )
 find = _counts.find
 find_many = _counts.find_many
-lock = _counts.lock
 
 
 async def insert_count(

@@ -54,7 +54,7 @@ def at_location(table: Table) -> Select[Any]:
 
 
 class Documents(Generic[Stored]):
-    """Finds, locks, pages and updates one kind of stock document.
+    """Stores, finds (and locks), pages and updates one kind of stock document.
 
     `header` selects `table`'s rows joined to whatever they show by code; each row of `lines`
     names its document in the `owner` column, and has a `line_number` and a `sku_id`;
@@ -108,9 +108,6 @@ class Documents(Generic[Stored]):
             query = query.with_for_update(of=self.table)
         found = await self._load(conn, query)
         return found[0] if found else None
-
-    async def lock(self, conn: AsyncConnection, document_id: str) -> Stored | None:
-        return await self.find(conn, document_id, for_update=True)
 
     async def find_many(self, conn: AsyncConnection, document_ids: Sequence[str]) -> list[Stored]:
         """The documents with these ids, in the order given; ids not found are left out."""

@@ -47,7 +47,6 @@ _orders = Documents(
 )
 find = _orders.find
 find_many = _orders.find_many
-lock = _orders.lock
 
 
 async def insert_order(

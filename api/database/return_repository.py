@@ -80,7 +80,6 @@ _returns = Documents(
 )
 find = _returns.find
 find_many = _returns.find_many
-lock = _returns.lock
 
 
 async def order_of_reservation(conn: AsyncConnection, reservation_id: str) -> Order | None:

@@ -62,7 +62,6 @@ _transfers = Documents(
 )
 find = _transfers.find
 find_many = _transfers.find_many
-lock = _transfers.lock
 
 
 async def insert_transfer(
