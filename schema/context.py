@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from api.services.container import Services
 from domain.access import Principal
+from domain.commands import Command
 from domain.errors import Forbidden
 from domain.quantities import Quantities
+
+R = TypeVar("R")
 
 
 @dataclass
@@ -36,6 +39,10 @@ class Context:
             # stale.
             self._totals = DataLoader(load_fn=load_totals, cache=False)
         return self._totals
+
+    async def dispatch(self, command: Command[R]) -> R:
+        """Runs a command as the caller (see api/service_layer/dispatcher.py)."""
+        return await self.services.dispatch(command, self.caller)
 
     @property
     def caller(self) -> Principal:

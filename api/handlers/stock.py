@@ -15,9 +15,7 @@ from api.services.backorder_fill import fill_backorders
 from api.services.bundles import refuse_bundles
 from api.services.expiry import expire_on_levels
 from domain.stock import StockChange
-from domain.stock_commands import AdjustStock, ReceiveStock, SetStock
-
-StockCommand = ReceiveStock | AdjustStock | SetStock
+from domain.stock_commands import SetStock, StockCommand
 
 
 async def change_stock(uow: UnitOfWork, command: StockCommand) -> StockChange:

@@ -44,9 +44,7 @@ class AccessMutations:
     @strawberry.mutation
     async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreateApiKeyPayload:
         command = access.CreateApiKey(input.name, input.role, input.channel)
-        created, errors = await attempt(
-            info.context.services.dispatch(command, info.context.caller)
-        )
+        created, errors = await attempt(info.context.dispatch(command))
         if created is None:
             return CreateApiKeyPayload(user_errors=errors)
         key, secret = created
@@ -55,7 +53,7 @@ class AccessMutations:
     @strawberry.mutation(description="The key stops working at once.")
     async def revoke_api_key(self, info: Info, input: RevokeApiKeyInput) -> RevokeApiKeyPayload:
         command = access.RevokeApiKey(str(input.id))
-        key, errors = await attempt(info.context.services.dispatch(command, info.context.caller))
+        key, errors = await attempt(info.context.dispatch(command))
         return RevokeApiKeyPayload(
             api_key=ApiKey.from_domain(key) if key else None, user_errors=errors
         )

@@ -39,7 +39,7 @@ class BundleMutations:
             input.sku,
             tuple(bundles.Component(c.sku, c.quantity) for c in input.components),
         )
-        found, errors = await attempt(info.context.services.dispatch(command, info.context.caller))
+        found, errors = await attempt(info.context.dispatch(command))
         return SetBundleComponentsPayload(
             sku=Sku.from_domain(found) if found else None, user_errors=errors
         )

@@ -73,7 +73,7 @@ class CatalogueMutations:
             attributes_dict(input.attributes) or {},
             input.active,
         )
-        sku, errors = await attempt(info.context.services.dispatch(command, info.context.caller))
+        sku, errors = await attempt(info.context.dispatch(command))
         return SkuPayload(sku=Sku.from_domain(sku) if sku else None, user_errors=errors)
 
     @strawberry.mutation
@@ -81,7 +81,7 @@ class CatalogueMutations:
         command = catalogue.UpdateSku(
             input.code, input.name, input.barcode, attributes_dict(input.attributes), input.active
         )
-        sku, errors = await attempt(info.context.services.dispatch(command, info.context.caller))
+        sku, errors = await attempt(info.context.dispatch(command))
         return SkuPayload(sku=Sku.from_domain(sku) if sku else None, user_errors=errors)
 
     @strawberry.mutation
@@ -95,9 +95,7 @@ class CatalogueMutations:
             input.longitude,
             input.active,
         )
-        location, errors = await attempt(
-            info.context.services.dispatch(command, info.context.caller)
-        )
+        location, errors = await attempt(info.context.dispatch(command))
         return LocationPayload(
             location=Location.from_domain(location) if location else None, user_errors=errors
         )
@@ -113,9 +111,7 @@ class CatalogueMutations:
             input.longitude,
             input.active,
         )
-        location, errors = await attempt(
-            info.context.services.dispatch(command, info.context.caller)
-        )
+        location, errors = await attempt(info.context.dispatch(command))
         return LocationPayload(
             location=Location.from_domain(location) if location else None, user_errors=errors
         )

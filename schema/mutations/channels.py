@@ -72,9 +72,7 @@ class ChannelMutations:
                 input.low_stock_threshold,
             ),
         )
-        return _payload(
-            *await attempt(info.context.services.dispatch(command, info.context.caller))
-        )
+        return _payload(*await attempt(info.context.dispatch(command)))
 
     @strawberry.mutation
     async def update_channel(self, info: Info, input: UpdateChannelInput) -> ChannelPayload:
@@ -89,15 +87,11 @@ class ChannelMutations:
             None if input.safety_percent is None else percent_to_basis_points(input.safety_percent),
             input.low_stock_threshold,
         )
-        return _payload(
-            *await attempt(info.context.services.dispatch(command, info.context.caller))
-        )
+        return _payload(*await attempt(info.context.dispatch(command)))
 
     @strawberry.mutation(description="Replaces the channel's locations with this ordered list.")
     async def set_channel_locations(
         self, info: Info, input: SetChannelLocationsInput
     ) -> ChannelPayload:
         command = channels.SetChannelLocations(input.channel, tuple(input.locations))
-        return _payload(
-            *await attempt(info.context.services.dispatch(command, info.context.caller))
-        )
+        return _payload(*await attempt(info.context.dispatch(command)))

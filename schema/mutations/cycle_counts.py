@@ -60,7 +60,7 @@ class CycleCountMutations:
         command = cycle_counts.StartCount(
             input.location, tuple(input.skus), input.reference, input.idempotency_key
         )
-        return await _payload(info.context.services.dispatch(command, info.context.caller))
+        return await _payload(info.context.dispatch(command))
 
     @strawberry.mutation(
         description="Counted quantities; each is compared with on hand at this moment."
@@ -71,7 +71,7 @@ class CycleCountMutations:
             tuple(cycle_counts.CountedLine(line.sku, line.counted) for line in input.lines),
             input.idempotency_key,
         )
-        return await _payload(info.context.services.dispatch(command, info.context.caller))
+        return await _payload(info.context.dispatch(command))
 
     @strawberry.mutation(
         description="Applies each recorded difference to on hand (ledger reason COUNT); on "
@@ -79,9 +79,9 @@ class CycleCountMutations:
     )
     async def complete_count(self, info: Info, input: CountInput) -> CycleCountPayload:
         command = cycle_counts.CompleteCount(str(input.id), input.idempotency_key)
-        return await _payload(info.context.services.dispatch(command, info.context.caller))
+        return await _payload(info.context.dispatch(command))
 
     @strawberry.mutation(description="Drops an open count; nothing is applied.")
     async def cancel_count(self, info: Info, input: CountInput) -> CycleCountPayload:
         command = cycle_counts.CancelCount(str(input.id), input.idempotency_key)
-        return await _payload(info.context.services.dispatch(command, info.context.caller))
+        return await _payload(info.context.dispatch(command))

@@ -130,27 +130,21 @@ class ListingMutations:
             backorder_limit=input.backorder_limit,
             campaigns=tuple(_campaign(c) for c in input.campaigns),
         )
-        return _listing_payload(
-            *await attempt(info.context.services.dispatch(command, info.context.caller))
-        )
+        return _listing_payload(*await attempt(info.context.dispatch(command)))
 
     @strawberry.mutation(
         description="Takes the SKU off the channel: it publishes 0 and can be held no more."
     )
     async def remove_listing(self, info: Info, input: RemoveListingInput) -> ListingPayload:
         command = listings.RemoveListing(input.channel, input.sku)
-        return _listing_payload(
-            *await attempt(info.context.services.dispatch(command, info.context.caller))
-        )
+        return _listing_payload(*await attempt(info.context.dispatch(command)))
 
     @strawberry.mutation(description="Upserts every row of a CSV file, or none of them.")
     async def import_listings(
         self, info: Info, input: ImportListingsInput
     ) -> ImportListingsPayload:
         command = listings.ImportListings(input.channel, input.csv)
-        records, errors = await attempt(
-            info.context.services.dispatch(command, info.context.caller)
-        )
+        records, errors = await attempt(info.context.dispatch(command))
         if records is None:
             return ImportListingsPayload(user_errors=errors)
         return ImportListingsPayload(
@@ -165,7 +159,7 @@ class ListingMutations:
         self, info: Info, input: ReportChannelQuantityInput
     ) -> ReportChannelQuantityPayload:
         command = listings.ReportChannelQuantity(input.channel, input.external_sku, input.quantity)
-        report, errors = await attempt(info.context.services.dispatch(command, info.context.caller))
+        report, errors = await attempt(info.context.dispatch(command))
         if report is None:
             return ReportChannelQuantityPayload(user_errors=errors)
         return ReportChannelQuantityPayload(

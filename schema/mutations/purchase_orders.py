@@ -81,7 +81,7 @@ class PurchaseOrderMutations:
             reference=input.reference,
             idempotency_key=input.idempotency_key,
         )
-        return await _payload(info.context.services.dispatch(command, info.context.caller))
+        return await _payload(info.context.dispatch(command))
 
     @strawberry.mutation(
         description="Units arrived: onOrder down, on hand up (damaged ones set aside), and "
@@ -98,11 +98,11 @@ class PurchaseOrderMutations:
             ),
             idempotency_key=input.idempotency_key,
         )
-        return await _payload(info.context.services.dispatch(command, info.context.caller))
+        return await _payload(info.context.dispatch(command))
 
     @strawberry.mutation(description="Nothing more will come: what is outstanding leaves onOrder.")
     async def close_purchase_order(
         self, info: Info, input: ClosePurchaseOrderInput
     ) -> PurchaseOrderPayload:
         command = purchase_orders.ClosePurchaseOrder(str(input.id), input.idempotency_key)
-        return await _payload(info.context.services.dispatch(command, info.context.caller))
+        return await _payload(info.context.dispatch(command))

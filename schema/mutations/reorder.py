@@ -58,11 +58,11 @@ class ReorderMutations:
             safety_stock=input.safety_stock,
             location=input.location,
         )
-        return await _payload(info.context.services.dispatch(command, info.context.caller))
+        return await _payload(info.context.dispatch(command))
 
     @strawberry.mutation(description="Its open LOW_STOCK alert is resolved.")
     async def remove_reorder_policy(
         self, info: Info, input: RemoveReorderPolicyInput
     ) -> ReorderPolicyPayload:
         command = reorder.RemoveReorderPolicy(input.sku, input.location)
-        return await _payload(info.context.services.dispatch(command, info.context.caller))
+        return await _payload(info.context.dispatch(command))

@@ -136,17 +136,17 @@ class ReservationMutations:
             ),
             idempotency_key=input.idempotency_key,
         )
-        return await _reservation(info.context.services.dispatch(command, info.context.caller))
+        return await _reservation(info.context.dispatch(command))
 
     @strawberry.mutation(description="The order is placed: reserved units become committed.")
     async def commit_reservation(self, info: Info, input: ReservationInput) -> ReservationPayload:
         command = reservations.CommitReservation(str(input.id), input.idempotency_key)
-        return await _reservation(info.context.services.dispatch(command, info.context.caller))
+        return await _reservation(info.context.dispatch(command))
 
     @strawberry.mutation(description="Payment failed or the cart was abandoned: units go back.")
     async def release_reservation(self, info: Info, input: ReservationInput) -> ReservationPayload:
         command = reservations.ReleaseReservation(str(input.id), input.idempotency_key)
-        return await _reservation(info.context.services.dispatch(command, info.context.caller))
+        return await _reservation(info.context.dispatch(command))
 
     @strawberry.mutation(description="Pushes a live hold's window out to now + holdSeconds.")
     async def extend_reservation(
@@ -155,7 +155,7 @@ class ReservationMutations:
         command = reservations.ExtendReservation(
             str(input.id), input.idempotency_key, input.hold_seconds
         )
-        return await _reservation(info.context.services.dispatch(command, info.context.caller))
+        return await _reservation(info.context.dispatch(command))
 
     @strawberry.mutation(description="Shipped: on hand and committed go down.")
     async def fulfil_reservation(
@@ -167,12 +167,12 @@ class ReservationMutations:
             else None
         )
         command = reservations.FulfilReservation(str(input.id), input.idempotency_key, lines)
-        return await _reservation(info.context.services.dispatch(command, info.context.caller))
+        return await _reservation(info.context.dispatch(command))
 
     @strawberry.mutation(description="A committed order cancelled before shipping: units go back.")
     async def cancel_reservation(self, info: Info, input: ReservationInput) -> ReservationPayload:
         command = reservations.CancelReservation(str(input.id), input.idempotency_key)
-        return await _reservation(info.context.services.dispatch(command, info.context.caller))
+        return await _reservation(info.context.dispatch(command))
 
     @strawberry.mutation(
         description="Commits what is available; a shortfall is recorded as oversold on the "
@@ -190,16 +190,16 @@ class ReservationMutations:
             location=input.location,
             idempotency_key=input.idempotency_key,
         )
-        return await _reservation(info.context.services.dispatch(command, info.context.caller))
+        return await _reservation(info.context.dispatch(command))
 
     @strawberry.mutation
     async def acknowledge_alert(self, info: Info, input: AlertInput) -> AlertPayload:
         command = AcknowledgeAlert(_alert_id(input.id))
-        alert, errors = await attempt(info.context.services.dispatch(command, info.context.caller))
+        alert, errors = await attempt(info.context.dispatch(command))
         return AlertPayload(alert=Alert.from_domain(alert) if alert else None, user_errors=errors)
 
     @strawberry.mutation
     async def resolve_alert(self, info: Info, input: AlertInput) -> AlertPayload:
         command = ResolveAlert(_alert_id(input.id))
-        alert, errors = await attempt(info.context.services.dispatch(command, info.context.caller))
+        alert, errors = await attempt(info.context.dispatch(command))
         return AlertPayload(alert=Alert.from_domain(alert) if alert else None, user_errors=errors)

@@ -78,7 +78,7 @@ class ReturnMutations:
             order_ref=input.order_ref,
             idempotency_key=input.idempotency_key,
         )
-        return await _payload(info.context.services.dispatch(command, info.context.caller))
+        return await _payload(info.context.dispatch(command))
 
     @strawberry.mutation(
         description="Returned units out of quarantine: restocked (available at once), set "
@@ -93,4 +93,4 @@ class ReturnMutations:
             ),
             idempotency_key=input.idempotency_key,
         )
-        return await _payload(info.context.services.dispatch(command, info.context.caller))
+        return await _payload(info.context.dispatch(command))

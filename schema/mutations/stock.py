@@ -59,7 +59,7 @@ class StockChangePayload:
 
 
 async def _execute(info: Info, command: stock_commands.StockCommand) -> StockChangePayload:
-    change, errors = await attempt(info.context.services.dispatch(command, info.context.caller))
+    change, errors = await attempt(info.context.dispatch(command))
     if change is None:
         return StockChangePayload(user_errors=errors)
     return StockChangePayload(

@@ -71,7 +71,7 @@ class TransferMutations:
             reference=input.reference,
             idempotency_key=input.idempotency_key,
         )
-        return await _payload(info.context.services.dispatch(command, info.context.caller))
+        return await _payload(info.context.dispatch(command))
 
     @strawberry.mutation(
         description="The units leave: on hand down at the source (they must be available "
@@ -79,7 +79,7 @@ class TransferMutations:
     )
     async def ship_transfer(self, info: Info, input: TransferInput) -> TransferPayload:
         command = transfers.ShipTransfer(str(input.id), input.idempotency_key)
-        return await _payload(info.context.services.dispatch(command, info.context.caller))
+        return await _payload(info.context.dispatch(command))
 
     @strawberry.mutation(
         description="Units arrived: inTransit down, on hand up at the destination (damaged "
@@ -93,9 +93,9 @@ class TransferMutations:
             ),
             idempotency_key=input.idempotency_key,
         )
-        return await _payload(info.context.services.dispatch(command, info.context.caller))
+        return await _payload(info.context.dispatch(command))
 
     @strawberry.mutation(description="Drops a draft; a shipped transfer cannot be cancelled.")
     async def cancel_transfer(self, info: Info, input: TransferInput) -> TransferPayload:
         command = transfers.CancelTransfer(str(input.id), input.idempotency_key)
-        return await _payload(info.context.services.dispatch(command, info.context.caller))
+        return await _payload(info.context.dispatch(command))
