@@ -1,4 +1,5 @@
-"""The schema of the database; the invariants of a stock level live here as CHECKs."""
+"""The catalogue, stock levels and their ledger, channels, listings, reservations, alerts,
+bundles and reorder policies; the invariants of a stock level live here as CHECKs."""
 
 from __future__ import annotations
 
@@ -8,32 +9,17 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     UniqueConstraint,
 )
 
+from api.database.tables.base import Id, Timestamp, metadata, not_negative
 from domain.quantities import QUANTITY_NAMES, UNAVAILABLE_ON_HAND
-
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-
-# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
-Id = BigInteger().with_variant(Integer(), "sqlite")
-Timestamp = DateTime(timezone=True)
 
 skus = Table(
     "skus",
@@ -64,19 +50,6 @@ locations = Table(
 )
 
 
-def _not_negative(*columns: str) -> list[CheckConstraint]:
-    return [CheckConstraint(f"{column} >= 0", name=f"{column}_not_negative") for column in columns]
-
-
-def _receipt_checks(expected: str) -> list[CheckConstraint]:
-    """A line that receives up to its `expected` units, some of them damaged."""
-    return [
-        CheckConstraint(f"{expected} > 0", name=f"{expected}_positive"),
-        *_not_negative("received", "damaged"),
-        CheckConstraint(f"received + damaged <= {expected}", name=f"within_{expected}"),
-    ]
-
-
 _available = " - ".join(("on_hand", *UNAVAILABLE_ON_HAND))
 
 stock_levels = Table(
@@ -89,7 +62,7 @@ stock_levels = Table(
     Column("version", BigInteger, nullable=False, server_default="0"),
     Column("updated_at", Timestamp, nullable=False),
     UniqueConstraint("sku_id", "location_id", name="uq_stock_levels_sku_location"),
-    *_not_negative(*QUANTITY_NAMES),
+    *not_negative(*QUANTITY_NAMES),
     CheckConstraint(f"{_available} >= 0", name="available_not_negative"),
     CheckConstraint("version >= 0", name="version_not_negative"),
 )
@@ -201,7 +174,7 @@ reservation_lines = Table(
         for name in _line_counters
     ),
     Column("promised_at", Timestamp),
-    *_not_negative(*_line_counters),
+    *not_negative(*_line_counters),
     CheckConstraint(
         "reserved + committed + fulfilled + backordered <= quantity", name="within_quantity"
     ),
@@ -248,7 +221,7 @@ listings = Table(
     UniqueConstraint("channel_id", "live_external_sku", name="uq_listings_channel_external_sku"),
     CheckConstraint("safety_units >= 0", name="safety_units_not_negative"),
     CheckConstraint("safety_basis_points BETWEEN 0 AND 10000", name="safety_basis_points_in_range"),
-    *_not_negative("cap", "backorder_limit", "published"),
+    *not_negative("cap", "backorder_limit", "published"),
     CheckConstraint(
         "published = published_sellable + published_backorderable", name="published_adds_up"
     ),
@@ -289,147 +262,6 @@ alerts = Table(
     Column("updated_at", Timestamp, nullable=False),
 )
 Index("ix_alerts_status", alerts.c.status, alerts.c.id)
-
-purchase_orders = Table(
-    "purchase_orders",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("supplier", String(200), nullable=False),
-    Column("location_id", ForeignKey("locations.id"), nullable=False),
-    Column("reference", String(500)),
-    Column("status", String(24), nullable=False),
-    Column("expected_at", Timestamp, nullable=False),
-    Column("created_at", Timestamp, nullable=False),
-    Column("updated_at", Timestamp, nullable=False),
-)
-Index("ix_purchase_orders_status", purchase_orders.c.status, purchase_orders.c.id)
-
-purchase_order_lines = Table(
-    "purchase_order_lines",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("purchase_order_id", ForeignKey("purchase_orders.id"), nullable=False),
-    Column("line_number", Integer, nullable=False),
-    Column("stock_level_id", ForeignKey("stock_levels.id"), nullable=False),
-    Column("sku_id", ForeignKey("skus.id"), nullable=False),
-    Column("ordered", BigInteger, nullable=False),
-    Column("received", BigInteger, nullable=False),
-    Column("damaged", BigInteger, nullable=False),
-    UniqueConstraint("purchase_order_id", "sku_id", name="uq_purchase_order_lines_order_sku"),
-    *_receipt_checks("ordered"),
-)
-Index("ix_purchase_order_lines_level", purchase_order_lines.c.stock_level_id)
-
-transfers = Table(
-    "transfers",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("from_location_id", ForeignKey("locations.id"), nullable=False),
-    Column("to_location_id", ForeignKey("locations.id"), nullable=False),
-    Column("reference", String(500)),
-    Column("status", String(24), nullable=False),
-    Column("expected_at", Timestamp, nullable=False),
-    Column("shipped_at", Timestamp),
-    Column("created_at", Timestamp, nullable=False),
-    Column("updated_at", Timestamp, nullable=False),
-    CheckConstraint("from_location_id <> to_location_id", name="distinct_locations"),
-)
-Index("ix_transfers_status", transfers.c.status, transfers.c.id)
-
-transfer_lines = Table(
-    "transfer_lines",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("transfer_id", ForeignKey("transfers.id"), nullable=False),
-    Column("line_number", Integer, nullable=False),
-    Column("sku_id", ForeignKey("skus.id"), nullable=False),
-    Column("source_level_id", ForeignKey("stock_levels.id"), nullable=False),
-    Column("destination_level_id", ForeignKey("stock_levels.id"), nullable=False),
-    Column("quantity", BigInteger, nullable=False),
-    Column("received", BigInteger, nullable=False),
-    Column("damaged", BigInteger, nullable=False),
-    UniqueConstraint("transfer_id", "sku_id", name="uq_transfer_lines_transfer_sku"),
-    *_receipt_checks("quantity"),
-)
-Index("ix_transfer_lines_destination", transfer_lines.c.destination_level_id)
-
-customer_returns = Table(
-    "customer_returns",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("channel_id", ForeignKey("channels.id"), nullable=False),
-    Column("order_ref", String(500), nullable=False),
-    Column("reservation_id", ForeignKey("reservations.id")),
-    Column("location_id", ForeignKey("locations.id"), nullable=False),
-    Column("status", String(24), nullable=False),
-    Column("created_at", Timestamp, nullable=False),
-    Column("updated_at", Timestamp, nullable=False),
-)
-Index("ix_customer_returns_status", customer_returns.c.status, customer_returns.c.id)
-Index("ix_customer_returns_order", customer_returns.c.channel_id, customer_returns.c.order_ref)
-
-customer_return_lines = Table(
-    "customer_return_lines",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("return_id", ForeignKey("customer_returns.id"), nullable=False),
-    Column("line_number", Integer, nullable=False),
-    Column("sku_id", ForeignKey("skus.id"), nullable=False),
-    Column("stock_level_id", ForeignKey("stock_levels.id"), nullable=False),
-    Column("quantity", BigInteger, nullable=False),
-    Column("reason", String(48), nullable=False),
-    Column("restocked", BigInteger, nullable=False),
-    Column("damaged", BigInteger, nullable=False),
-    Column("written_off", BigInteger, nullable=False),
-    UniqueConstraint("return_id", "sku_id", name="uq_customer_return_lines_return_sku"),
-    CheckConstraint("quantity > 0", name="quantity_positive"),
-    *_not_negative("restocked", "damaged", "written_off"),
-    CheckConstraint("restocked + damaged + written_off <= quantity", name="within_quantity"),
-)
-
-customer_return_inspections = Table(
-    "customer_return_inspections",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("return_line_id", ForeignKey("customer_return_lines.id"), nullable=False),
-    Column("outcome", String(16), nullable=False),
-    Column("quantity", BigInteger, nullable=False),
-    Column("reason", String(48), nullable=False),
-    Column("created_at", Timestamp, nullable=False),
-    CheckConstraint("quantity > 0", name="quantity_positive"),
-)
-Index("ix_customer_return_inspections_line", customer_return_inspections.c.return_line_id)
-
-cycle_counts = Table(
-    "cycle_counts",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("location_id", ForeignKey("locations.id"), nullable=False),
-    Column("reference", String(500)),
-    Column("status", String(24), nullable=False),
-    Column("created_at", Timestamp, nullable=False),
-    Column("updated_at", Timestamp, nullable=False),
-    Column("completed_at", Timestamp),
-)
-Index("ix_cycle_counts_status", cycle_counts.c.status, cycle_counts.c.id)
-
-cycle_count_lines = Table(
-    "cycle_count_lines",
-    metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("count_id", ForeignKey("cycle_counts.id"), nullable=False),
-    Column("line_number", Integer, nullable=False),
-    Column("sku_id", ForeignKey("skus.id"), nullable=False),
-    Column("stock_level_id", ForeignKey("stock_levels.id"), nullable=False),
-    # On hand when the count was recorded; the difference is applied as a delta at completion.
-    Column("expected", BigInteger),
-    Column("counted", BigInteger),
-    Column("recorded_at", Timestamp),
-    Column("adjusted", BigInteger),
-    Column("unresolved", BigInteger),
-    UniqueConstraint("count_id", "sku_id", name="uq_cycle_count_lines_count_sku"),
-    *_not_negative("expected", "counted", "unresolved"),
-)
 
 bundle_components = Table(
     "bundle_components",
