@@ -47,6 +47,19 @@ class LedgerReplay:
         self.events += 1
 
 
+@dataclass(frozen=True, slots=True)
+class LedgerCheckReport:
+    """What a replay of the whole ledger found against every stock level's counters."""
+
+    stock_levels_checked: int
+    events_replayed: int
+    discrepancies: list[Discrepancy]
+
+    @property
+    def ok(self) -> bool:
+        return not self.discrepancies
+
+
 def replay(entries: Iterable[LedgerEntry]) -> dict[LevelKey, Replayed]:
     folded = LedgerReplay()
     for entry in entries:

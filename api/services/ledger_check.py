@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from api.database import ledger_repository, stock_repository
 from api.database.engine import Database
-from domain.ledger import Discrepancy, LedgerReplay, find_discrepancies
-
-
-@dataclass(frozen=True, slots=True)
-class LedgerCheckReport:
-    stock_levels_checked: int
-    events_replayed: int
-    discrepancies: list[Discrepancy]
-
-    @property
-    def ok(self) -> bool:
-        return not self.discrepancies
+from domain.ledger import LedgerCheckReport, LedgerReplay, find_discrepancies
 
 
 async def check_ledger(database: Database) -> LedgerCheckReport:

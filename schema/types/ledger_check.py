@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from api.services.ledger_check import LedgerCheckReport as DomainReport
 from domain.ledger import Discrepancy as DomainDiscrepancy
+from domain.ledger import LedgerCheckReport as DomainReport
 from schema.types.stock import StockQuantities
 
 
