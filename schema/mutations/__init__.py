@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from schema.mutations.access import AccessMutations
+from schema.mutations.alerts import AlertMutations
 from schema.mutations.bundles import BundleMutations
 from schema.mutations.catalogue import CatalogueMutations
 from schema.mutations.channels import ChannelMutations
@@ -25,6 +26,7 @@ class Mutation(
     ChannelMutations,
     ListingMutations,
     ReservationMutations,
+    AlertMutations,
     PurchaseOrderMutations,
     TransferMutations,
     ReturnMutations,

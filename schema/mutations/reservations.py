@@ -1,4 +1,4 @@
-"""reserveStock and the transitions of a reservation; recordChannelSale; alert handling."""
+"""reserveStock and the transitions of a reservation; recordChannelSale."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ from collections.abc import Awaitable
 import strawberry
 
 from domain import reservations
-from domain.alerts import AcknowledgeAlert, ResolveAlert
 from schema.context import Info
 from schema.errors import UserError, attempt
-from schema.types.alerts import Alert
 from schema.types.reservations import Reservation
 
 IDEMPOTENCY_HELP = "Send the same key again to get the first result back without changing anything."
@@ -95,26 +93,11 @@ class ReservationPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
-class AlertInput:
-    id: strawberry.ID
-
-
-@strawberry.type
-class AlertPayload:
-    alert: Alert | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
-
-
 async def _reservation(action: Awaitable[reservations.Reservation]) -> ReservationPayload:
     found, errors = await attempt(action)
     return ReservationPayload(
         reservation=Reservation.from_domain(found) if found else None, user_errors=errors
     )
-
-
-def _alert_id(raw: strawberry.ID) -> int:
-    return int(raw) if str(raw).isdigit() else -1
 
 
 @strawberry.type
@@ -191,15 +174,3 @@ class ReservationMutations:
             idempotency_key=input.idempotency_key,
         )
         return await _reservation(info.context.dispatch(command))
-
-    @strawberry.mutation
-    async def acknowledge_alert(self, info: Info, input: AlertInput) -> AlertPayload:
-        command = AcknowledgeAlert(_alert_id(input.id))
-        alert, errors = await attempt(info.context.dispatch(command))
-        return AlertPayload(alert=Alert.from_domain(alert) if alert else None, user_errors=errors)
-
-    @strawberry.mutation
-    async def resolve_alert(self, info: Info, input: AlertInput) -> AlertPayload:
-        command = ResolveAlert(_alert_id(input.id))
-        alert, errors = await attempt(info.context.dispatch(command))
-        return AlertPayload(alert=Alert.from_domain(alert) if alert else None, user_errors=errors)
