@@ -93,9 +93,66 @@ class LedgerEntry:
     def delta(self) -> Quantities:
         return self.after - self.before
 
+    def numbered(self, event_id: int) -> LedgerEntry:
+        """The entry with the id the ledger gave it when it was written (what
+        `dataclasses.replace` does, at a third of its cost: every hold pays it)."""
+        return LedgerEntry(
+            event_id,
+            self.sku,
+            self.location,
+            self.type,
+            self.reason,
+            self.before,
+            self.after,
+            self.version,
+            self.actor,
+            self.created_at,
+            self.reference,
+            self.idempotency_key,
+        )
+
     def stock_level(self) -> StockLevel:
         """The stock level exactly as this entry left it."""
         return StockLevel(self.sku, self.location, self.after, self.version, self.created_at)
+
+
+@dataclass(frozen=True, slots=True)
+class StockMove:
+    """A change to the counters of one stock level, and why it is made."""
+
+    sku: str
+    location: str
+    delta: Quantities
+    type: StockEventType
+    reason: StockReason
+    reference: str | None = None
+
+
+def ledger_entry(
+    move: StockMove,
+    before: Quantities,
+    version: int,
+    actor: str,
+    at: datetime,
+    idempotency_key: str | None = None,
+) -> LedgerEntry:
+    """The ledger row of `move` made on a level whose counters were `before` at `version`:
+    it leaves them at `before + delta` and one version later. Its `id` is the ledger's to
+    give, when the row is written."""
+    return LedgerEntry(
+        id=0,
+        sku=move.sku,
+        location=move.location,
+        type=move.type,
+        reason=move.reason,
+        before=before,
+        after=before + move.delta,
+        version=version + 1,
+        actor=actor,
+        created_at=at,
+        reference=move.reference,
+        idempotency_key=idempotency_key,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database.idempotency import IdempotencyRecord
 from api.database.movements import LevelRef
+from api.database.rows import (
+    LEDGER_COLUMNS,
+    RESERVATION_COLUMNS,
+    RESERVATION_LINE_COLUMNS,
+    ledger_row,
+    reservation_line_row,
+    reservation_row,
+)
 from api.database.tables import (
     idempotency_keys,
+    reservation_bundle_lines,
     reservation_lines,
     reservations,
     stock_events,
@@ -31,44 +40,7 @@ from domain.reservations import Reservation, ReservationLine
 from domain.stock import LedgerEntry
 
 _LEVEL_COLUMNS = (*QUANTITY_NAMES, "version", "updated_at")
-_ENTRY_COLUMNS = (
-    "stock_level_id",
-    "sku_id",
-    "location_id",
-    "type",
-    "reason",
-    "reference",
-    "actor",
-    "idempotency_key",
-    "version",
-    "created_at",
-    *(f"before_{name}" for name in QUANTITY_NAMES),
-    *(f"after_{name}" for name in QUANTITY_NAMES),
-)
-_RESERVATION_COLUMNS = (
-    "id",
-    "channel_id",
-    "order_ref",
-    "kind",
-    "status",
-    "expires_at",
-    "created_at",
-    "updated_at",
-)
-_LINE_COLUMNS = (
-    "reservation_id",
-    "line_number",
-    "stock_level_id",
-    "sku_id",
-    "location_id",
-    "quantity",
-    "reserved",
-    "committed",
-    "fulfilled",
-    "oversold",
-    "backordered",
-    "promised_at",
-)
+_BUNDLE_LINE_COLUMNS = ("reservation_id", "line_number", "bundle_sku_id", "quantity")
 _KEY_COLUMNS = ("scope", "key", "operation", "fingerprint", "result", "created_at")
 _append_entries = insert(stock_events).returning(stock_events.c.id, sort_by_parameter_order=True)
 _find_keys = select(idempotency_keys).where(
@@ -197,33 +169,17 @@ async def append_entries(
     """Writes the ledger rows in order; returns the ids the ledger gave them, in that order."""
     if not rows:
         return []
-    values = [
-        (
-            level.id,
-            level.sku_id,
-            level.location_id,
-            entry.type.value,
-            entry.reason.value,
-            entry.reference,
-            entry.actor,
-            entry.idempotency_key,
-            entry.version,
-            entry.created_at,
-            *(getattr(entry.before, name) for name in QUANTITY_NAMES),
-            *(getattr(entry.after, name) for name in QUANTITY_NAMES),
-        )
-        for level, entry in rows
-    ]
+    values = [ledger_row(level, entry) for level, entry in rows]
     if conn.dialect.name == "sqlite":
         # The one writer holds the database's write lock, so the rows just inserted got the
         # consecutive ids ending at the last one.
-        await _DriverStatement.of(conn.dialect, stock_events, "insert", _ENTRY_COLUMNS).run(
+        await _DriverStatement.of(conn.dialect, stock_events, "insert", LEDGER_COLUMNS).run(
             conn, values
         )
         last = int((await conn.execute(_last_rowid)).scalar_one())
         return list(range(last - len(values) + 1, last + 1))
     result = await conn.execute(
-        _append_entries, [dict(zip(_ENTRY_COLUMNS, row, strict=True)) for row in values]
+        _append_entries, [dict(zip(LEDGER_COLUMNS, row, strict=True)) for row in values]
     )
     return [int(row[0]) for row in result]
 
@@ -235,43 +191,31 @@ async def insert_reservations(
     """Each (reservation, its channel's id, its lines on their levels)."""
     if not placed:
         return
-    await _DriverStatement.of(conn.dialect, reservations, "insert", _RESERVATION_COLUMNS).run(
+    await _DriverStatement.of(conn.dialect, reservations, "insert", RESERVATION_COLUMNS).run(
         conn,
-        [
-            (
-                reservation.id,
-                channel_id,
-                reservation.order_ref,
-                reservation.kind.value,
-                reservation.status.value,
-                reservation.expires_at,
-                reservation.created_at,
-                reservation.created_at,
-            )
-            for reservation, channel_id, _ in placed
-        ],
+        [reservation_row(reservation, channel_id) for reservation, channel_id, _ in placed],
     )
-    await _DriverStatement.of(conn.dialect, reservation_lines, "insert", _LINE_COLUMNS).run(
+    await _DriverStatement.of(
+        conn.dialect, reservation_lines, "insert", RESERVATION_LINE_COLUMNS
+    ).run(
         conn,
         [
-            (
-                reservation.id,
-                line.line_number,
-                level.id,
-                level.sku_id,
-                level.location_id,
-                line.quantity,
-                line.reserved,
-                line.committed,
-                line.fulfilled,
-                line.oversold,
-                line.backordered,
-                line.promised_at,
-            )
+            reservation_line_row(reservation.id, level, line)
             for reservation, _, lines in placed
             for level, line in lines
         ],
     )
+
+
+async def insert_bundle_lines(
+    conn: AsyncConnection, lines: Sequence[tuple[str, int, int, int]]
+) -> None:
+    """Each (reservation id, line number, bundle SKU id, quantity): the request lines a
+    reservation holds as a bundle's components."""
+    if lines:
+        await _DriverStatement.of(
+            conn.dialect, reservation_bundle_lines, "insert", _BUNDLE_LINE_COLUMNS
+        ).run(conn, list(lines))
 
 
 async def find_keys(

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.database.rows import ledger_entry_from
+from api.database.rows import LEDGER_COLUMNS, ledger_entry_from, ledger_row
 from api.database.tables import locations, skus, stock_events
-from domain.quantities import QUANTITY_NAMES
 from domain.stock import LedgerEntry
+
+if TYPE_CHECKING:  # movements writes through this module
+    from api.database.movements import LevelRef
 
 _entries_with_codes = (
     select(stock_events, skus.c.code.label("sku"), locations.c.code.label("location"))
@@ -19,25 +22,9 @@ _entries_with_codes = (
 )
 
 
-async def append(
-    conn: AsyncConnection, level_id: int, sku_id: int, location_id: int, entry: LedgerEntry
-) -> int:
+async def append(conn: AsyncConnection, level: LevelRef, entry: LedgerEntry) -> int:
     """Writes the entry (its `id` is ignored) and returns the id the ledger gave it."""
-    values: dict[str, object] = {
-        "stock_level_id": level_id,
-        "sku_id": sku_id,
-        "location_id": location_id,
-        "type": entry.type.value,
-        "reason": entry.reason.value,
-        "reference": entry.reference,
-        "actor": entry.actor,
-        "idempotency_key": entry.idempotency_key,
-        "version": entry.version,
-        "created_at": entry.created_at,
-    }
-    for name in QUANTITY_NAMES:
-        values[f"before_{name}"] = getattr(entry.before, name)
-        values[f"after_{name}"] = getattr(entry.after, name)
+    values = dict(zip(LEDGER_COLUMNS, ledger_row(level, entry), strict=True))
     result = await conn.execute(insert(stock_events).values(values).returning(stock_events.c.id))
     return int(result.scalar_one())
 

@@ -4,7 +4,7 @@ ledger row each. Every stock-changing service goes through here."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from api.database import ledger_repository, stock_repository
 from api.database.rows import quantities_from
 from api.database.tables import locations, skus, stock_levels
 from domain.quantities import Quantities
-from domain.stock import LedgerEntry, StockEventType, StockReason
+from domain.stock import LedgerEntry, StockEventType, StockMove, StockReason, ledger_entry
 from domain.stock_commands import explain_refusal
 
 
@@ -42,6 +42,12 @@ class Movement:
     reason: StockReason
     reference: str | None = None
     expected_on_hand: int | None = None
+
+    def move(self) -> StockMove:
+        level = self.level
+        return StockMove(
+            level.sku, level.location, self.delta, self.type, self.reason, self.reference
+        )
 
 
 async def lock_levels(
@@ -94,22 +100,9 @@ async def apply_movements(
             current = await stock_repository.read_quantities(conn, level.id)
             raise explain_refusal(level.sku, level.location, current, movement.delta)
         after, version = applied
-        entry = LedgerEntry(
-            id=0,
-            sku=level.sku,
-            location=level.location,
-            type=movement.type,
-            reason=movement.reason,
-            before=after - movement.delta,
-            after=after,
-            version=version,
-            actor=actor,
-            created_at=now,
-            reference=movement.reference,
-            idempotency_key=idempotency_key,
-        )
-        event_id = await ledger_repository.append(
-            conn, level.id, level.sku_id, level.location_id, entry
-        )
-        entries.append(replace(entry, id=event_id))
+        # The UPDATE returned the counters after it: the row before is one move back.
+        before, prior_version = after - movement.delta, version - 1
+        entry = ledger_entry(movement.move(), before, prior_version, actor, now, idempotency_key)
+        event_id = await ledger_repository.append(conn, level, entry)
+        entries.append(entry.numbered(event_id))
     return entries

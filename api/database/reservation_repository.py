@@ -12,7 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from api.database.holds import due_for_expiry, holding_units
 from api.database.id_pages import newest_ids
 from api.database.movements import LevelRef
-from api.database.rows import aware
+from api.database.rows import (
+    RESERVATION_COLUMNS,
+    RESERVATION_LINE_COLUMNS,
+    aware,
+    reservation_line_row,
+    reservation_row,
+)
 from api.database.tables import channels, locations, reservation_lines, reservations, skus
 from domain.reservations import (
     Reservation,
@@ -53,33 +59,19 @@ async def insert_reservation(
 ) -> None:
     await conn.execute(
         insert(reservations).values(
-            id=reservation.id,
-            channel_id=channel_id,
-            order_ref=reservation.order_ref,
-            kind=reservation.kind.value,
-            status=reservation.status.value,
-            expires_at=reservation.expires_at,
-            created_at=reservation.created_at,
-            updated_at=reservation.created_at,
+            dict(zip(RESERVATION_COLUMNS, reservation_row(reservation, channel_id), strict=True))
         )
     )
     await conn.execute(
         insert(reservation_lines),
         [
-            {
-                "reservation_id": reservation.id,
-                "line_number": line.line_number,
-                "stock_level_id": level.id,
-                "sku_id": level.sku_id,
-                "location_id": level.location_id,
-                "quantity": line.quantity,
-                "reserved": line.reserved,
-                "committed": line.committed,
-                "fulfilled": line.fulfilled,
-                "oversold": line.oversold,
-                "backordered": line.backordered,
-                "promised_at": line.promised_at,
-            }
+            dict(
+                zip(
+                    RESERVATION_LINE_COLUMNS,
+                    reservation_line_row(reservation.id, level, line),
+                    strict=True,
+                )
+            )
             for level, line in lines
         ],
     )

@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.clock import Clock, utc_now
+from api.database import batch_writes, stock_repository
 from api.database import bundle_repository as repository
-from api.database import stock_repository
 from api.database.bundle_repository import BundleLine
 from api.database.engine import Database
 from domain.bundles import (
@@ -71,11 +71,10 @@ async def take_apart(
 async def record_bundle_lines(
     conn: AsyncConnection, reservation_id: str, request: BundledRequest, ids: dict[str, int]
 ) -> None:
-    await repository.record_reservation_bundles(
+    await batch_writes.insert_bundle_lines(
         conn,
-        reservation_id,
         [
-            (number, ids[line.sku], line.quantity)
+            (reservation_id, number, ids[line.sku], line.quantity)
             for number, line in enumerate(request.lines)
             if line.sku in request.parts
         ],
