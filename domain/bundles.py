@@ -122,6 +122,15 @@ def bundle_pool(leaf_units: Mapping[str, int], pools: Mapping[str, int]) -> int:
     return min(max(pools.get(sku, 0), 0) // units for sku, units in leaf_units.items())
 
 
+def bundle_channel_pool(
+    leaf_units: Mapping[str, int], pools: Mapping[str, ChannelPool]
+) -> ChannelPool:
+    """A bundle's pool on a channel: the whole sets its leaves' pools make there (nothing
+    incoming: a bundle never backorders)."""
+    available = {sku: pool.available for sku, pool in pools.items() if sku in leaf_units}
+    return ChannelPool(bundle_pool(leaf_units, available))
+
+
 def units_short(leaf_units: Mapping[str, int], short: Mapping[str, int]) -> int:
     """Bundles not made whole when each leaf is `short` of units: the worst leaf decides."""
     return max(
@@ -143,6 +152,8 @@ class BundledRequest:
 
     @classmethod
     def of(cls, lines: tuple[RequestedLine, ...], composition: Composition) -> BundledRequest:
+        if not composition:
+            return cls(lines, {})
         bundles = {line.sku for line in lines if composition.get(line.sku)}
         return cls(lines, {sku: leaves(sku, composition) for sku in sorted(bundles)})
 
@@ -157,6 +168,8 @@ class BundledRequest:
 
     def plain_lines(self) -> tuple[RequestedLine, ...]:
         """The lines held as they are; a bundle line stays in place at zero units."""
+        if not self.parts:
+            return self.lines
         return tuple(
             RequestedLine(line.sku, 0, line.location) if line.sku in self.parts else line
             for line in self.lines
@@ -178,13 +191,13 @@ class BundledRequest:
         leaf_units = self.parts.get(line.sku)
         return units_short(leaf_units, short) if leaf_units else short.get(line.sku, 0)
 
-    def with_bundle_pools(self, pools: Mapping[str, ChannelPool]) -> dict[str, ChannelPool]:
-        """The pools with each bundle's added: whole sets from its leaves' available units
-        (nothing incoming: a bundle never backorders)."""
+    def with_bundle_pools(self, pools: Mapping[str, ChannelPool]) -> Mapping[str, ChannelPool]:
+        """The pools with each bundle's added (see `bundle_channel_pool`)."""
+        if not self.parts:
+            return pools
         found = dict(pools)
-        available = {sku: pool.available for sku, pool in pools.items()}
         for bundle, leaf_units in self.parts.items():
-            found[bundle] = ChannelPool(bundle_pool(leaf_units, available))
+            found[bundle] = bundle_channel_pool(leaf_units, pools)
         return found
 
     def route_bundles(
@@ -198,6 +211,8 @@ class BundledRequest:
     ) -> list[Allocation]:
         """Places every bundle line's leaves, line by line, on what is `available` once the
         `plain` lines' allocations are held; all or nothing."""
+        if not self.parts:
+            return []
         remaining = dict(available)
         for a in plain:
             remaining[(a.sku, a.location)] = remaining.get((a.sku, a.location), 0) - a.quantity

@@ -1,18 +1,22 @@
-"""The stock behind a SKU on a channel: summed over the active locations the channel sells
-from, with holds whose window has passed already let go."""
+"""The stock behind a SKU on a channel, for republishing many listings at once: the counters
+of its levels at the active locations the channel sells from, holds whose window has passed
+let go, read in one query and turned into pools by the one definition of a pool
+(domain/channel_pools.py); and the units each channel has promised against incoming stock."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database import incoming
 from api.database.holds import still_promising
-from api.database.stock_repository import available, expired_holds
+from api.database.rows import quantities_from
+from api.database.stock_repository import expired_holds
 from api.database.tables import (
     channel_locations,
     locations,
@@ -20,8 +24,10 @@ from api.database.tables import (
     reservations,
     stock_levels,
 )
-from domain.backorders import IncomingStock, earliest_promise
+from domain.backorders import Incoming
+from domain.channel_pools import channel_pool
 from domain.publishing import ChannelPool
+from domain.quantities import Quantities
 
 Pair = tuple[int, int]
 """(channel id, SKU id)"""
@@ -33,26 +39,22 @@ async def pools(
     now: datetime,
     backordering: Iterable[Pair] = (),
 ) -> dict[Pair, ChannelPool]:
-    """The pool behind each pair. Only the `backordering` pairs (listings that allow
-    backorders) need the channel's open backorders and the dates incoming stock is due: the
-    others skip those queries."""
+    """The pool behind each pair (domain/channel_pools.py defines it, from the counters of
+    the SKU's levels at the channel's active locations as of `now`). Only the `backordering`
+    pairs (listings that allow backorders) need the channel's open backorders and the dates
+    incoming stock is due: the others skip those queries."""
     wanted = set(pairs)
     dates_wanted = set(backordering) & wanted
     if not wanted:
         return {}
     expired = expired_holds(now)
-    # Units of holds whose window passed are free already, swept or not.
     query = (
         select(
             channel_locations.c.channel_id,
-            stock_levels.c.id,
-            stock_levels.c.sku_id,
+            stock_levels,
             locations.c.code.label("location"),
-            (available + func.coalesce(expired.c.expired, 0)).label("available"),
-            (stock_levels.c.in_transit + stock_levels.c.on_order).label("incoming"),
-            (stock_levels.c.backordered - func.coalesce(expired.c.expired_backordered, 0)).label(
-                "promised"
-            ),
+            func.coalesce(expired.c.expired, 0).label("expired"),
+            func.coalesce(expired.c.expired_backordered, 0).label("expired_backordered"),
         )
         .join(locations, locations.c.id == channel_locations.c.location_id)
         .join(stock_levels, stock_levels.c.location_id == channel_locations.c.location_id)
@@ -63,37 +65,48 @@ async def pools(
             stock_levels.c.sku_id.in_({sku for _, sku in wanted}),
         )
     )
-    rows = [row for row in await conn.execute(query) if (row.channel_id, row.sku_id) in wanted]
-    open_backorders = await channel_backorders(conn, dates_wanted, now)
-    waiting = [
-        row
-        for row in rows
-        if row.incoming > row.promised and (row.channel_id, row.sku_id) in dates_wanted
-    ]
-    dated = await incoming.schedules(conn, [int(row.id) for row in waiting])
-    totals: dict[Pair, int] = defaultdict(int)
-    arriving: dict[Pair, list[IncomingStock]] = defaultdict(list)
-    for row in rows:
+    levels: dict[Pair, list[tuple[str, Quantities]]] = defaultdict(list)
+    level_ids: dict[tuple[Pair, str], int] = {}
+    for row in await conn.execute(query):
         pair = (int(row.channel_id), int(row.sku_id))
-        totals[pair] += int(row.available)
-        if row.incoming > row.promised:
-            arriving[pair].append(
-                IncomingStock(
-                    row.location,
-                    int(row.incoming - row.promised),
-                    int(row.promised),
-                    dated.get(int(row.id), ()),
-                )
-            )
+        if pair in wanted:
+            levels[pair].append((row.location, _as_of(row)))
+            level_ids[(pair, row.location)] = int(row.id)
+    open_backorders = await channel_backorders(conn, dates_wanted, now)
+    schedules = await _schedules(conn, levels, level_ids, dates_wanted)
     return {
-        pair: ChannelPool(
-            totals.get(pair, 0),
-            sum(s.unpromised for s in arriving.get(pair, [])),
-            earliest_promise(arriving.get(pair, [])),
-            open_backorders.get(pair, 0),
+        pair: channel_pool(
+            levels.get(pair, []), open_backorders.get(pair, 0), schedules.get(pair, {})
         )
         for pair in wanted
     }
+
+
+def _as_of(row: Any) -> Quantities:
+    """A level's counters with the units of holds whose window passed let go, swept or not."""
+    return quantities_from(row) - Quantities(
+        reserved=int(row.expired), backordered=int(row.expired_backordered)
+    )
+
+
+async def _schedules(
+    conn: AsyncConnection,
+    levels: dict[Pair, list[tuple[str, Quantities]]],
+    level_ids: dict[tuple[Pair, str], int],
+    pairs: set[Pair],
+) -> dict[Pair, dict[str, tuple[Incoming, ...]]]:
+    """Per pair and location, the dated incoming stock of levels with units not yet promised."""
+    waiting = [
+        (pair, location)
+        for pair in pairs
+        for location, counters in levels.get(pair, [])
+        if counters.unpromised_incoming > 0
+    ]
+    dated = await incoming.schedules(conn, [level_ids[key] for key in waiting])
+    found: dict[Pair, dict[str, tuple[Incoming, ...]]] = defaultdict(dict)
+    for pair, location in waiting:
+        found[pair][location] = dated.get(level_ids[(pair, location)], ())
+    return found
 
 
 async def channel_backorders(

@@ -17,7 +17,7 @@ from api.database import listing_repository as listings
 from api.database.bundle_repository import Graph
 from api.database.channel_pools import Pair
 from api.database.listing_repository import ListingRecord
-from domain.bundles import bundle_pool, leaves
+from domain.bundles import bundle_channel_pool, leaves
 from domain.publishing import NOTHING, ChannelAvailability, ChannelPool, publish
 from domain.stock import LedgerEntry
 
@@ -94,8 +94,8 @@ async def republish_after(
 async def _pools(
     conn: AsyncConnection, records: list[ListingRecord], graph: Graph, now: datetime
 ) -> dict[Pair, ChannelPool]:
-    """The pool behind each listing; a bundle's is the whole sets its components' pools make
-    on the channel (nothing incoming: a bundle never backorders)."""
+    """The pool behind each listing (see domain/channel_pools.py); a bundle's is the whole
+    sets its components' pools make on the channel (domain/bundles.py)."""
     parts = {sku: leaves(sku, graph.composition) for sku in graph.composition}
     wanted = {(r.channel_id, r.sku_id) for r in records if r.listing.sku not in parts}
     for r in records:
@@ -114,8 +114,6 @@ async def _pools(
     for r in records:
         leaf_units = parts.get(r.listing.sku)
         if leaf_units:
-            available = {
-                leaf: pools[(r.channel_id, graph.ids[leaf])].available for leaf in leaf_units
-            }
-            pools[(r.channel_id, r.sku_id)] = ChannelPool(bundle_pool(leaf_units, available))
+            leaf_pools = {leaf: pools[(r.channel_id, graph.ids[leaf])] for leaf in leaf_units}
+            pools[(r.channel_id, r.sku_id)] = bundle_channel_pool(leaf_units, leaf_pools)
     return pools

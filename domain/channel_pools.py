@@ -1,0 +1,52 @@
+"""The stock behind one SKU on one channel (its pool), from the counters of the SKU's levels
+at the active locations the channel sells from. The one definition of a pool: a hold decides
+on it (api/handlers/holds.py) and republishing shows it (api/database/channel_pools.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from domain.backorders import Incoming, IncomingStock, earliest_promise
+from domain.publishing import ChannelPool
+from domain.quantities import Quantities
+
+LevelsAt = Sequence[tuple[str, Quantities]]
+"""(location, counters) of one SKU's levels at a channel's locations, in the channel's order,
+holds whose window has passed already let go."""
+
+Schedules = Mapping[str, tuple[Incoming, ...]]
+"""Per location, the dated incoming stock of one SKU (see domain/backorders.py)."""
+
+NO_SCHEDULES: Schedules = {}
+
+
+def incoming_stock(levels: LevelsAt, schedules: Schedules = NO_SCHEDULES) -> list[IncomingStock]:
+    """What is on its way to each of the locations and not yet promised, in their order."""
+    return [
+        IncomingStock(
+            location,
+            counters.unpromised_incoming,
+            counters.backordered,
+            schedules.get(location, ()),
+        )
+        for location, counters in levels
+        if counters.unpromised_incoming > 0
+    ]
+
+
+def channel_pool(
+    levels: LevelsAt, backordered: int = 0, schedules: Schedules = NO_SCHEDULES
+) -> ChannelPool:
+    """The SKU's pool on the channel: available units summed over its locations; incoming
+    units no backorder has claimed, due from the earliest date the `schedules` give; and the
+    units the channel has `backordered` already (its open backorders)."""
+    available = sum(counters.available for _, counters in levels)
+    arriving = incoming_stock(levels, schedules)
+    if not arriving:
+        return ChannelPool(available, backordered=backordered)
+    return ChannelPool(
+        available,
+        sum(stock.unpromised for stock in arriving),
+        earliest_promise(arriving),
+        backordered,
+    )
