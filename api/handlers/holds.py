@@ -1,167 +1,253 @@
-"""reserveStock: hold units for a channel's order, all lines or nothing, routed by the
-channel's policy, with backorders against incoming stock where listings allow them, and
-bundles held as their components."""
+"""reserveStock: holds read once, decided one by one, written at once.
+
+`HoldBook.load` reads what a batch of holds needs in a number of queries that does not grow
+with the batch: the channels, the SKUs' ids and bundles, the channels' listings, the stock
+levels a hold may touch (locked in id order, due holds let go), the locations lines name
+outside their channel and, only when a listing allows backorders, the channels' open
+backorders and the dates incoming stock is due. `place` decides one hold by the hold rule
+(domain/holds.py) on the counters as the holds placed before it left them, and moves them in
+memory: a refusal changes nothing. `write` writes every placed hold with one statement per
+table (api/database/batch_writes.py); the CHECK constraints stay the last word.
+
+A hold alone is a batch of one (`hold`, the dispatcher's handler); group commit places
+many in one transaction (api/services/reserve_batch.py)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 
-from api.database import channel_pools, incoming, listing_repository
-from api.database import channel_repository as channels
-from api.database import reservation_repository as repository
-from api.database.movements import LockedLevel
-from api.handlers.order_lines import availability, book_lines, check_lines, lock_channel_levels
-from api.handlers.reservations import reservation_as_written
-from api.service_layer.unit_of_work import UnitOfWork
-from api.services.bundles import record_bundle_lines, take_apart
-from api.services.reservation_records import new_reservation_id
-from domain.backorders import Backorder, IncomingStock, plan_backorders, split_demand
-from domain.channel_holds import ListingState, check_holds
-from domain.channels import ChannelStatus
-from domain.errors import ChannelPaused
-from domain.publishing import ChannelPool
-from domain.reservations import (
-    Reservation,
-    ReservationKind,
-    ReservationLine,
-    ReservationStatus,
-    ReserveStock,
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from api.database import (
+    batch_writes,
+    bundle_repository,
+    catalogue_repository,
+    channel_pools,
+    incoming,
+    listing_repository,
 )
-from domain.routing import Allocation, route
-from domain.stock import StockEventType, StockReason
+from api.database import channel_repository as channels
+from api.database.batch_writes import LevelWrite
+from api.database.bundle_repository import Graph
+from api.database.movements import LevelRef, lock_levels
+from api.handlers.order_lines import existing_locations, named_outside
+from api.service_layer.unit_of_work import UnitOfWork
+from api.services.expiry import expire_on_levels
+from api.services.reservation_records import new_reservation_id
+from domain.backorders import Incoming
+from domain.channel_holds import ListingState
+from domain.channel_pools import Schedules
+from domain.holds import ChannelView, StockView, decide_hold
+from domain.quantities import Quantities
+from domain.reservations import Reservation, ReservationLine, ReserveStock
+from domain.stock import LedgerEntry, StockMove, ledger_entry
+
+Placed = tuple[Reservation, int, list[tuple[LevelRef, ReservationLine]]]
+"""A reservation, its channel's id, and its lines on their stock levels."""
 
 
 async def hold(uow: UnitOfWork, command: ReserveStock) -> Reservation:
-    conn, now = uow.conn, uow.now
-    record = await channels.get_channel(conn, command.channel)
-    if record.channel.status is ChannelStatus.PAUSED:
-        raise ChannelPaused(command.channel)
-    sku_ids = await check_lines(uow, command.lines, record, "lines")
-    bundled, bundle_ids = await take_apart(conn, command.lines)
-    locked = await lock_channel_levels(uow, record, sorted({*sku_ids, *bundle_ids.values()}))
-    listed = await listing_repository.list_for_channel(
-        conn, command.channel, sorted({line.sku for line in command.lines}), include_removed=True
-    )
-    open_backorders = (
-        await channel_pools.channel_backorders(
-            conn, [(record.id, level.ref.sku_id) for level in locked], now
+    """A hold alone: a batch of one, in the dispatcher's unit of work."""
+    book = await HoldBook.load(uow.conn, [command], uow.now, uow.actor)
+    reservation = book.place(command, uow.actor)
+    uow.record(await book.write(uow.conn))
+    return reservation
+
+
+class HoldBook:
+    """What a batch of holds was decided on, and what it has placed so far."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.channels: dict[str, ChannelView | None] = {}
+        self.channel_ids: dict[str, int] = {}
+        self.sku_ids: dict[str, int] = {}
+        self.refs: dict[tuple[str, str], LevelRef] = {}
+        self.counters: dict[tuple[str, str], Quantities] = {}
+        self.versions: dict[tuple[str, str], int] = {}
+        self.backordered: dict[str, dict[str, int]] = {}
+        self.stock = StockView({}, {}, {}, (), ())
+        self.expired: list[LedgerEntry] = []
+        self.entries: list[tuple[LevelRef, LedgerEntry]] = []
+        self.placed: list[Placed] = []
+        self.bundle_lines: list[tuple[str, int, int, int]] = []
+
+    @classmethod
+    async def load(
+        cls, conn: AsyncConnection, commands: Sequence[ReserveStock], now: datetime, actor: str
+    ) -> HoldBook:
+        """Reads and locks what the commands need; due holds on the locked levels are let go
+        as `actor`."""
+        book = cls(now)
+        codes = {line.sku for command in commands for line in command.lines}
+        records = {
+            code: await channels.find_channel(conn, code)
+            for code in sorted({command.channel for command in commands})
+        }
+        known = await catalogue_repository.sku_ids_by_code(conn, codes)
+        graph = await _bundles_among(conn, known)
+        book.sku_ids = {**known, **graph.ids}
+        await book._lock_levels(conn, records, actor)
+        backordering = await book._read_channels(conn, records, sorted(codes))
+        schedules = await book._read_backorders(conn, backordering)
+        book.stock = StockView(
+            book.counters,
+            schedules,
+            graph.composition,
+            known,
+            await existing_locations(conn, _named_outside(commands, records)),
         )
-        if any(r.listing.allow_backorder for r in listed)
-        else {}
-    )
-    backordered = {
-        level.ref.sku: open_backorders.get((record.id, level.ref.sku_id), 0) for level in locked
-    }
-    published = check_holds(
-        command.channel,
-        command.lines,
-        bundled.with_bundle_pools(_pools(locked, backordered)),
-        {r.listing.sku: ListingState(r.listing, r.removed) for r in listed},
-        record.channel.safety,
-        now,
-    )
-    # Bundle lines are held as their components, after the plain lines (never backordered).
-    plain = bundled.plain_lines()
-    on_hand, beyond = split_demand(plain, published)
-    allocations, short = route(
-        on_hand if beyond else plain,
-        record.sites,
-        availability(locked),
-        record.channel.routing,
-        record.channel.split,
-        command.destination,
-        allow_partial=bool(beyond),
-    )
-    backorders: list[Backorder] = []
-    if beyond:
-        for number, units in short.items():
-            beyond[number] = beyond.get(number, 0) + units
-        incoming_stock = await _incoming(uow, locked, record)
-        backorders = plan_backorders(command.channel, plain, beyond, published, incoming_stock)
-    allocations += bundled.route_bundles(
-        record.sites,
-        availability(locked),
-        record.channel.routing,
-        record.channel.split,
-        command.destination,
-        plain=allocations,
-    )
-    lines = await book_lines(
-        uow,
-        _hold_lines(allocations, backorders),
-        locked,
-        StockEventType.RESERVED,
-        StockReason.ORDER,
-        command.order_ref,
-    )
-    reservation = Reservation(
-        id=new_reservation_id(now),
-        channel=command.channel,
-        order_ref=command.order_ref,
-        kind=ReservationKind.HOLD,
-        status=ReservationStatus.HELD,
-        expires_at=now + timedelta(seconds=command.hold_seconds),
-        created_at=now,
-    )
-    await repository.insert_reservation(conn, reservation, record.id, lines)
-    await record_bundle_lines(conn, reservation.id, bundled, bundle_ids)
-    return await reservation_as_written(uow, reservation.id)
+        return book
 
-
-def _pools(locked: list[LockedLevel], open_backorders: dict[str, int]) -> dict[str, ChannelPool]:
-    """The channel's pool per SKU, from the locked counters of its locations."""
-    pools: dict[str, ChannelPool] = {}
-    for level in locked:
-        pool = pools.get(level.ref.sku, ChannelPool())
-        q = level.quantities
-        pools[level.ref.sku] = ChannelPool(
-            pool.available + q.available,
-            pool.incoming + q.unpromised_incoming,
-            backordered=open_backorders.get(level.ref.sku, 0),
+    async def _lock_levels(
+        self,
+        conn: AsyncConnection,
+        records: dict[str, channels.ChannelRecord | None],
+        actor: str,
+    ) -> None:
+        location_ids = {
+            record.location_ids[site.code]
+            for record in records.values()
+            if record is not None
+            for site in record.sites
+        }
+        if not self.sku_ids or not location_ids:
+            return
+        locked = await lock_levels(
+            conn, sku_ids=sorted(set(self.sku_ids.values())), location_ids=sorted(location_ids)
         )
-    return pools
-
-
-async def _incoming(
-    uow: UnitOfWork, locked: list[LockedLevel], record: channels.ChannelRecord
-) -> dict[str, list[IncomingStock]]:
-    """Per SKU, what is on its way to each of the channel's locations, in the channel's order."""
-    waiting = [level for level in locked if level.quantities.unpromised_incoming > 0]
-    dated = await incoming.schedules(uow.conn, [level.ref.id for level in waiting])
-    rank = {site.code: index for index, site in enumerate(record.sites)}
-    found: dict[str, list[IncomingStock]] = {}
-    for level in sorted(waiting, key=lambda lv: rank.get(lv.ref.location, len(rank))):
-        found.setdefault(level.ref.sku, []).append(
-            IncomingStock(
-                level.ref.location,
-                level.quantities.unpromised_incoming,
-                level.quantities.backordered,
-                dated.get(level.ref.id, ()),
+        self.expired = await expire_on_levels(conn, locked, self.now, actor)
+        released = {(e.sku, e.location): (e.after, e.version) for e in self.expired}
+        for level in locked:
+            key = (level.ref.sku, level.ref.location)
+            self.refs[key] = level.ref
+            self.counters[key], self.versions[key] = released.get(
+                key, (level.quantities, level.version)
             )
+
+    async def _read_channels(
+        self,
+        conn: AsyncConnection,
+        records: dict[str, channels.ChannelRecord | None],
+        sku_codes: list[str],
+    ) -> list[str]:
+        """Each channel as its holds see it; returns those with a listing that backorders."""
+        backordering = []
+        for code, record in records.items():
+            if record is None:
+                self.channels[code] = None
+                continue
+            listed = await listing_repository.list_for_channel(
+                conn, code, sku_codes, include_removed=True
+            )
+            if any(r.listing.allow_backorder and not r.removed for r in listed):
+                backordering.append(code)
+            self.channel_ids[code] = record.id
+            self.backordered[code] = {}
+            self.channels[code] = ChannelView(
+                record.channel,
+                record.sites,
+                {r.listing.sku: ListingState(r.listing, r.removed) for r in listed},
+                self.backordered[code],
+            )
+        return backordering
+
+    async def _read_backorders(
+        self, conn: AsyncConnection, backordering: list[str]
+    ) -> Mapping[str, Schedules]:
+        """The backordering channels' open backorders per SKU, and per SKU and location the
+        dates of what is on its way and not yet promised."""
+        if not backordering:
+            return {}
+        channel_codes = {self.channel_ids[code]: code for code in backordering}
+        sku_codes = {sku_id: code for code, sku_id in self.sku_ids.items()}
+        pairs = [(channel_id, sku_id) for channel_id in channel_codes for sku_id in sku_codes]
+        promised = await channel_pools.channel_backorders(conn, pairs, self.now)
+        for (channel_id, sku_id), units in promised.items():
+            self.backordered[channel_codes[channel_id]][sku_codes[sku_id]] = units
+        waiting = [key for key, counters in self.counters.items() if counters.unpromised_incoming]
+        dated = await incoming.schedules(conn, [self.refs[key].id for key in waiting])
+        schedules: dict[str, dict[str, tuple[Incoming, ...]]] = defaultdict(dict)
+        for sku, location in waiting:
+            schedules[sku][location] = dated.get(self.refs[(sku, location)].id, ())
+        return schedules
+
+    def place(self, command: ReserveStock, actor: str) -> Reservation:
+        """Decides the hold on the counters as they stand and moves them if it is made;
+        raises the refusal, having changed nothing, if it is not."""
+        decided = decide_hold(
+            command,
+            self.channels.get(command.channel),
+            self.stock,
+            new_reservation_id(self.now),
+            self.now,
         )
-    return found
+        refs = self.refs
+        for move in sorted(decided.moves, key=lambda m: refs[(m.sku, m.location)].id):
+            self._move(move, actor, command.idempotency_key)
+        reservation = decided.reservation
+        promised = self.backordered[command.channel]
+        lines = []
+        for line in reservation.lines:
+            lines.append((refs[(line.sku, line.location)], line))
+            if line.backordered:
+                promised[line.sku] = promised.get(line.sku, 0) + line.backordered
+        self.placed.append((reservation, self.channel_ids[command.channel], lines))
+        for bundle in decided.bundle_lines:
+            self.bundle_lines.append(
+                (reservation.id, bundle.line_number, self.sku_ids[bundle.sku], bundle.quantity)
+            )
+        return reservation
+
+    def _move(self, move: StockMove, actor: str, idempotency_key: str | None) -> None:
+        key = (move.sku, move.location)
+        entry = ledger_entry(
+            move, self.counters[key], self.versions[key], actor, self.now, idempotency_key
+        )
+        self.counters[key], self.versions[key] = entry.after, entry.version
+        self.entries.append((self.refs[key], entry))
+
+    async def write(self, conn: AsyncConnection) -> list[LedgerEntry]:
+        """Writes every hold placed; returns the batch's ledger rows with their ids, the due
+        holds it let go first."""
+        if not self.entries:
+            return list(self.expired)
+        first_version: dict[int, int] = {}
+        last: dict[int, LedgerEntry] = {}
+        for ref, entry in self.entries:
+            first_version.setdefault(ref.id, entry.version - 1)
+            last[ref.id] = entry
+        await batch_writes.write_levels(
+            conn,
+            [LevelWrite(i, first_version[i], last[i].after, last[i].version) for i in sorted(last)],
+            self.now,
+        )
+        ids = await batch_writes.append_entries(conn, self.entries)
+        await batch_writes.insert_reservations(conn, self.placed)
+        await batch_writes.insert_bundle_lines(conn, self.bundle_lines)
+        written = [e.numbered(i) for (_, e), i in zip(self.entries, ids, strict=True)]
+        return self.expired + written
 
 
-def _hold_lines(
-    allocations: list[Allocation], backorders: list[Backorder]
-) -> list[ReservationLine]:
-    """One line per request line, SKU and location (a bundle line has one per component):
-    units held from stock and units backordered."""
-    lines: dict[tuple[int, str, str], ReservationLine] = {}
-    for a in allocations:
-        lines[(a.line_number, a.sku, a.location)] = ReservationLine(
-            a.line_number, a.sku, a.location, a.quantity, reserved=a.quantity
-        )
-    for b in backorders:
-        held = lines.get((b.line_number, b.sku, b.location))
-        reserved = held.reserved if held is not None else 0
-        lines[(b.line_number, b.sku, b.location)] = ReservationLine(
-            b.line_number,
-            b.sku,
-            b.location,
-            reserved + b.quantity,
-            reserved=reserved,
-            backordered=b.quantity,
-            promised_at=b.promised_at,
-        )
-    return sorted(lines.values(), key=lambda line: line.line_number)
+def _named_outside(
+    commands: Sequence[ReserveStock], records: dict[str, channels.ChannelRecord | None]
+) -> set[str]:
+    named: set[str] = set()
+    for command in commands:
+        record = records[command.channel]
+        if record is not None:
+            named |= named_outside(command.lines, record)
+    return named
+
+
+async def _bundles_among(conn: AsyncConnection, sku_ids: dict[str, int]) -> Graph:
+    """The bundles among the SKUs, down to their leaves. Most batches hold none: finding that
+    out is a plain query, far cheaper to build than the graph's recursive one."""
+    bundles = await bundle_repository.bundles_among(conn, sku_ids.values())
+    if not bundles:
+        return Graph()
+    return await bundle_repository.graph_below(
+        conn, [code for code, sku_id in sku_ids.items() if sku_id in bundles]
+    )

@@ -1,23 +1,21 @@
-"""What holds and sales share: checking an order's lines against the catalogue and the
-channel, locking the channel's stock levels for them, and booking lines on those levels."""
+"""What a channel sale needs of an order's lines (holds read theirs in a batch, see
+api/handlers/holds.py, by the same rules of domain/order_lines.py): checking them against
+the catalogue and the channel, locking the channel's stock levels for them, and booking
+lines on those levels."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database import catalogue_repository
 from api.database import channel_repository as channels
 from api.database.movements import LevelRef, LockedLevel, Movement, lock_levels
 from api.service_layer.unit_of_work import UnitOfWork
 from api.services.expiry import expire_on_levels
-from domain.errors import (
-    LocationNotFound,
-    LocationNotInChannel,
-    SkuNotFound,
-    StockpoolError,
-    refusal,
-)
-from domain.reservations import LineChange, RequestedLine, ReservationLine
+from domain.order_lines import booking, check_order_lines
+from domain.reservations import RequestedLine, ReservationLine
 from domain.stock import StockEventType, StockReason
 
 
@@ -27,29 +25,31 @@ async def check_lines(
     record: channels.ChannelRecord,
     prefix: str | None,
 ) -> list[int]:
-    """Refuses unknown SKUs and locations the channel does not sell from; returns the ids of
-    the lines' SKUs."""
-    problems: list[StockpoolError] = []
+    """Refuses unknown SKUs and locations the channel does not sell from (see
+    domain/order_lines.py); returns the ids of the lines' SKUs."""
     known = await catalogue_repository.sku_ids_by_code(uow.conn, {line.sku for line in lines})
-
-    def field(index: int, name: str) -> tuple[str, ...]:
-        return (prefix, str(index), name) if prefix else (name,)
-
-    for index, line in enumerate(lines):
-        if line.sku not in known:
-            problems.append(SkuNotFound(line.sku, field(index, "sku")))
-        if line.location is not None and line.location not in record.location_ids:
-            if await catalogue_repository.find_location(uow.conn, line.location) is None:
-                problems.append(LocationNotFound(line.location, field(index, "location")))
-            else:
-                problems.append(
-                    LocationNotInChannel(
-                        line.location, record.channel.code, field(index, "location")
-                    )
-                )
-    if problems:
-        raise refusal(problems)
+    existing = await existing_locations(uow.conn, named_outside(lines, record))
+    check_order_lines(lines, record.channel, known, existing, prefix)
     return sorted(known.values())
+
+
+def named_outside(lines: Iterable[RequestedLine], record: channels.ChannelRecord) -> set[str]:
+    """The locations lines name that the channel does not sell from."""
+    return {
+        line.location
+        for line in lines
+        if line.location is not None and line.location not in record.location_ids
+    }
+
+
+async def existing_locations(conn: AsyncConnection, codes: set[str]) -> set[str]:
+    """Which of these locations exist: asked only of locations a line is refused for, to say
+    why (one query each)."""
+    found = set()
+    for code in sorted(codes):
+        if await catalogue_repository.find_location(conn, code) is not None:
+            found.add(code)
+    return found
 
 
 async def lock_channel_levels(
@@ -88,10 +88,7 @@ async def book_lines(
     for line in placed:
         ref = refs[(line.sku, line.location)]
         lines.append((ref, line))
-        booked = LineChange(
-            reserved=line.reserved, committed=line.committed, backordered=line.backordered
-        )
-        kind = StockEventType.BACKORDERED if line.backordered == line.quantity else event
-        movements.append(Movement(ref, booked.stock_movement(), kind, reason, order_ref))
+        move = booking(line, event, reason, order_ref)
+        movements.append(Movement(ref, move.delta, move.type, move.reason, move.reference))
     await uow.move(movements)
     return lines
