@@ -161,6 +161,12 @@ class BundledRequest:
     def has_bundles(self) -> bool:
         return bool(self.parts)
 
+    def bundle_lines(self) -> tuple[tuple[int, RequestedLine], ...]:
+        """The request's bundle lines, each with its number."""
+        if not self.parts:
+            return ()
+        return tuple((n, line) for n, line in enumerate(self.lines) if line.sku in self.parts)
+
     def stocked_skus(self) -> set[str]:
         """The SKUs whose stock the request may hold: its plain lines' and the leaves."""
         plain = {line.sku for line in self.lines if line.sku not in self.parts}

@@ -74,20 +74,13 @@ class StockView:
 
 
 @dataclass(frozen=True, slots=True)
-class BundleLine:
-    line_number: int
-    sku: str
-    quantity: int
-
-
-@dataclass(frozen=True, slots=True)
 class Hold:
     """A decided hold: the reservation with its lines, the move each line makes on its stock
     level (in line order), and the request's bundle lines, held as their leaves."""
 
     reservation: Reservation
     moves: tuple[StockMove, ...]
-    bundle_lines: tuple[BundleLine, ...] = ()
+    bundle_lines: tuple[tuple[int, RequestedLine], ...] = ()
 
 
 def decide_hold(
@@ -132,17 +125,7 @@ def decide_hold(
         booking(line, StockEventType.RESERVED, StockReason.ORDER, command.order_ref)
         for line in lines
     ]
-    return Hold(reservation, tuple(moves), _bundle_lines(bundled))
-
-
-def _bundle_lines(bundled: BundledRequest) -> tuple[BundleLine, ...]:
-    if not bundled.has_bundles:
-        return ()
-    return tuple(
-        BundleLine(number, line.sku, line.quantity)
-        for number, line in enumerate(bundled.lines)
-        if line.sku in bundled.parts
-    )
+    return Hold(reservation, tuple(moves), bundled.bundle_lines())
 
 
 def _open_channel(command: ReserveStock, channel: ChannelView | None) -> ChannelView:

@@ -195,9 +195,9 @@ class HoldBook:
             if line.backordered:
                 promised[line.sku] = promised.get(line.sku, 0) + line.backordered
         self.placed.append((reservation, self.channel_ids[command.channel], lines))
-        for bundle in decided.bundle_lines:
+        for number, bundle in decided.bundle_lines:
             self.bundle_lines.append(
-                (reservation.id, bundle.line_number, self.sku_ids[bundle.sku], bundle.quantity)
+                (reservation.id, number, self.sku_ids[bundle.sku], bundle.quantity)
             )
         return reservation
 

@@ -75,8 +75,7 @@ async def record_bundle_lines(
         conn,
         [
             (reservation_id, number, ids[line.sku], line.quantity)
-            for number, line in enumerate(request.lines)
-            if line.sku in request.parts
+            for number, line in request.bundle_lines()
         ],
     )
 

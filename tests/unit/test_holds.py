@@ -12,7 +12,7 @@ from domain.backorders import Incoming
 from domain.channel_holds import ListingState
 from domain.channels import Channel, ChannelKind, ChannelStatus, RoutingPolicy, SplitPolicy
 from domain.errors import ErrorCode, StockpoolError
-from domain.holds import BundleLine, ChannelView, Hold, StockView, decide_hold
+from domain.holds import ChannelView, Hold, StockView, decide_hold
 from domain.listings import DEFAULT_SAFETY, Listing, ListingStatus, SafetyRules
 from domain.quantities import Quantities
 from domain.reservations import (
@@ -238,7 +238,7 @@ def test_a_bundle_line_is_held_as_its_leaves_after_the_plain_lines():
     levels = stock({("TEE", "A"): on_hand(5), ("CAP", "A"): on_hand(5)}, composition=KIT)
     hold = decide(reserve(("KIT", 2), ("TEE", 1)), channel("A"), levels)
     assert placed(hold) == [(0, "TEE", "A", 4, 0), (0, "CAP", "A", 2, 0), (1, "TEE", "A", 1, 0)]
-    assert hold.bundle_lines == (BundleLine(0, "KIT", 2),)
+    assert hold.bundle_lines == ((0, RequestedLine("KIT", 2)),)
 
 
 def test_a_bundle_is_refused_on_its_own_line_when_its_leaves_are_short():
