@@ -198,25 +198,6 @@ async def components_by_bundle(
     return found
 
 
-async def record_reservation_bundles(
-    conn: AsyncConnection, reservation_id: str, lines: list[tuple[int, int, int]]
-) -> None:
-    """(line number, bundle SKU id, quantity) of the request's bundle lines."""
-    if lines:
-        await conn.execute(
-            insert(reservation_bundle_lines),
-            [
-                {
-                    "reservation_id": reservation_id,
-                    "line_number": number,
-                    "bundle_sku_id": sku_id,
-                    "quantity": quantity,
-                }
-                for number, sku_id, quantity in lines
-            ],
-        )
-
-
 async def reservation_bundles(
     conn: AsyncConnection, reservation_ids: Iterable[str]
 ) -> dict[str, list[BundleLine]]:

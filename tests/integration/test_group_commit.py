@@ -135,7 +135,7 @@ async def test_a_replayed_key_in_a_later_batch_changes_nothing(services):
     assert await level(services, "TEE") == Quantities(on_hand=10, reserved=4)
 
 
-async def test_a_listing_that_allows_backorders_is_held_through_the_full_path(services):
+async def test_a_listing_that_allows_backorders_is_held_in_the_batch(services):
     await make_catalogue(services)
     await make_channel(services)
     await stock(services, ("TEE", "WH", 1))
