@@ -3,10 +3,14 @@ id and timestamp types, and the CHECKs that recur."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Column,
     DateTime,
+    ForeignKey,
     Integer,
     MetaData,
 )
@@ -36,4 +40,22 @@ def receipt_checks(expected: str) -> list[CheckConstraint]:
         CheckConstraint(f"{expected} > 0", name=f"{expected}_positive"),
         *not_negative("received", "damaged"),
         CheckConstraint(f"received + damaged <= {expected}", name=f"within_{expected}"),
+    ]
+
+
+def timestamps() -> list[Column[Any]]:
+    """When a row was made and last changed."""
+    return [
+        Column("created_at", Timestamp, nullable=False),
+        Column("updated_at", Timestamp, nullable=False),
+    ]
+
+
+def line_columns(owner: str, document: str) -> list[Column[Any]]:
+    """A document line's own id, the id of its document (`owner`, referring to the `document`
+    table) and its number within it."""
+    return [
+        Column("id", Id, primary_key=True, autoincrement=True),
+        Column(owner, ForeignKey(f"{document}.id"), nullable=False),
+        Column("line_number", Integer, nullable=False),
     ]

@@ -18,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from api.database.tables.base import Id, Timestamp, metadata, not_negative
+from api.database.tables.base import Id, Timestamp, line_columns, metadata, not_negative, timestamps
 from domain.quantities import QUANTITY_NAMES, UNAVAILABLE_ON_HAND
 
 skus = Table(
@@ -30,8 +30,7 @@ skus = Table(
     Column("barcode", String(64)),
     Column("attributes", JSON, nullable=False),
     Column("active", Boolean, nullable=False),
-    Column("created_at", Timestamp, nullable=False),
-    Column("updated_at", Timestamp, nullable=False),
+    *timestamps(),
 )
 
 locations = Table(
@@ -45,8 +44,7 @@ locations = Table(
     Column("latitude", Float),
     Column("longitude", Float),
     Column("active", Boolean, nullable=False),
-    Column("created_at", Timestamp, nullable=False),
-    Column("updated_at", Timestamp, nullable=False),
+    *timestamps(),
 )
 
 
@@ -126,8 +124,7 @@ channels = Table(
     Column("safety_units", BigInteger, nullable=False, server_default="0"),
     Column("safety_basis_points", Integer, nullable=False, server_default="0"),
     Column("low_stock_threshold", BigInteger, nullable=False, server_default="0"),
-    Column("created_at", Timestamp, nullable=False),
-    Column("updated_at", Timestamp, nullable=False),
+    *timestamps(),
     CheckConstraint("safety_units >= 0", name="safety_units_not_negative"),
     CheckConstraint("safety_basis_points BETWEEN 0 AND 10000", name="safety_basis_points_in_range"),
     CheckConstraint("low_stock_threshold >= 0", name="low_stock_threshold_not_negative"),
@@ -150,8 +147,7 @@ reservations = Table(
     Column("kind", String(8), nullable=False),
     Column("status", String(16), nullable=False),
     Column("expires_at", Timestamp, nullable=False),
-    Column("created_at", Timestamp, nullable=False),
-    Column("updated_at", Timestamp, nullable=False),
+    *timestamps(),
 )
 Index("ix_reservations_due", reservations.c.status, reservations.c.expires_at)
 Index("ix_reservations_order", reservations.c.channel_id, reservations.c.order_ref)
@@ -161,9 +157,7 @@ _line_counters = ("quantity", "reserved", "committed", "fulfilled", "oversold", 
 reservation_lines = Table(
     "reservation_lines",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("reservation_id", ForeignKey("reservations.id"), nullable=False),
-    Column("line_number", Integer, nullable=False),
+    *line_columns("reservation_id", "reservations"),
     Column("stock_level_id", ForeignKey("stock_levels.id"), nullable=False),
     Column("sku_id", ForeignKey("skus.id"), nullable=False),
     Column("location_id", ForeignKey("locations.id"), nullable=False),
@@ -215,8 +209,7 @@ listings = Table(
     Column("published_at", Timestamp, nullable=False),
     Column("reported_quantity", BigInteger),
     Column("reported_at", Timestamp),
-    Column("created_at", Timestamp, nullable=False),
-    Column("updated_at", Timestamp, nullable=False),
+    *timestamps(),
     UniqueConstraint("channel_id", "sku_id", name="uq_listings_channel_sku"),
     UniqueConstraint("channel_id", "live_external_sku", name="uq_listings_channel_external_sku"),
     CheckConstraint("safety_units >= 0", name="safety_units_not_negative"),
@@ -258,8 +251,7 @@ alerts = Table(
     Column("message", String(1000), nullable=False),
     Column("details", JSON, nullable=False),
     Column("occurrences", Integer, nullable=False),
-    Column("created_at", Timestamp, nullable=False),
-    Column("updated_at", Timestamp, nullable=False),
+    *timestamps(),
 )
 Index("ix_alerts_status", alerts.c.status, alerts.c.id)
 
@@ -296,8 +288,7 @@ reorder_policies = Table(
     Column("reorder_point", BigInteger, nullable=False),
     Column("lead_time_days", Integer, nullable=False),
     Column("safety_stock", BigInteger, nullable=False),
-    Column("created_at", Timestamp, nullable=False),
-    Column("updated_at", Timestamp, nullable=False),
+    *timestamps(),
     UniqueConstraint("sku_id", "location_id", name="uq_reorder_policies_sku_location"),
     CheckConstraint("reorder_point >= 0", name="reorder_point_not_negative"),
     CheckConstraint("lead_time_days BETWEEN 0 AND 365", name="lead_time_days_in_range"),

@@ -8,13 +8,20 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
-    Integer,
     String,
     Table,
     UniqueConstraint,
 )
 
-from api.database.tables.base import Id, Timestamp, metadata, not_negative, receipt_checks
+from api.database.tables.base import (
+    Id,
+    Timestamp,
+    line_columns,
+    metadata,
+    not_negative,
+    receipt_checks,
+    timestamps,
+)
 
 purchase_orders = Table(
     "purchase_orders",
@@ -25,17 +32,14 @@ purchase_orders = Table(
     Column("reference", String(500)),
     Column("status", String(24), nullable=False),
     Column("expected_at", Timestamp, nullable=False),
-    Column("created_at", Timestamp, nullable=False),
-    Column("updated_at", Timestamp, nullable=False),
+    *timestamps(),
 )
 Index("ix_purchase_orders_status", purchase_orders.c.status, purchase_orders.c.id)
 
 purchase_order_lines = Table(
     "purchase_order_lines",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("purchase_order_id", ForeignKey("purchase_orders.id"), nullable=False),
-    Column("line_number", Integer, nullable=False),
+    *line_columns("purchase_order_id", "purchase_orders"),
     Column("stock_level_id", ForeignKey("stock_levels.id"), nullable=False),
     Column("sku_id", ForeignKey("skus.id"), nullable=False),
     Column("ordered", BigInteger, nullable=False),
@@ -56,8 +60,7 @@ transfers = Table(
     Column("status", String(24), nullable=False),
     Column("expected_at", Timestamp, nullable=False),
     Column("shipped_at", Timestamp),
-    Column("created_at", Timestamp, nullable=False),
-    Column("updated_at", Timestamp, nullable=False),
+    *timestamps(),
     CheckConstraint("from_location_id <> to_location_id", name="distinct_locations"),
 )
 Index("ix_transfers_status", transfers.c.status, transfers.c.id)
@@ -65,9 +68,7 @@ Index("ix_transfers_status", transfers.c.status, transfers.c.id)
 transfer_lines = Table(
     "transfer_lines",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("transfer_id", ForeignKey("transfers.id"), nullable=False),
-    Column("line_number", Integer, nullable=False),
+    *line_columns("transfer_id", "transfers"),
     Column("sku_id", ForeignKey("skus.id"), nullable=False),
     Column("source_level_id", ForeignKey("stock_levels.id"), nullable=False),
     Column("destination_level_id", ForeignKey("stock_levels.id"), nullable=False),
@@ -88,8 +89,7 @@ customer_returns = Table(
     Column("reservation_id", ForeignKey("reservations.id")),
     Column("location_id", ForeignKey("locations.id"), nullable=False),
     Column("status", String(24), nullable=False),
-    Column("created_at", Timestamp, nullable=False),
-    Column("updated_at", Timestamp, nullable=False),
+    *timestamps(),
 )
 Index("ix_customer_returns_status", customer_returns.c.status, customer_returns.c.id)
 Index("ix_customer_returns_order", customer_returns.c.channel_id, customer_returns.c.order_ref)
@@ -97,9 +97,7 @@ Index("ix_customer_returns_order", customer_returns.c.channel_id, customer_retur
 customer_return_lines = Table(
     "customer_return_lines",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("return_id", ForeignKey("customer_returns.id"), nullable=False),
-    Column("line_number", Integer, nullable=False),
+    *line_columns("return_id", "customer_returns"),
     Column("sku_id", ForeignKey("skus.id"), nullable=False),
     Column("stock_level_id", ForeignKey("stock_levels.id"), nullable=False),
     Column("quantity", BigInteger, nullable=False),
@@ -133,8 +131,7 @@ cycle_counts = Table(
     Column("location_id", ForeignKey("locations.id"), nullable=False),
     Column("reference", String(500)),
     Column("status", String(24), nullable=False),
-    Column("created_at", Timestamp, nullable=False),
-    Column("updated_at", Timestamp, nullable=False),
+    *timestamps(),
     Column("completed_at", Timestamp),
 )
 Index("ix_cycle_counts_status", cycle_counts.c.status, cycle_counts.c.id)
@@ -142,9 +139,7 @@ Index("ix_cycle_counts_status", cycle_counts.c.status, cycle_counts.c.id)
 cycle_count_lines = Table(
     "cycle_count_lines",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
-    Column("count_id", ForeignKey("cycle_counts.id"), nullable=False),
-    Column("line_number", Integer, nullable=False),
+    *line_columns("count_id", "cycle_counts"),
     Column("sku_id", ForeignKey("skus.id"), nullable=False),
     Column("stock_level_id", ForeignKey("stock_levels.id"), nullable=False),
     # On hand when the count was recorded; the difference is applied as a delta at completion.
