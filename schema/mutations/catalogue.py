@@ -62,6 +62,15 @@ class LocationPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+async def _save_location(
+    info: Info, command: catalogue.CreateLocation | catalogue.UpdateLocation
+) -> LocationPayload:
+    location, errors = await attempt(info.context.dispatch(command))
+    return LocationPayload(
+        location=Location.from_domain(location) if location else None, user_errors=errors
+    )
+
+
 @strawberry.type
 class CatalogueMutations:
     @strawberry.mutation
@@ -95,10 +104,7 @@ class CatalogueMutations:
             input.longitude,
             input.active,
         )
-        location, errors = await attempt(info.context.dispatch(command))
-        return LocationPayload(
-            location=Location.from_domain(location) if location else None, user_errors=errors
-        )
+        return await _save_location(info, command)
 
     @strawberry.mutation
     async def update_location(self, info: Info, input: UpdateLocationInput) -> LocationPayload:
@@ -111,7 +117,4 @@ class CatalogueMutations:
             input.longitude,
             input.active,
         )
-        location, errors = await attempt(info.context.dispatch(command))
-        return LocationPayload(
-            location=Location.from_domain(location) if location else None, user_errors=errors
-        )
+        return await _save_location(info, command)

@@ -68,35 +68,30 @@ async def _execute(info: Info, command: stock_commands.StockCommand) -> StockCha
     )
 
 
+def _moving(
+    command: type[stock_commands.ReceiveStock | stock_commands.AdjustStock],
+    input: ReceiveStockInput | AdjustStockInput,
+) -> stock_commands.StockCommand:
+    """Receiving and adjusting take the same fields, in the same order."""
+    return command(
+        input.sku,
+        input.location,
+        input.quantity,
+        input.reason,
+        input.reference,
+        input.idempotency_key,
+    )
+
+
 @strawberry.type
 class StockMutations:
     @strawberry.mutation(description="Units arrive at a location: on hand goes up.")
     async def receive_stock(self, info: Info, input: ReceiveStockInput) -> StockChangePayload:
-        return await _execute(
-            info,
-            stock_commands.ReceiveStock(
-                input.sku,
-                input.location,
-                input.quantity,
-                input.reason,
-                input.reference,
-                input.idempotency_key,
-            ),
-        )
+        return await _execute(info, _moving(stock_commands.ReceiveStock, input))
 
     @strawberry.mutation(description="A change with a reason: damage, loss, found units…")
     async def adjust_stock(self, info: Info, input: AdjustStockInput) -> StockChangePayload:
-        return await _execute(
-            info,
-            stock_commands.AdjustStock(
-                input.sku,
-                input.location,
-                input.quantity,
-                input.reason,
-                input.reference,
-                input.idempotency_key,
-            ),
-        )
+        return await _execute(info, _moving(stock_commands.AdjustStock, input))
 
     @strawberry.mutation(description="Sets on hand to a counted quantity (compare-and-set).")
     async def set_stock(self, info: Info, input: SetStockInput) -> StockChangePayload:

@@ -37,16 +37,8 @@ class Connection(Generic[T]):
 def connection(
     items: list[tuple[int, T]], kind: str, has_next: bool, after: str | None
 ) -> Connection[T]:
-    edges = [Edge(cursor=encode_cursor(kind, key), node=node) for key, node in items]
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=has_next,
-            has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-    )
+    """Integer keys, each made an opaque cursor of `kind`."""
+    return id_connection([(encode_cursor(kind, key), node) for key, node in items], has_next, after)
 
 
 def encode_cursor(kind: str, key: int) -> str:
