@@ -16,7 +16,7 @@ from enum import Enum
 from domain.alerts import AlertRaised, AlertType
 from domain.commands import Command
 from domain.errors import CountIncomplete, InvalidTransition, InvalidValue, StockpoolError, refusal
-from domain.line_checks import check_line_count, check_unique_skus
+from domain.line_checks import check_document_ref, check_line_count, check_unique_skus
 from domain.stock_commands import MAX_IDEMPOTENCY_KEY_LENGTH
 from domain.validation import MAX_TEXT_LENGTH, Checks
 
@@ -171,8 +171,7 @@ class RecordCount(Command[CycleCount]):
 
     def validate(self) -> None:
         checks = Checks()
-        checks.text(self.count_id, "id", 64)
-        _check_key(checks, self.idempotency_key)
+        check_document_ref(checks, self.count_id, self.idempotency_key)
         check_line_count(checks, len(self.lines))
         for index, line in enumerate(self.lines):
             checks.code(line.sku, f"lines.{index}.sku")
@@ -201,8 +200,7 @@ class CountCommand(Command[CycleCount]):
 
     def validate(self) -> None:
         checks = Checks()
-        checks.text(self.count_id, "id", 64)
-        _check_key(checks, self.idempotency_key)
+        check_document_ref(checks, self.count_id, self.idempotency_key)
         checks.raise_if_any()
 
 

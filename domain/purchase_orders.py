@@ -11,8 +11,13 @@ from enum import Enum
 
 from domain.commands import Command
 from domain.errors import InvalidTransition, InvalidValue, OverReceipt, StockpoolError, refusal
+from domain.line_checks import (
+    check_document_ref,
+    check_line_count,
+    check_receipt_lines,
+    check_unique_skus,
+)
 from domain.quantities import Quantities
-from domain.reservations import MAX_LINES
 from domain.validation import MAX_NAME_LENGTH, MAX_TEXT_LENGTH, Checks
 
 MAX_IDEMPOTENCY_KEY_LENGTH = 200
@@ -85,21 +90,6 @@ class ReceivedLine:
         return Quantities(on_order=-arriving, on_hand=arriving, damaged=self.damaged)
 
 
-def _check_unique_skus(checks: Checks, skus: list[str]) -> None:
-    seen: set[str] = set()
-    for index, sku in enumerate(skus):
-        if sku in seen:
-            checks.invalid(f"{sku} appears on more than one line", f"lines.{index}.sku")
-        seen.add(sku)
-
-
-def _check_line_count(checks: Checks, count: int) -> None:
-    if count == 0:
-        checks.invalid("at least one line is needed", "lines")
-    if count > MAX_LINES:
-        checks.invalid(f"at most {MAX_LINES} lines", "lines")
-
-
 @dataclass(frozen=True, slots=True)
 class CreatePurchaseOrder(Command[PurchaseOrder]):
     supplier: str
@@ -117,11 +107,11 @@ class CreatePurchaseOrder(Command[PurchaseOrder]):
         checks.optional_text(self.idempotency_key, "idempotencyKey", MAX_IDEMPOTENCY_KEY_LENGTH)
         if self.expected_at.tzinfo is None:
             checks.invalid("expectedAt needs a time zone", "expectedAt")
-        _check_line_count(checks, len(self.lines))
+        check_line_count(checks, len(self.lines))
         for index, line in enumerate(self.lines):
             checks.code(line.sku, f"lines.{index}.sku")
             checks.positive_quantity(line.quantity, f"lines.{index}.quantity")
-        _check_unique_skus(checks, [line.sku for line in self.lines])
+        check_unique_skus(checks, [line.sku for line in self.lines])
         checks.raise_if_any()
 
 
@@ -133,21 +123,10 @@ class ReceivePurchaseOrder(Command[PurchaseOrder]):
 
     def validate(self) -> None:
         checks = Checks()
-        checks.text(self.purchase_order_id, "id", 64)
-        checks.optional_text(self.idempotency_key, "idempotencyKey", MAX_IDEMPOTENCY_KEY_LENGTH)
-        _check_line_count(checks, len(self.lines))
-        for index, line in enumerate(self.lines):
-            checks.code(line.sku, f"lines.{index}.sku")
-            checks.non_negative_quantity(line.received, f"lines.{index}.received")
-            checks.non_negative_quantity(line.damaged, f"lines.{index}.damaged")
-            if line.received == 0 and line.damaged == 0:
-                checks.add(
-                    InvalidValue(
-                        "a receipt line needs received or damaged units",
-                        ("lines", str(index), "received"),
-                    )
-                )
-        _check_unique_skus(checks, [line.sku for line in self.lines])
+        check_document_ref(checks, self.purchase_order_id, self.idempotency_key)
+        check_line_count(checks, len(self.lines))
+        check_receipt_lines(checks, self.lines)
+        check_unique_skus(checks, [line.sku for line in self.lines])
         checks.raise_if_any()
 
     def apply_to(self, order: PurchaseOrder) -> tuple[PurchaseOrderLine, ...]:
@@ -199,6 +178,5 @@ class ClosePurchaseOrder(Command[PurchaseOrder]):
 
     def validate(self) -> None:
         checks = Checks()
-        checks.text(self.purchase_order_id, "id", 64)
-        checks.optional_text(self.idempotency_key, "idempotencyKey", MAX_IDEMPOTENCY_KEY_LENGTH)
+        check_document_ref(checks, self.purchase_order_id, self.idempotency_key)
         checks.raise_if_any()

@@ -44,6 +44,13 @@ class ReorderPolicy:
         return available <= self.reorder_point
 
 
+def _check_target(checks: Checks, sku: str, location: str | None) -> None:
+    """A policy's SKU, and its location (None: the SKU across every location)."""
+    checks.code(sku, "sku")
+    if location is not None:
+        checks.code(location, "location")
+
+
 @dataclass(frozen=True, slots=True)
 class SetReorderPolicy(Command[ReorderPolicy]):
     sku: str
@@ -54,9 +61,7 @@ class SetReorderPolicy(Command[ReorderPolicy]):
 
     def validate(self) -> None:
         checks = Checks()
-        checks.code(self.sku, "sku")
-        if self.location is not None:
-            checks.code(self.location, "location")
+        _check_target(checks, self.sku, self.location)
         checks.non_negative_quantity(self.reorder_point, "reorderPoint")
         checks.within(self.lead_time_days, 0, MAX_LEAD_TIME_DAYS, "leadTimeDays")
         checks.non_negative_quantity(self.safety_stock, "safetyStock")
@@ -75,9 +80,7 @@ class RemoveReorderPolicy(Command[ReorderPolicy]):
 
     def validate(self) -> None:
         checks = Checks()
-        checks.code(self.sku, "sku")
-        if self.location is not None:
-            checks.code(self.location, "location")
+        _check_target(checks, self.sku, self.location)
         checks.raise_if_any()
 
 

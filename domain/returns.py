@@ -22,7 +22,7 @@ from domain.errors import (
     StockpoolError,
     refusal,
 )
-from domain.line_checks import check_line_count, check_unique_skus
+from domain.line_checks import check_document_ref, check_line_count, check_unique_skus
 from domain.quantities import Quantities
 from domain.stock import StockReason
 from domain.stock_commands import MAX_IDEMPOTENCY_KEY_LENGTH
@@ -226,8 +226,7 @@ class InspectReturn(Command[CustomerReturn]):
 
     def validate(self) -> None:
         checks = Checks()
-        checks.text(self.return_id, "id", 64)
-        checks.optional_text(self.idempotency_key, "idempotencyKey", MAX_IDEMPOTENCY_KEY_LENGTH)
+        check_document_ref(checks, self.return_id, self.idempotency_key)
         check_line_count(checks, len(self.lines))
         for index, line in enumerate(self.lines):
             checks.code(line.sku, f"lines.{index}.sku")

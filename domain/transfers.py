@@ -20,7 +20,12 @@ from domain.errors import (
     StockpoolError,
     refusal,
 )
-from domain.line_checks import check_line_count, check_unique_skus
+from domain.line_checks import (
+    check_document_ref,
+    check_line_count,
+    check_receipt_lines,
+    check_unique_skus,
+)
 from domain.quantities import Quantities
 from domain.stock_commands import MAX_IDEMPOTENCY_KEY_LENGTH
 from domain.validation import MAX_TEXT_LENGTH, Checks
@@ -137,8 +142,7 @@ class TransferCommand(Command[Transfer]):
 
     def validate(self) -> None:
         checks = Checks()
-        checks.text(self.transfer_id, "id", 64)
-        _check_common(checks, self.idempotency_key)
+        check_document_ref(checks, self.transfer_id, self.idempotency_key)
         checks.raise_if_any()
 
 
@@ -160,17 +164,9 @@ class ReceiveTransfer(Command[Transfer]):
 
     def validate(self) -> None:
         checks = Checks()
-        checks.text(self.transfer_id, "id", 64)
-        _check_common(checks, self.idempotency_key)
+        check_document_ref(checks, self.transfer_id, self.idempotency_key)
         check_line_count(checks, len(self.lines))
-        for index, line in enumerate(self.lines):
-            checks.code(line.sku, f"lines.{index}.sku")
-            checks.non_negative_quantity(line.received, f"lines.{index}.received")
-            checks.non_negative_quantity(line.damaged, f"lines.{index}.damaged")
-            if line.received == 0 and line.damaged == 0:
-                checks.invalid(
-                    "a receipt line needs received or damaged units", f"lines.{index}.received"
-                )
+        check_receipt_lines(checks, self.lines)
         check_unique_skus(checks, [line.sku for line in self.lines])
         checks.raise_if_any()
 
