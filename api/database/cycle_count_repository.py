@@ -5,20 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database.documents import (
     Documents,
     Row,
     at_location,
+    at_location_filters,
     levels_by_sku,
     line_ids_by_sku,
     per_document,
 )
 from api.database.movements import LevelRef
 from api.database.rows import aware
-from api.database.tables import cycle_count_lines, cycle_counts, locations
+from api.database.tables import cycle_count_lines, cycle_counts
 from domain.cycle_counts import CountLine, CountStatus, CycleCount
 
 
@@ -88,12 +89,9 @@ async def page(
     location: str | None,
 ) -> tuple[list[str], bool]:
     """Count ids, newest first (ids sort by creation)."""
-    conditions: list[ColumnElement[bool]] = []
-    if status is not None:
-        conditions.append(cycle_counts.c.status == status.value)
-    if location is not None:
-        conditions.append(locations.c.code == location)
-    return await _counts.page(conn, first, after, *conditions)
+    return await _counts.page(
+        conn, first, after, *at_location_filters(cycle_counts, status, location)
+    )
 
 
 async def record_line(

@@ -53,6 +53,19 @@ def at_location(table: Table) -> Select[Any]:
     )
 
 
+def at_location_filters(
+    table: Table, status: Enum | None, location: str | None
+) -> list[ColumnElement[bool]]:
+    """A list page's conditions on a document kept at one location (its header query from
+    `at_location`): its status and its location's code, each only when given."""
+    conditions: list[ColumnElement[bool]] = []
+    if status is not None:
+        conditions.append(table.c.status == status.value)
+    if location is not None:
+        conditions.append(locations.c.code == location)
+    return conditions
+
+
 class Documents(Generic[Stored]):
     """Stores, finds (and locks), pages and updates one kind of stock document.
 

@@ -5,20 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database.documents import (
     Documents,
     Row,
     at_location,
+    at_location_filters,
     levels_by_sku,
     line_ids_by_sku,
     per_document,
 )
 from api.database.movements import LevelRef
 from api.database.rows import aware
-from api.database.tables import locations, purchase_order_lines, purchase_orders
+from api.database.tables import purchase_order_lines, purchase_orders
 from domain.purchase_orders import PurchaseOrder, PurchaseOrderLine, PurchaseOrderStatus
 
 
@@ -83,12 +83,9 @@ async def page(
     location: str | None,
 ) -> tuple[list[str], bool]:
     """Purchase order ids, newest first (ids sort by creation)."""
-    conditions: list[ColumnElement[bool]] = []
-    if status is not None:
-        conditions.append(purchase_orders.c.status == status.value)
-    if location is not None:
-        conditions.append(locations.c.code == location)
-    return await _orders.page(conn, first, after, *conditions)
+    return await _orders.page(
+        conn, first, after, *at_location_filters(purchase_orders, status, location)
+    )
 
 
 async def save_receipt(
