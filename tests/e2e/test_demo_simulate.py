@@ -47,7 +47,8 @@ async def test_simulated_traffic_buys_on_several_channels_and_keeps_the_ledger_w
     server: StockpoolServer,
 ) -> None:
     code, output = await _simulate(
-        "--url", server.base_url, "--key", server.admin_token,
+        # One argument with '=': a token_urlsafe token may begin with '-' (1 run in 64).
+        "--url", server.base_url, f"--key={server.admin_token}",
         "--duration", "4", "--pace", "0.02", "--seed", "11",
     )  # fmt: skip
 
