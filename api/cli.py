@@ -18,7 +18,7 @@ from api.database.engine import Database
 from api.database.migrate import DatabaseNotMigrated, ensure_migrated, upgrade
 from api.services.container import Services
 from api.services.ledger_check import check_ledger
-from api.settings import Settings
+from api.settings import Settings, SettingsError
 
 T = TypeVar("T")
 
@@ -296,7 +296,12 @@ def main(argv: list[str] | None = None) -> None:
     reorder_parser.set_defaults(handler=reorder_suggestions)
 
     args = parser.parse_args(argv)
-    args.handler(args, Settings.from_env())
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"stockpool: {error}", file=sys.stderr)
+        sys.exit(2)
+    args.handler(args, settings)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,21 @@
-"""Settings from `STOCKPOOL_*` environment variables, with defaults for a laptop."""
+"""Settings from `STOCKPOOL_*` environment variables, with defaults for a laptop.
+
+Every variable is read by one `_Variable` that knows its parser, so a bad value stops the
+start-up with one line naming the variable (`SettingsError`), never a traceback."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Self
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any, Self
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./stockpool.db"
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+class SettingsError(ValueError):
+    """A setting the environment got wrong: its message names the variable and the fix."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,30 +34,34 @@ class Settings:
     connection_init, never in a cookie, so another site's page cannot act as someone."""
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Self:
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
+        """Raises `SettingsError` for the first variable that does not parse."""
         env = os.environ if environ is None else environ
-        defaults = cls()
-        return cls(
-            database_url=normalise_database_url(
-                env.get("STOCKPOOL_DATABASE_URL", defaults.database_url)
-            ),
-            broadcast_url=env.get("STOCKPOOL_BROADCAST_URL", defaults.broadcast_url),
-            admin_token=env.get("STOCKPOOL_ADMIN_TOKEN") or None,
-            database_pool_size=int(
-                env.get("STOCKPOOL_DATABASE_POOL_SIZE", defaults.database_pool_size)
-            ),
-            log_level=env.get("STOCKPOOL_LOG_LEVEL", defaults.log_level),
-            bus_prefix=env.get("STOCKPOOL_BUS_PREFIX", defaults.bus_prefix),
-            sweep_seconds=float(env.get("STOCKPOOL_SWEEP_SECONDS", defaults.sweep_seconds)),
-            group_commit_max_batch=int(
-                env.get("STOCKPOOL_GROUP_COMMIT_MAX_BATCH", defaults.group_commit_max_batch)
-            ),
-            websocket_origins=tuple(
-                origin.strip()
-                for origin in env.get("STOCKPOOL_WEBSOCKET_ORIGINS", "*").split(",")
-                if origin.strip()
-            ),
-        )
+        values: dict[str, Any] = {}
+        for field in fields(cls):
+            variable = VARIABLES[field.name]
+            raw = env.get(variable.name)
+            if raw is None or (raw == "" and not variable.empty_allowed):
+                continue
+            values[field.name] = variable.parse(raw)
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class _Variable:
+    name: str
+    convert: Callable[[str], Any]
+    expected: str
+    empty_allowed: bool = False
+
+    def parse(self, raw: str) -> Any:
+        try:
+            return self.convert(raw.strip())
+        except ValueError:
+            shown = raw if len(raw) <= 40 else raw[:40] + "…"
+            raise SettingsError(
+                f"{self.name}={shown!r} is invalid: expected {self.expected}"
+            ) from None
 
 
 def normalise_database_url(url: str) -> str:
@@ -60,4 +73,76 @@ def normalise_database_url(url: str) -> str:
     ):
         if url.startswith(plain):
             return driver + url[len(plain) :]
+    if not url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+        raise ValueError(url)
     return url
+
+
+def _url(*schemes: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if not raw.startswith(tuple(f"{scheme}://" for scheme in schemes)):
+            raise ValueError(raw)
+        return raw
+
+    return parse
+
+
+def _number(kind: Callable[[str], Any], low: float, high: float) -> Callable[[str], Any]:
+    def parse(raw: str) -> Any:
+        value = kind(raw)
+        if not low <= value <= high:  # also refuses nan
+            raise ValueError(raw)
+        return value
+
+    return parse
+
+
+def _choice(*choices: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw.lower() not in choices:
+            raise ValueError(raw)
+        return raw.lower()
+
+    return parse
+
+
+def _text(raw: str) -> str:
+    if not raw or any(ord(c) < 32 for c in raw):
+        raise ValueError(raw)
+    return raw
+
+
+def _csv(raw: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+VARIABLES: dict[str, _Variable] = {
+    "database_url": _Variable(
+        "STOCKPOOL_DATABASE_URL",
+        normalise_database_url,
+        "a postgresql:// or sqlite:/// URL",
+    ),
+    "broadcast_url": _Variable(
+        "STOCKPOOL_BROADCAST_URL",
+        _url("memory", "redis", "rediss", "postgres", "postgresql"),
+        "memory://, a redis:// URL or a postgresql:// URL",
+    ),
+    "admin_token": _Variable("STOCKPOOL_ADMIN_TOKEN", _text, "a token of printable characters"),
+    "database_pool_size": _Variable(
+        "STOCKPOOL_DATABASE_POOL_SIZE", _number(int, 1, 1000), "a whole number from 1 to 1000"
+    ),
+    "log_level": _Variable("STOCKPOOL_LOG_LEVEL", _choice(*LOG_LEVELS), " or ".join(LOG_LEVELS)),
+    "bus_prefix": _Variable("STOCKPOOL_BUS_PREFIX", _text, "a prefix of printable characters"),
+    "sweep_seconds": _Variable(
+        "STOCKPOOL_SWEEP_SECONDS", _number(float, 0.05, 3600), "seconds from 0.05 to 3600"
+    ),
+    "group_commit_max_batch": _Variable(
+        "STOCKPOOL_GROUP_COMMIT_MAX_BATCH",
+        _number(int, 0, 10_000),
+        "a whole number from 0 (off) to 10000",
+    ),
+    "websocket_origins": _Variable(
+        "STOCKPOOL_WEBSOCKET_ORIGINS", _csv, "a comma-separated list of origins, or *"
+    ),
+}
+"""One entry per `Settings` field: a new setting adds its field and its variable here."""

@@ -109,6 +109,7 @@ api_keys = Table(
     Column("key_hash", String(64), nullable=False, unique=True),
     Column("created_at", Timestamp, nullable=False),
     Column("revoked_at", Timestamp),
+    Column("expires_at", Timestamp),
 )
 
 channels = Table(
