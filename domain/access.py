@@ -28,6 +28,8 @@ class Principal:
     role: Role
     channel: str | None = None
     key_id: str | None = None
+    expires_at: datetime | None = None
+    """When the key stops working by itself (None: only when revoked)."""
 
     @property
     def actor(self) -> str:
