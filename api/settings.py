@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Self
 
+from api.client_address import parse_networks
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./stockpool.db"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
@@ -32,6 +34,15 @@ class Settings:
     websocket_origins: tuple[str, ...] = ("*",)
     """Web pages allowed to open a WebSocket. Any, by default: the key travels in
     connection_init, never in a cookie, so another site's page cannot act as someone."""
+    # ---- WebSocket limits (docs/limits.md#websocket-limits) ----
+    websocket_max_connections_per_key: int = 1_000
+    """Open WebSockets one admin or partner key may hold (more are refused with 4429)."""
+    websocket_max_connections_per_address: int = 100
+    """Open WebSockets one storefront key may hold per client address: its key is public."""
+    websocket_max_message_bytes: int = 65_536
+    """A bigger client message closes its WebSocket with 1009."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Proxies whose `X-Forwarded-For` names the client (api/client_address.py)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
@@ -143,6 +154,26 @@ VARIABLES: dict[str, _Variable] = {
     ),
     "websocket_origins": _Variable(
         "STOCKPOOL_WEBSOCKET_ORIGINS", _csv, "a comma-separated list of origins, or *"
+    ),
+    "websocket_max_connections_per_key": _Variable(
+        "STOCKPOOL_WEBSOCKET_MAX_CONNECTIONS_PER_KEY",
+        _number(int, 1, 1_000_000),
+        "a whole number from 1 to 1000000",
+    ),
+    "websocket_max_connections_per_address": _Variable(
+        "STOCKPOOL_WEBSOCKET_MAX_CONNECTIONS_PER_ADDRESS",
+        _number(int, 1, 1_000_000),
+        "a whole number from 1 to 1000000",
+    ),
+    "websocket_max_message_bytes": _Variable(
+        "STOCKPOOL_WEBSOCKET_MAX_MESSAGE_BYTES",
+        _number(int, 1_024, 16 * 1024 * 1024),
+        "bytes from 1024 to 16777216",
+    ),
+    "trusted_proxies": _Variable(
+        "STOCKPOOL_TRUSTED_PROXIES",
+        lambda raw: parse_networks(raw.split(",")),
+        "a comma-separated list of IP addresses or networks (10.0.0.0/8)",
     ),
 }
 """One entry per `Settings` field: a new setting adds its field and its variable here."""
