@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
-import strawberry
-from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+from strawberry.extensions import MaskErrors
 
-from schema.errors import PublicError
+from schema.bounds.cache import DocumentCache
+from schema.bounds.extension import CheckedDocuments
+from schema.bounds.limits import RequestBounds
+from schema.error_log import is_internal
 from schema.mutations import Mutation
 from schema.queries import Query
+from schema.stockpool_schema import StockpoolSchema
 from schema.subscriptions import Subscription
 
 
-def _is_internal(error: GraphQLError) -> bool:
-    """Hide unexpected exceptions from clients; GraphQL's own errors and ours stay readable."""
-    original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError | PublicError)
-
-
-def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+def build_schema(bounds: RequestBounds | None = None) -> StockpoolSchema:
+    documents = DocumentCache(bounds or RequestBounds())
+    return StockpoolSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        documents=documents,
         extensions=[
-            lambda: ParserCache(maxsize=1000),
-            lambda: ValidationCache(maxsize=1000),
-            lambda: MaskErrors(should_mask_error=_is_internal, error_message="internal error"),
+            # Parses, bounds and validates: keep it first, the others see its document.
+            lambda: CheckedDocuments(documents),
+            lambda: MaskErrors(should_mask_error=is_internal, error_message="internal error"),
         ],
     )

@@ -1,36 +1,34 @@
-"""GraphQL documents parsed and validated once, however many subscribers send them."""
+"""GraphQL documents parsed, bounded and validated once, however many subscribers send them."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
-from graphql import DocumentNode, GraphQLError, parse
+from graphql import DocumentNode, GraphQLError
 from strawberry import Schema
 
-from schema.realtime.graphql_core import validate
-
-MAX_CACHED = 1000
+from schema.bounds.limits import QueryTooComplex
+from schema.realtime.graphql_core import SPECIFIED_RULES, validate
+from schema.stockpool_schema import StockpoolSchema
 
 
 class Documents:
-    """Parses and validates with the rules Strawberry applies to every request, and keeps
-    the most recently used results: thousands of widgets send the same few documents."""
+    """Checks documents with the request bounds and the rules Strawberry applies to every
+    request, through the schema's one cache of checked documents (which HTTP requests use
+    too): thousands of widgets send the same few documents."""
 
-    def __init__(self, schema: Schema, max_cached: int = MAX_CACHED) -> None:
+    def __init__(self, schema: Schema) -> None:
+        if not isinstance(schema, StockpoolSchema):
+            raise TypeError("the hub serves the schema build_schema() makes")
         self._schema = schema
-        self._max_cached = max_cached
-        self._cache: OrderedDict[str, DocumentNode | list[GraphQLError]] = OrderedDict()
 
     def get(self, query: str) -> DocumentNode | list[GraphQLError]:
-        """The document, or the errors that make it unusable. A syntax error is raised."""
-        found = self._cache.get(query)
-        if found is None:
-            document = parse(query)
-            errors = validate(self._schema, document)
-            found = errors or document
-            self._cache[query] = found
-            if len(self._cache) > self._max_cached:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(query)
-        return found
+        """The document, or the errors that make it unusable (a document over a bound is
+        one `QUERY_TOO_COMPLEX` error). A syntax error is raised."""
+        checked = self._schema.documents.get(query)
+        if isinstance(checked.parsed, QueryTooComplex):
+            return [checked.parsed]
+        if isinstance(checked.parsed, GraphQLError):
+            raise checked.parsed.with_traceback(None)
+        errors = checked.validation(
+            SPECIFIED_RULES, lambda document, rules: validate(self._schema, document, rules)
+        )
+        return errors or checked.parsed

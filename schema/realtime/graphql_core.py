@@ -10,15 +10,22 @@ documents here meet exactly the rules they meet over HTTP."""
 
 from __future__ import annotations
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, specified_rules
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, specified_rules
 from strawberry import Schema
 from strawberry.schema.schema import validate_document
+
+SPECIFIED_RULES: tuple[type[ASTValidationRule], ...] = tuple(specified_rules)
+"""The rules Strawberry validates a request with when no extension adds any."""
 
 
 def graphql_core_schema(schema: Schema) -> GraphQLSchema:
     return schema._schema
 
 
-def validate(schema: Schema, document: DocumentNode) -> list[GraphQLError]:
+def validate(
+    schema: Schema,
+    document: DocumentNode,
+    rules: tuple[type[ASTValidationRule], ...] = SPECIFIED_RULES,
+) -> list[GraphQLError]:
     """The errors that make `document` unusable with `schema`, as Strawberry finds them."""
-    return validate_document(graphql_core_schema(schema), document, tuple(specified_rules))
+    return validate_document(graphql_core_schema(schema), document, rules)
