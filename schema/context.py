@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
@@ -13,6 +13,9 @@ from domain.access import Principal
 from domain.commands import Command
 from domain.errors import Forbidden
 from domain.quantities import Quantities
+
+if TYPE_CHECKING:
+    from schema.throttling import RateLimits
 
 R = TypeVar("R")
 
@@ -39,6 +42,12 @@ class Context:
             # stale.
             self._totals = DataLoader(load_fn=load_totals, cache=False)
         return self._totals
+
+    @property
+    def rate_limits(self) -> RateLimits | None:
+        """The worker's query cost and rate limits, for a request or a WebSocket; None for
+        the hub's renders of subscription results, which no caller asked for."""
+        return None if self.request is None else self.request.app.state.rate_limits
 
     async def dispatch(self, command: Command[R]) -> R:
         """Runs a command as the caller (see api/service_layer/dispatcher.py)."""
