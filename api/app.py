@@ -26,6 +26,7 @@ from schema.context import Context
 from schema.graphql_view import StockpoolGraphQL
 from schema.realtime.hub import Hub
 from schema.realtime.limits import RealtimeLimits
+from schema.throttling import RateLimits
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
             raise
         services = Services.build(settings, database, bus, clock)
         app.state.services = services
+        app.state.rate_limits = RateLimits.from_settings(settings, lambda: clock().timestamp())
         schema = build_schema()
 
         def context_for(principal: Principal) -> Context:

@@ -43,6 +43,15 @@ class Settings:
     """A bigger client message closes its WebSocket with 1009."""
     trusted_proxies: tuple[str, ...] = ()
     """Proxies whose `X-Forwarded-For` names the client (api/client_address.py)."""
+    # ---- query cost and rate limits (docs/limits.md#query-cost, #rate-limits) ----
+    query_cost_limit: int = 1_000
+    """The most points one request may cost (QUERY_TOO_COMPLEX above it)."""
+    rate_limit_admin: tuple[int, int] = (20_000, 1_000)
+    """(bucket points, points restored a second) of each minted admin key, per worker."""
+    rate_limit_partner: tuple[int, int] = (4_000, 200)
+    """The same for each partner key."""
+    rate_limit_storefront: tuple[int, int] = (1_000, 50)
+    """The same for each client address of each storefront key."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
@@ -127,6 +136,15 @@ def _csv(raw: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
+def _bucket(raw: str) -> tuple[int, int]:
+    """`POINTS/PER_SECOND`: a rate-limit bucket's size and how fast it refills."""
+    size, slash, rate = raw.partition("/")
+    parse = _number(int, 1, 100_000_000)
+    if not slash:
+        raise ValueError(raw)
+    return parse(size.strip()), parse(rate.strip())
+
+
 VARIABLES: dict[str, _Variable] = {
     "database_url": _Variable(
         "STOCKPOOL_DATABASE_URL",
@@ -174,6 +192,20 @@ VARIABLES: dict[str, _Variable] = {
         "STOCKPOOL_TRUSTED_PROXIES",
         lambda raw: parse_networks(raw.split(",")),
         "a comma-separated list of IP addresses or networks (10.0.0.0/8)",
+    ),
+    "query_cost_limit": _Variable(
+        "STOCKPOOL_QUERY_COST_LIMIT",
+        _number(int, 10, 10_000_000),
+        "points from 10 to 10000000",
+    ),
+    "rate_limit_admin": _Variable(
+        "STOCKPOOL_RATE_LIMIT_ADMIN", _bucket, "POINTS/PER_SECOND, e.g. 20000/1000"
+    ),
+    "rate_limit_partner": _Variable(
+        "STOCKPOOL_RATE_LIMIT_PARTNER", _bucket, "POINTS/PER_SECOND, e.g. 4000/200"
+    ),
+    "rate_limit_storefront": _Variable(
+        "STOCKPOOL_RATE_LIMIT_STOREFRONT", _bucket, "POINTS/PER_SECOND, e.g. 1000/50"
     ),
 }
 """One entry per `Settings` field: a new setting adds its field and its variable here."""

@@ -12,6 +12,7 @@ from schema.mutations import Mutation
 from schema.queries import Query
 from schema.stockpool_schema import StockpoolSchema
 from schema.subscriptions import Subscription
+from schema.throttling import Throttling
 
 
 def build_schema(bounds: RequestBounds | None = None) -> StockpoolSchema:
@@ -24,6 +25,7 @@ def build_schema(bounds: RequestBounds | None = None) -> StockpoolSchema:
         extensions=[
             # Parses, bounds and validates: keep it first, the others see its document.
             lambda: CheckedDocuments(documents),
+            Throttling,  # query cost and rate limits (schema/throttling.py)
             lambda: MaskErrors(should_mask_error=is_internal, error_message="internal error"),
         ],
     )
