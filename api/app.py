@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
         def context_for(principal: Principal) -> Context:
             return Context(services=services, principal=principal)
 
-        limits = RealtimeLimits(init_timeout=CONNECTION_INIT_TIMEOUT.total_seconds())
+        limits = RealtimeLimits.from_settings(settings, CONNECTION_INIT_TIMEOUT.total_seconds())
         hub = Hub(bus, services, schema, context_for, limits)
         app.state.realtime = hub
         graphql.view = StockpoolGraphQL(

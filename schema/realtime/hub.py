@@ -20,6 +20,7 @@ from strawberry.types.graphql import OperationType
 from api.bus import STOCK_LEVELS, EventBus
 from api.services.container import Services
 from domain.access import Principal
+from schema.realtime.admission import Admission
 from schema.realtime.changes import DECODERS, SKU_TOTALS, Change
 from schema.realtime.documents import Documents
 from schema.realtime.feeds import SkuTotalsFeed
@@ -78,6 +79,7 @@ class Hub:
         self.documents = Documents(schema)
         self.limits = limits or RealtimeLimits()
         self.connections: set[Connection] = set()
+        self.admission = Admission(self.limits)
         self._bus = bus
         self._context_for = context_for
         self.received = 0

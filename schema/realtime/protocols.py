@@ -18,8 +18,13 @@ FORBIDDEN = 4403
 INIT_TIMEOUT = 4408
 DUPLICATE_ID = 4409
 TOO_MANY_INITS = 4429
+TOO_MANY_CONNECTIONS = 4429
+"""connection_init refused: the key (a storefront key: from this address) holds as many
+connections as it may. The code of the protocol's other "too many"; the reason tells which."""
 TOO_SLOW = 1013
 """Try again later: the client did not read fast enough; on reconnect it gets a snapshot."""
+MESSAGE_TOO_BIG = 1009
+"""A client message over `RealtimeLimits.max_message_bytes` (RFC 6455's "message too big")."""
 
 
 @dataclass(frozen=True, slots=True)
