@@ -18,9 +18,19 @@ from strawberry.types.unset import UNSET
 
 from api.auth import parse_bearer
 from api.services.container import Services
+from schema.bounds.http_body import (
+    BAD_REQUEST,
+    RefusedBody,
+    bad_request,
+    capped,
+    check_operation_name,
+    request_object,
+)
+from schema.bounds.limits import RequestBounds
 from schema.context import Context
 from schema.realtime.handlers import LegacyWSHandler, TransportWSHandler
 from schema.realtime.hub import Hub
+from schema.stockpool_schema import StockpoolSchema
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 _REQUEST_ERROR = "stockpool.request_error"
@@ -40,12 +50,21 @@ class StockpoolGraphQL(GraphQL[Context, None]):
 
     def __init__(self, services: Services, hub: Hub, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        if not isinstance(self.schema, StockpoolSchema):
+            raise TypeError("the view serves the schema build_schema() makes")
+        self.bounds: RequestBounds = self.schema.bounds
         self.services = services
         self.hub = hub
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            await super().__call__(scope, receive, send)
+            if scope["type"] == "http":
+                capped_receive = capped(scope, receive, self.bounds.max_body_bytes)
+                await super().__call__(scope, capped_receive, send)
+            else:
+                await super().__call__(scope, receive, send)
+        except RefusedBody as refusal:
+            await refusal.response()(scope, receive, send)
         except Unauthorized as refusal:
             response = JSONResponse(
                 {"errors": [{"message": str(refusal), "extensions": {"code": "UNAUTHENTICATED"}}]},
@@ -66,8 +85,8 @@ class StockpoolGraphQL(GraphQL[Context, None]):
             # GraphQL over HTTP: with this media type a request that could not be executed
             # (unparsable, invalid, wrong variable types) is a 400.
             response.headers["content-type"] = GRAPHQL_RESPONSE
-            if request.scope.get(_REQUEST_ERROR):
-                response.status_code = 400
+            if request.scope.get(_REQUEST_ERROR) and response.status_code == 200:
+                response.status_code = 400  # a 429 (THROTTLED, schema/throttling.py) stays
         return response
 
     async def execute_single(
@@ -113,8 +132,28 @@ class StockpoolGraphQL(GraphQL[Context, None]):
             raise Unauthorized("send an API key as `Authorization: Bearer <key>`")
         context.principal = await self.services.api_keys.authenticate(secret)
         if context.principal is None:
-            raise Unauthorized("unknown or revoked API key")
+            raise Unauthorized("unknown, revoked or expired API key")
         return context
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """Strawberry's reading of the body, its refusals answered as JSON like every other."""
+        try:
+            data = await super().parse_http_body(request)
+        except HTTPException as refusal:
+            raise RefusedBody(refusal.status_code, BAD_REQUEST, refusal.reason) from None
+        if isinstance(data, GraphQLRequestData):
+            check_operation_name(data.operation_name)
+        return data
+
+    def parse_json(self, data: str | bytes) -> dict[str, Any]:
+        """The body, or GET's `variables` or `extensions`: a JSON object, else a 400."""
+        try:
+            decoded = self.decode_json(data)
+        except ValueError:  # orjson's JSONDecodeError, also for bytes that are not UTF-8
+            raise bad_request("expected JSON in UTF-8, got text that does not parse") from None
+        return request_object(decoded)
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)  # its JSONDecodeError is json's: still a 400

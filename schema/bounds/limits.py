@@ -21,26 +21,32 @@ from graphql import (
     parse,
 )
 
+from api.settings import Settings
 from schema.errors import PublicError
 
 QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
-MIB = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
 class RequestBounds:
-    """Far above what a storefront, dashboard or connector sends; far below an attack."""
+    """Far above what a storefront, dashboard or connector sends; far below an attack. The
+    defaults, and what each bound counts, are those of `Settings`."""
 
-    max_body_bytes: int = MIB
-    """An HTTP body (413 over it); also the longest document a WebSocket client may send."""
-    max_tokens: int = 5_000
-    max_aliases: int = 30
-    max_depth: int = 12
-    """Fields nested in fields. Introspection (`__schema`, `__type`) is not counted: its
-    deep but fixed `ofType` chains would need 15, and graphql-core's own
-    MaxIntrospectionDepthRule already refuses its recursive shapes."""
-    max_definitions: int = 30
-    """Operations and fragments in one document."""
+    max_body_bytes: int
+    max_tokens: int
+    max_aliases: int
+    max_depth: int
+    max_definitions: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RequestBounds:
+        return cls(
+            max_body_bytes=settings.max_body_bytes,
+            max_tokens=settings.max_tokens,
+            max_aliases=settings.max_aliases,
+            max_depth=settings.max_depth,
+            max_definitions=settings.max_definitions,
+        )
 
 
 class QueryTooComplex(PublicError):
@@ -84,7 +90,9 @@ def check_shape(document: DocumentNode, bounds: RequestBounds) -> None:
     if shape.aliases > bounds.max_aliases:
         raise over("aliases", shape.aliases, bounds.max_aliases)
     if shape.depth > bounds.max_depth:
-        raise over("fields nested", shape.depth, bounds.max_depth)
+        raise QueryTooComplex(
+            f"the document nests fields {shape.depth} deep; the limit is {bounds.max_depth}"
+        )
 
 
 @dataclass(slots=True)
