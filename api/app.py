@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
         services = Services.build(settings, database, bus, clock)
         app.state.services = services
         app.state.rate_limits = RateLimits.from_settings(settings, lambda: clock().timestamp())
-        schema = build_schema()
+        schema = build_schema(settings)
 
         def context_for(principal: Principal) -> Context:
             return Context(services=services, principal=principal)

@@ -53,6 +53,18 @@ class Settings:
     rate_limit_storefront: tuple[int, int] = (1_000, 50)
     """The same for each client address of each storefront key."""
 
+    # ---- request bounds (docs/limits.md#request-bounds) ----
+    max_body_bytes: int = 1_048_576
+    """The largest HTTP body (413 over it); also the longest document over WebSocket."""
+    max_tokens: int = 5_000
+    """Lexical tokens in one GraphQL document."""
+    max_aliases: int = 100
+    """Aliased fields in one document, fragments counted where they are spread."""
+    max_depth: int = 12
+    """Fields nested in fields (introspection's `__` fields not counted)."""
+    max_definitions: int = 30
+    """Operations and fragments in one document."""
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
         """Raises `SettingsError` for the first variable that does not parse."""
@@ -206,6 +218,21 @@ VARIABLES: dict[str, _Variable] = {
     ),
     "rate_limit_storefront": _Variable(
         "STOCKPOOL_RATE_LIMIT_STOREFRONT", _bucket, "POINTS/PER_SECOND, e.g. 1000/50"
+    ),
+    "max_body_bytes": _Variable(
+        "STOCKPOOL_MAX_BODY_BYTES", _number(int, 1_024, 1_073_741_824), "bytes from 1024 to 1 GiB"
+    ),
+    "max_tokens": _Variable(
+        "STOCKPOOL_MAX_TOKENS", _number(int, 100, 10_000_000), "a whole number from 100 to 10000000"
+    ),
+    "max_aliases": _Variable(
+        "STOCKPOOL_MAX_ALIASES", _number(int, 0, 100_000), "a whole number from 0 to 100000"
+    ),
+    "max_depth": _Variable(
+        "STOCKPOOL_MAX_DEPTH", _number(int, 2, 1_000), "a whole number from 2 to 1000"
+    ),
+    "max_definitions": _Variable(
+        "STOCKPOOL_MAX_DEFINITIONS", _number(int, 1, 100_000), "a whole number from 1 to 100000"
     ),
 }
 """One entry per `Settings` field: a new setting adds its field and its variable here."""
