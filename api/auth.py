@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api.clock import Clock, utc_now
 from api.database.engine import Database
 from api.database.rows import aware
 from api.database.tables import api_keys
@@ -22,7 +23,8 @@ from domain.errors import ApiKeyNotFound
 ENV_ADMIN_NAME = "admin-token"
 KEY_CACHE_SECONDS = 5.0
 """How long a worker trusts a key it looked up: another worker's revocation takes effect
-within this long (this worker's own, at once)."""
+within this long (this worker's own, at once). Expiry is checked on every request, cached
+or not, so the cache never extends a key's life."""
 KEY_CACHE_SIZE = 10_000
 
 
@@ -41,13 +43,15 @@ def parse_bearer(header: str | None) -> str | None:
 
 
 class ApiKeyService:
-    def __init__(self, database: Database, admin_token: str | None) -> None:
+    def __init__(self, database: Database, admin_token: str | None, clock: Clock = utc_now) -> None:
         self._database = database
         self._admin_token = admin_token
+        self._clock = clock
         # Every request authenticates: known keys are kept briefly instead of read each time.
         self._known: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     async def authenticate(self, secret: str | None) -> Principal | None:
+        """The key's principal; None for an unknown, revoked or expired key."""
         if not secret or len(secret) > 200:
             return None
         if self._admin_token and hmac.compare_digest(secret, self._admin_token):
@@ -55,15 +59,23 @@ class ApiKeyService:
         digest = hash_key(secret)
         known = self._known.get(digest)
         if known is not None and known[1] > time.monotonic():
-            return known[0]
+            return self._unless_expired(digest, known[0])
         principal = await self._look_up(digest)
         if principal is None:
             self._known.pop(digest, None)
+            return None
+        if self._unless_expired(digest, principal) is None:
             return None
         self._known[digest] = (principal, time.monotonic() + KEY_CACHE_SECONDS)
         self._known.move_to_end(digest)
         while len(self._known) > KEY_CACHE_SIZE:
             self._known.popitem(last=False)
+        return principal
+
+    def _unless_expired(self, digest: str, principal: Principal) -> Principal | None:
+        if principal.has_expired(self._clock()):
+            self._known.pop(digest, None)
+            return None
         return principal
 
     async def _look_up(self, digest: str) -> Principal | None:
@@ -77,7 +89,8 @@ class ApiKeyService:
             ).first()
         if row is None:
             return None
-        return Principal(row.name, Role(row.role), row.channel, row.id)
+        expires_at = aware(row.expires_at) if row.expires_at else None
+        return Principal(row.name, Role(row.role), row.channel, row.id, expires_at)
 
     def forget(self, command: RevokeApiKey, _: ApiKey) -> None:
         """The `on_commit` of revokeApiKey: this worker stops trusting the key at once."""
@@ -96,7 +109,13 @@ async def mint_key(
     conn: AsyncConnection, command: CreateApiKey, now: datetime
 ) -> tuple[ApiKey, str]:
     secret = f"sp_{command.role.value[0]}_{secrets.token_urlsafe(32)}"
-    key_id = secrets.token_hex(8)
+    return await store_key(conn, secrets.token_hex(8), secret, command, now), secret
+
+
+async def store_key(
+    conn: AsyncConnection, key_id: str, secret: str, command: CreateApiKey, now: datetime
+) -> ApiKey:
+    """Writes the key with its secret's hash only (the secret itself is never stored)."""
     await conn.execute(
         insert(api_keys).values(
             id=key_id,
@@ -106,9 +125,10 @@ async def mint_key(
             prefix=secret[:10],
             key_hash=hash_key(secret),
             created_at=now,
+            expires_at=command.expires_at,
         )
     )
-    return await _get(conn, key_id), secret
+    return await _get(conn, key_id)
 
 
 async def revoke_key(conn: AsyncConnection, key_id: str, now: datetime) -> ApiKey:
@@ -136,4 +156,5 @@ def _key_from(row: Any) -> ApiKey:
         channel=row.channel,
         created_at=aware(row.created_at),
         revoked_at=aware(row.revoked_at) if row.revoked_at else None,
+        expires_at=aware(row.expires_at) if row.expires_at else None,
     )

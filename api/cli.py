@@ -10,6 +10,7 @@ import secrets
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -21,6 +22,8 @@ from api.services.ledger_check import check_ledger
 from api.settings import Settings, SettingsError
 
 T = TypeVar("T")
+
+MAX_KEY_DAYS = 36_500
 
 
 @asynccontextmanager
@@ -87,12 +90,18 @@ def create_key(args: argparse.Namespace, settings: Settings) -> None:
     from domain.access import CreateApiKey, Principal, Role
     from domain.errors import StockpoolError
 
+    expires_at = None
+    if args.expires_in_days is not None:
+        expires_at = datetime.now(UTC) + timedelta(days=args.expires_in_days)
+
     async def run() -> None:
         async with _services(settings) as services:
             key, secret = await services.dispatch(
-                CreateApiKey(args.name, Role(args.role), args.channel), Principal("cli", Role.ADMIN)
+                CreateApiKey(args.name, Role(args.role), args.channel, expires_at),
+                Principal("cli", Role.ADMIN),
             )
-        print(f"created {key.role.value} key {key.name!r} (id {key.id})")
+        ends = f", expires {key.expires_at.isoformat(timespec='seconds')}" if key.expires_at else ""
+        print(f"created {key.role.value} key {key.name!r} (id {key.id}{ends})")
         print(secret)
 
     try:
@@ -193,6 +202,16 @@ def reorder_suggestions(args: argparse.Namespace, settings: Settings) -> None:
         sys.exit(f"stockpool: {error.message}")
 
 
+def _days(raw: str) -> float:
+    try:
+        days = float(raw)
+    except ValueError:
+        days = float("nan")
+    if not 0 < days <= MAX_KEY_DAYS:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(f"expected days above 0, at most {MAX_KEY_DAYS}")
+    return days
+
+
 def _read(path: str) -> str:
     try:
         if path == "-":
@@ -205,21 +224,22 @@ def _read(path: str) -> str:
 def serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
+    generated = None
     if not settings.admin_token:
         # Workers read settings from the environment, so they all share this one.
-        os.environ["STOCKPOOL_ADMIN_TOKEN"] = secrets.token_urlsafe(24)
-        generated = True
-    else:
-        generated = False
+        generated = os.environ["STOCKPOOL_ADMIN_TOKEN"] = secrets.token_urlsafe(24)
     base = f"http://{args.host}:{args.port}"
     print(f"stockpool serving {settings.database_url} with {args.workers} worker(s)")
     print(f"  GraphQL API + GraphiQL: {base}/graphql")
     print(f"  Health:                 {base}/healthz")
     print(f"  Ops dashboard:          {base}/dashboard")
     print(f"  Demo store:             {base}/demo/store")
-    print(f"  Admin key: {os.environ['STOCKPOOL_ADMIN_TOKEN']}")
     if generated:
+        # Shown this once; a configured token is never printed (start-up output ends up in logs).
+        print(f"  Admin key:              {generated}")
         print("  (generated for this run; set STOCKPOOL_ADMIN_TOKEN to keep one)")
+    else:
+        print("  Admin key:              the STOCKPOOL_ADMIN_TOKEN you set")
     print(f"  Live traffic:           stockpool demo --simulate --url {base} --key <admin key>")
     if args.workers > 1 and settings.broadcast_url.startswith("memory"):
         print(
@@ -259,6 +279,11 @@ def main(argv: list[str] | None = None) -> None:
     key_parser.add_argument("--name", required=True)
     key_parser.add_argument("--role", choices=["admin", "partner", "storefront"], required=True)
     key_parser.add_argument("--channel", help="the channel a partner or storefront key is bound to")
+    key_parser.add_argument(
+        "--expires-in-days",
+        type=_days,
+        help="the key stops working by itself this many days from now (default: never)",
+    )
     key_parser.set_defaults(handler=create_key)
 
     demo_parser = commands.add_parser("demo", help="load a small demo catalogue with stock")

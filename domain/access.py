@@ -53,6 +53,16 @@ class Principal:
         key bound to another channel is told it does not."""
         return self.channel is None or self.channel == channel
 
+    def has_expired(self, now: datetime) -> bool:
+        """Whether the key has ended by itself: from `expires_at` on, it is nothing."""
+        return self.expires_at is not None and self.expires_at <= now
+
+    @property
+    def reads_only_published(self) -> bool:
+        """A storefront key is embedded in public pages: it reads what its channel publishes
+        (`availability`, `availabilityChanged`) and nothing else."""
+        return self.role is Role.STOREFRONT
+
     def require_view(self, channel: str) -> None:
         """Reading what a channel shows: admins, and keys of any role bound to that channel."""
         if self.role is Role.ADMIN or self.channel == channel:
@@ -73,6 +83,7 @@ class ApiKey:
     channel: str | None = None
     created_at: datetime | None = None
     revoked_at: datetime | None = None
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +93,14 @@ class CreateApiKey(Command[tuple[ApiKey, str]]):
     name: str
     role: Role
     channel: str | None = None
+    expires_at: datetime | None = None
+    """When the key stops working by itself; None: only when revoked."""
 
     def validate(self) -> None:
         checks = Checks()
         checks.text(self.name, "name", MAX_NAME_LENGTH)
+        if self.expires_at is not None and self.expires_at.tzinfo is None:
+            checks.invalid("expiresAt needs a time zone", "expiresAt")
         if self.channel is not None:
             checks.code(self.channel, "channel")
         if self.role in ROLES_BOUND_TO_A_CHANNEL and self.channel is None:
@@ -95,6 +110,11 @@ class CreateApiKey(Command[tuple[ApiKey, str]]):
         if self.role is Role.ADMIN and self.channel is not None:
             checks.add(InvalidValue("an admin key is not bound to a channel", ("channel",)))
         checks.raise_if_any()
+
+    def check_expiry(self, now: datetime) -> None:
+        """A key that would be born expired is refused (run with the transaction's clock)."""
+        if self.expires_at is not None and self.expires_at <= now:
+            raise InvalidValue("expiresAt must be in the future", ("expiresAt",))
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from domain.errors import StockpoolError
 from domain.reorder import DEFAULT_WINDOW_DAYS
 from schema.context import Info
 from schema.errors import PublicError
-from schema.permissions import IsAdmin
+from schema.permissions import IsAdmin, ReadsMoreThanPublished
 from schema.types.access import ApiKey, Viewer
 from schema.types.alerts import Alert, AlertStatus
 from schema.types.catalogue import Location, Sku
@@ -99,12 +99,18 @@ class Query:
     async def ledger_check(self, info: Info) -> LedgerCheckReport:
         return LedgerCheckReport.from_domain(await check_ledger(info.context.services.database))
 
-    @strawberry.field(description="A partner key sees only its own channel.")
+    @strawberry.field(
+        permission_classes=[ReadsMoreThanPublished],
+        description="A partner key sees only its own channel.",
+    )
     async def channel(self, info: Info, code: str) -> Channel | None:
         found = await info.context.services.channels.get(code, info.context.caller)
         return Channel.from_domain(found) if found else None
 
-    @strawberry.field(description="A partner key sees only its own channel.")
+    @strawberry.field(
+        permission_classes=[ReadsMoreThanPublished],
+        description="A partner key sees only its own channel.",
+    )
     async def channels(self, info: Info) -> list[Channel]:
         found = await info.context.services.channels.list(info.context.caller)
         return [Channel.from_domain(c) for c in found]
@@ -121,7 +127,10 @@ class Query:
         )
         return [ChannelAvailability.from_domain(a) for a in found]
 
-    @strawberry.field(description="The channel's listings by SKU code; partners read their own.")
+    @strawberry.field(
+        permission_classes=[ReadsMoreThanPublished],
+        description="The channel's listings by SKU code; partners read their own.",
+    )
     async def listings(
         self, info: Info, channel: str, skus: list[str] | None = None
     ) -> list[Listing]:
@@ -132,23 +141,32 @@ class Query:
         )
         return [Listing.from_domain(r) for r in found]
 
-    @strawberry.field(description="null when the channel does not list the SKU.")
+    @strawberry.field(
+        permission_classes=[ReadsMoreThanPublished],
+        description="null when the channel does not list the SKU.",
+    )
     async def listing(self, info: Info, channel: str, sku: str) -> Listing | None:
         found = await _public(info.context.services.listings.get(channel, sku, info.context.caller))
         return Listing.from_domain(found) if found else None
 
-    @strawberry.field(description="The channel's listings as CSV, the format importListings reads.")
+    @strawberry.field(
+        permission_classes=[ReadsMoreThanPublished],
+        description="The channel's listings as CSV, the format importListings reads.",
+    )
     async def listings_csv(self, info: Info, channel: str) -> str:
         return await _public(
             info.context.services.listings.export_csv(channel, info.context.caller)
         )
 
-    @strawberry.field(description="Another channel's reservation is not found for a partner.")
+    @strawberry.field(
+        permission_classes=[ReadsMoreThanPublished],
+        description="Another channel's reservation is not found for a partner.",
+    )
     async def reservation(self, info: Info, id: strawberry.ID) -> Reservation | None:
         found = await info.context.services.reservations.get(str(id), info.context.caller)
         return Reservation.from_domain(found) if found else None
 
-    @strawberry.field(description="Newest first.")
+    @strawberry.field(permission_classes=[ReadsMoreThanPublished], description="Newest first.")
     async def reservations(
         self,
         info: Info,

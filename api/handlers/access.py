@@ -9,6 +9,7 @@ from domain.access import ApiKey, CreateApiKey, RevokeApiKey
 
 async def create_api_key(uow: UnitOfWork, command: CreateApiKey) -> tuple[ApiKey, str]:
     """A new key and its secret, which is shown this once and never stored."""
+    command.check_expiry(uow.now)
     return await mint_key(uow.conn, command, uow.now)
 
 

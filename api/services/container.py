@@ -58,7 +58,7 @@ class Services:
     ) -> Services:
         alerts = AlertService(database, bus, clock)
         listings = ListingService(database, bus, clock)
-        api_keys = ApiKeyService(database, settings.admin_token)
+        api_keys = ApiKeyService(database, settings.admin_token, clock)
         routes = stock_routes(alerts) | configuration_routes(alerts, listings, api_keys)
         dispatcher = Dispatcher(database, bus, clock, routes)
         hold_batches = _group_commit(dispatcher, database, bus, clock, settings)

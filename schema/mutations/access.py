@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 
 from domain import access
@@ -16,6 +18,11 @@ class CreateApiKeyInput:
     role: Role  # type: ignore[valid-type]
     channel: str | None = strawberry.field(
         default=None, description="Required for partner and storefront keys."
+    )
+    expires_at: datetime | None = strawberry.field(
+        default=None,
+        description="When the key stops working by itself, with a time zone; must be in the "
+        "future. null: it works until revoked.",
     )
 
 
@@ -43,7 +50,7 @@ class RevokeApiKeyPayload:
 class AccessMutations:
     @strawberry.mutation
     async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreateApiKeyPayload:
-        command = access.CreateApiKey(input.name, input.role, input.channel)
+        command = access.CreateApiKey(input.name, input.role, input.channel, input.expires_at)
         created, errors = await attempt(info.context.dispatch(command))
         if created is None:
             return CreateApiKeyPayload(user_errors=errors)

@@ -20,6 +20,9 @@ class ApiKey:
     prefix: str = strawberry.field(description="The first characters of the key, to recognise it.")
     created_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None = strawberry.field(
+        description="From this moment the key is refused (401); null: it works until revoked."
+    )
 
     @classmethod
     def from_domain(cls, key: access.ApiKey) -> ApiKey:
@@ -31,6 +34,7 @@ class ApiKey:
             prefix=key.prefix,
             created_at=key.created_at,
             revoked_at=key.revoked_at,
+            expires_at=key.expires_at,
         )
 
 
