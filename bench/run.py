@@ -17,6 +17,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bench.abuse import abuse_rows
 from bench.config import BenchConfig
 from bench.engine import engine_rows
 from bench.fanout import fanout_rows
@@ -41,6 +42,7 @@ BENCHMARKS: list[Group] = [
     Group("engine", "the engine alone, SQLite and PostgreSQL", engine_rows),
     Group("race", "buyers racing for the last units, 2 workers", race_rows),
     Group("fanout", "fan-out of availabilityChanged to N WebSocket subscribers", fanout_rows),
+    Group("abuse", "hostile requests, and the storefront's latency meanwhile", abuse_rows),
 ]
 
 
