@@ -30,6 +30,7 @@ from schema.realtime.hub import Hub, Operation, result_json
 from schema.realtime.live import Live
 from schema.realtime.protocols import Dialect
 from schema.realtime.subscriber import Put, Subscriber
+from schema.throttling import Bill, Costing, Refusal, charge, settle
 
 log = logging.getLogger(__name__)
 
@@ -92,12 +93,36 @@ class Operations:
         definition = get_operation_ast(document, operation.operation_name)
         if definition is None:
             self.refuse(operation_id, [GraphQLError("Can't get GraphQL operation type")])
-        elif definition.operation is OperationType.SUBSCRIPTION:
+            return
+        costing = Costing(
+            graphql_core_schema(self.hub.schema),
+            document,
+            operation.operation_name,
+            operation.variables,
+        )
+        bill = self._charge(operation_id, costing)
+        if bill is None:
+            return
+        if definition.operation is OperationType.SUBSCRIPTION:
             await self._subscribe(operation_id, document, operation)
         else:
-            task = asyncio.create_task(self._execute(operation_id, operation))
+            task = asyncio.create_task(self._execute(operation_id, operation, costing, bill))
             self.running[operation_id] = Running(task)
             self.hub.detach(task)
+
+    def _charge(self, operation_id: str, costing: Costing) -> Bill | None:
+        """Prices the operation and takes its cost from the caller's bucket (a subscription
+        pays once, here, for its snapshot; the changes it is sent later are free). A refusal,
+        QUERY_TOO_COMPLEX or THROTTLED, is this operation's `error`: None is returned."""
+        limits = self.context.rate_limits
+        if limits is None:
+            return Bill(0, None, None)
+        account = limits.account(self.context.principal, self.context.request)
+        charged = charge(limits, account, costing)
+        if isinstance(charged, Refusal):
+            self.refuse(operation_id, [charged.error])
+            return None
+        return charged
 
     def stop(self, operation_id: str) -> None:
         """Ends an operation: a subscription leaves its group; a query or mutation runs to its
@@ -115,7 +140,9 @@ class Operations:
         payload = self.dialect.error_payload(public(errors))
         self._put(self.dialect.frame("error", operation_id, payload), operation_id, None)
 
-    async def _execute(self, operation_id: str, operation: Operation) -> None:
+    async def _execute(
+        self, operation_id: str, operation: Operation, costing: Costing, bill: Bill
+    ) -> None:
         result = await self.hub.schema.execute(
             operation.query,
             variable_values=operation.variables,
@@ -123,6 +150,9 @@ class Operations:
             operation_name=operation.operation_name,
             allowed_operation_types=QUERIES_AND_MUTATIONS,
         )
+        if (limits := self.context.rate_limits) is not None:
+            settle(limits, bill, costing, result.data)
+        result.extensions = {**(result.extensions or {}), "cost": bill.extension()}
         running = self.running.get(operation_id)
         if running is None or running.task is not asyncio.current_task():
             return  # stopped, or the connection is gone
