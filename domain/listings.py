@@ -31,9 +31,10 @@ class ListingStatus(Enum):
 
 def percent_to_basis_points(percent: float) -> int:
     """A percent that is not a finite number maps to -1, which validation refuses."""
-    if not math.isfinite(percent):
+    basis_points = percent * 100
+    if not math.isfinite(basis_points):
         return -1
-    return round(percent * 100)
+    return round(basis_points)
 
 
 def basis_points_to_percent(basis_points: int) -> float:

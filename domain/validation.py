@@ -16,9 +16,13 @@ from domain.errors import (
 from domain.quantities import MAX_QUANTITY
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/\-]*$")
+LINE_BREAK = re.compile(r"[\t\n\r]")
+"""Names, references and keys are one line; other control characters never reach the domain
+(schema/input_hygiene.py refuses them in every request)."""
 MAX_CODE_LENGTH = 64
 MAX_NAME_LENGTH = 200
 MAX_TEXT_LENGTH = 500
+MAX_SEARCH_LENGTH = 200
 
 
 class Checks:
@@ -50,6 +54,9 @@ class Checks:
             return False
         if len(value) > max_length:
             self.add(TooLong(f"{field} is longer than {max_length} characters", _path(field)))
+            return False
+        if LINE_BREAK.search(value):
+            self.invalid(f"{field} is one line: no tab, line feed or carriage return", field)
             return False
         return True
 

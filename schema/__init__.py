@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from strawberry.extensions import MaskErrors
 
 from schema.bounds.cache import DocumentCache
 from schema.bounds.extension import CheckedDocuments
 from schema.bounds.limits import RequestBounds
 from schema.error_log import is_internal
+from schema.input_hygiene import InputHygiene
 from schema.mutations import Mutation
 from schema.queries import Query
+from schema.scalars import DateTime
 from schema.stockpool_schema import StockpoolSchema
 from schema.subscriptions import Subscription
 from schema.throttling import Throttling
@@ -21,11 +25,13 @@ def build_schema(bounds: RequestBounds | None = None) -> StockpoolSchema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        scalar_overrides={datetime: DateTime},  # INVALID_VALUE dates (schema/scalars.py)
         documents=documents,
         extensions=[
             # Parses, bounds and validates: keep it first, the others see its document.
             lambda: CheckedDocuments(documents),
             Throttling,  # query cost and rate limits (schema/throttling.py)
+            InputHygiene,  # no control characters, no huge numbers (schema/input_hygiene.py)
             lambda: MaskErrors(should_mask_error=is_internal, error_message="internal error"),
         ],
     )

@@ -23,6 +23,7 @@ from strawberry.types.graphql import OperationType as StrawberryOperationType
 
 from domain.errors import StockpoolError
 from schema.context import Context
+from schema.input_hygiene import input_problems
 from schema.realtime import protocols
 from schema.realtime.graphql_core import graphql_core_schema
 from schema.realtime.group import Group
@@ -164,6 +165,9 @@ class Operations:
     async def _subscribe(
         self, operation_id: str, document: DocumentNode, operation: Operation
     ) -> None:
+        if problems := input_problems(document, operation.variables):
+            self.refuse(operation_id, problems)  # the rule InputHygiene applies to the others
+            return
         executor = Executor.build(
             graphql_core_schema(self.hub.schema),
             document,

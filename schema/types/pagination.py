@@ -45,16 +45,41 @@ def encode_cursor(kind: str, key: int) -> str:
     return base64.urlsafe_b64encode(f"{kind}:{key}".encode()).decode()
 
 
+MAX_CURSOR_LENGTH = 100
+"""Longer than any cursor stockpool hands out; a longer one is refused before decoding."""
+MAX_KEY = 2**63 - 1
+"""The largest key a BIGINT holds: a cursor past it could only overflow the database."""
+
+
 def decode_cursor(kind: str, cursor: str | None) -> int | None:
+    """The key of a cursor that `encode_cursor(kind, key)` made, exactly: anything else
+    (garbage, another kind, a sign, spaces, a key past MAX_KEY) is INVALID_CURSOR."""
     if cursor is None:
         return None
-    try:
-        prefix, _, key = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if prefix == kind:
+    if len(cursor) <= MAX_CURSOR_LENGTH:
+        try:
+            prefix, _, key = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        except (binascii.Error, UnicodeError, ValueError):
+            prefix, key = "", ""
+        canonical = key.isascii() and key.isdigit() and int(key) <= MAX_KEY
+        if prefix == kind and canonical and encode_cursor(kind, int(key)) == cursor:
             return int(key)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise PublicError(f"invalid cursor {cursor[:100]!r}", "INVALID_CURSOR")
+    raise _invalid_cursor(cursor)
+
+
+def decode_id_cursor(prefix: str, cursor: str | None) -> str | None:
+    """Ids that sort by creation (a prefix such as `po`, then ASCII letters and digits) are
+    their own cursors."""
+    if cursor is None:
+        return None
+    rest = cursor.removeprefix(prefix)
+    if rest == cursor or len(cursor) > 40 or not (rest.isascii() and rest.isalnum()):
+        raise _invalid_cursor(cursor)
+    return cursor
+
+
+def _invalid_cursor(cursor: str) -> PublicError:
+    return PublicError(f"invalid cursor {cursor[:100]!r}", "INVALID_CURSOR")
 
 
 def page_size(first: int) -> int:

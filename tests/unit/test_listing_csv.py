@@ -317,7 +317,10 @@ def test_blank_lines_are_skipped_but_still_count_for_line_numbers():
 def test_rows_come_with_the_line_they_start_on():
     rows, problems = read_listing_rows("web", 'sku,external_sku\n\nA,"a\nb"\nB,b\n')
 
-    assert problems == []
+    # An external SKU is one line: the cell spanning lines is refused, at the line it starts on.
+    assert [(p.code, p.field) for p in problems] == [
+        (ErrorCode.INVALID_VALUE, ("csv", "3", "external_sku"))
+    ]
 
     assert [(line, command.sku) for line, command in rows] == [(3, "A"), (5, "B")]
 
@@ -331,7 +334,10 @@ def test_windows_line_endings_are_read():
 def test_line_numbers_are_physical_lines_even_after_a_cell_spanning_lines():
     text = 'sku,external_sku\nA,"two\nlines"\nB,\n'
 
-    assert problems(text) == {(ErrorCode.BLANK, ("csv", "4", "external_sku"))}
+    assert problems(text) == {
+        (ErrorCode.INVALID_VALUE, ("csv", "2", "external_sku")),
+        (ErrorCode.BLANK, ("csv", "4", "external_sku")),
+    }
 
 
 def test_more_rows_than_the_limit_are_refused():
