@@ -6,6 +6,7 @@ from datetime import datetime
 
 from strawberry.extensions import MaskErrors
 
+from api.settings import Settings
 from schema.bounds.cache import DocumentCache
 from schema.bounds.extension import CheckedDocuments
 from schema.bounds.limits import RequestBounds
@@ -19,8 +20,8 @@ from schema.subscriptions import Subscription
 from schema.throttling import Throttling
 
 
-def build_schema(bounds: RequestBounds | None = None) -> StockpoolSchema:
-    documents = DocumentCache(bounds or RequestBounds())
+def build_schema(settings: Settings | None = None) -> StockpoolSchema:
+    documents = DocumentCache(RequestBounds.from_settings(settings or Settings()))
     return StockpoolSchema(
         query=Query,
         mutation=Mutation,
