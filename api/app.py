@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
@@ -68,7 +69,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
             return Context(services=services, principal=principal)
 
         limits = RealtimeLimits.from_settings(settings, CONNECTION_INIT_TIMEOUT.total_seconds())
-        hub = Hub(bus, services, schema, context_for, limits)
+        hub = Hub(bus, services, schema, context_for, limits, clock)
         app.state.realtime = hub
         graphql.view = StockpoolGraphQL(
             services, hub, schema=schema, allowed_origins=settings.websocket_origins
@@ -89,6 +90,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
     routes = [
         Route("/", _home),
         Route("/healthz", _healthz),
+        Route("/livez", _livez),
+        Route("/readyz", _readyz),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         *pages.routes(),
@@ -105,6 +108,40 @@ async def _healthz(request: Request) -> Response:
         log.warning("health check failed: %s", error)
         return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
     return JSONResponse({"status": "ok", "database": "up"})
+
+
+READY_TIMEOUT = 1.0
+"""Seconds /readyz waits for the database and the bus to answer."""
+
+
+async def _livez(request: Request) -> Response:
+    """The process serves requests: no I/O, so a slow dependency never gets it restarted."""
+    return JSONResponse({"status": "ok"})
+
+
+async def _readyz(request: Request) -> Response:
+    """Whether this worker can do its job now: 503 names what is down."""
+    services: Services = request.app.state.services
+    database, bus = await asyncio.gather(
+        _answers(_database_answers(services.database)), _answers(services.bus.ready())
+    )
+    body = {"database": "up" if database else "down", "bus": "up" if bus else "down"}
+    if database and bus:
+        return JSONResponse({"status": "ok", **body})
+    return JSONResponse({"status": "unavailable", **body}, status_code=503)
+
+
+async def _database_answers(database: Database) -> bool:
+    async with database.read() as conn:
+        await conn.execute(text("SELECT 1"))
+    return True
+
+
+async def _answers(check: Awaitable[bool]) -> bool:
+    try:
+        return await asyncio.wait_for(check, READY_TIMEOUT)
+    except Exception:
+        return False  # the bus logs its own outages; a down database fails every request
 
 
 async def _home(request: Request) -> Response:

@@ -7,6 +7,7 @@ import hmac
 import secrets
 import time
 from collections import OrderedDict
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -94,9 +95,24 @@ class ApiKeyService:
 
     def forget(self, command: RevokeApiKey, _: ApiKey) -> None:
         """The `on_commit` of revokeApiKey: this worker stops trusting the key at once."""
+        self.forget_key(command.key_id)
+
+    def forget_key(self, key_id: str) -> None:
+        """Stops trusting a key now (the hub calls it when another worker revoked it)."""
         for digest, (known, _expires) in list(self._known.items()):
-            if known.key_id == command.key_id:
+            if known.key_id == key_id:
                 del self._known[digest]
+
+    async def revoked_among(self, key_ids: Collection[str]) -> set[str]:
+        """Which of these keys are revoked (the hub asks after a bus outage, in which
+        revocations may have gone unheard)."""
+        async with self._database.read() as conn:
+            rows = await conn.execute(
+                select(api_keys.c.id).where(
+                    api_keys.c.id.in_(list(key_ids)), api_keys.c.revoked_at.is_not(None)
+                )
+            )
+            return {row.id for row in rows}
 
     async def list(self, principal: Principal) -> list[ApiKey]:
         principal.require_admin()

@@ -4,9 +4,11 @@ handler in api/handlers/, one row here and its field in schema/."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from api.auth import ApiKeyService
+from api.bus import API_KEYS, EventBus
 from api.handlers import (
     access,
     bundles,
@@ -29,7 +31,7 @@ from api.handlers.reservations import RESERVATION
 from api.service_layer.dispatcher import Access, Route
 from api.services.alerts import AlertService
 from api.services.listings import ListingService
-from domain.access import CreateApiKey, RevokeApiKey
+from domain.access import ApiKey, CreateApiKey, RevokeApiKey
 from domain.alerts import AcknowledgeAlert, ResolveAlert
 from domain.bundles import SetBundleComponents
 from domain.catalogue import CreateLocation, CreateSku, UpdateLocation, UpdateSku
@@ -92,7 +94,10 @@ def stock_routes(alerts: AlertService) -> dict[type[Any], Route[Any, Any]]:
 
 
 def configuration_routes(
-    alert_service: AlertService, listing_service: ListingService, key_service: ApiKeyService
+    alert_service: AlertService,
+    listing_service: ListingService,
+    key_service: ApiKeyService,
+    bus: EventBus,
 ) -> dict[type[Any], Route[Any, Any]]:
     """Commands that move no stock (the catalogue, channels, listings, bundles, reorder
     policies, API keys, alerts): no idempotency key; what they republish or the alerts they
@@ -118,7 +123,20 @@ def configuration_routes(
         SetReorderPolicy: Route(reorder.set_reorder_policy, admin),
         RemoveReorderPolicy: Route(reorder.remove_reorder_policy, admin),
         CreateApiKey: Route(access.create_api_key, admin),
-        RevokeApiKey: Route(access.revoke_api_key, admin, on_commit=key_service.forget),
+        RevokeApiKey: Route(access.revoke_api_key, admin, on_commit=key_revoked(key_service, bus)),
         AcknowledgeAlert: Route(alert_handlers.acknowledge_alert, admin),
         ResolveAlert: Route(alert_handlers.resolve_alert, admin),
     }
+
+
+def key_revoked(
+    key_service: ApiKeyService, bus: EventBus
+) -> Callable[[RevokeApiKey, ApiKey], None]:
+    """After a revocation commits: this worker stops trusting the key at once, and every
+    worker (this one too) closes the WebSockets opened with it when the bus brings the news."""
+
+    def revoked(command: RevokeApiKey, key: ApiKey) -> None:
+        key_service.forget(command, key)
+        bus.send_committed([(API_KEYS, {"key": key.id})])
+
+    return revoked

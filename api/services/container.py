@@ -59,7 +59,7 @@ class Services:
         alerts = AlertService(database, bus, clock)
         listings = ListingService(database, bus, clock)
         api_keys = ApiKeyService(database, settings.admin_token, clock)
-        routes = stock_routes(alerts) | configuration_routes(alerts, listings, api_keys)
+        routes = stock_routes(alerts) | configuration_routes(alerts, listings, api_keys, bus)
         dispatcher = Dispatcher(database, bus, clock, routes)
         hold_batches = _group_commit(dispatcher, database, bus, clock, settings)
         return cls(

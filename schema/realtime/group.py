@@ -61,12 +61,29 @@ class Group:
             if sent is None or change.version > sent.version:
                 await self.deliver(change)
             elif sent.version == change.version:
-                if sent.value != change.value:
-                    # Same version, other details (e.g. `sellable`): render what is true now.
-                    payload = await self.render(change.value)
-                    self._sent[change.key] = Sent(change.version, change.value, payload)
-                member.offer(change, self._sent[change.key].payload)
+                member.offer(change, await self._as_now(change, sent))
         member.go_live()
+
+    async def refresh(self, snapshot: list[Change]) -> None:
+        """After the bus was lost: the snapshot read since it is back goes to every member,
+        less what they already have (the same version with the same details)."""
+        for change in snapshot:
+            sent = self._sent.get(change.key)
+            if sent is None or sent.version != change.version:
+                await self.deliver(change)
+            elif sent.value != change.value:
+                payload = await self._as_now(change, sent)
+                for member in list(self.members):
+                    member.offer(change, payload)
+
+    async def _as_now(self, change: Change, sent: Sent) -> str:
+        """The payload of a version the group sent already; rendered again when the value's
+        other details (e.g. `sellable`) are no longer what was sent."""
+        if sent.value != change.value:
+            payload = await self.render(change.value)
+            self._sent[change.key] = Sent(change.version, change.value, payload)
+            return payload
+        return sent.payload
 
     async def render(self, value: Any) -> str:
         self.renders += 1

@@ -1,7 +1,9 @@
 """The process's one subscriber to the bus, fanning each change out to the groups that want it.
 
-One bus subscription per topic per process, made at startup (so no change committed after
-startup is missed), however many WebSocket clients there are."""
+One bus subscription per process, to every topic, made at startup (so no change committed
+after startup is missed), however many WebSocket clients there are. When the bus was lost and
+is back, every group re-reads its snapshot: what changed meanwhile goes to its members. A
+revoked or expired key's sockets are closed with 4403."""
 
 from __future__ import annotations
 
@@ -17,9 +19,11 @@ from strawberry import Schema
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from api.bus import STOCK_LEVELS, EventBus
+from api.bus import API_KEYS, STOCK_LEVELS, EventBus, Resumed
+from api.clock import Clock, utc_now
 from api.services.container import Services
 from domain.access import Principal
+from schema.realtime import protocols
 from schema.realtime.admission import Admission
 from schema.realtime.changes import DECODERS, SKU_TOTALS, Change
 from schema.realtime.documents import Documents
@@ -73,6 +77,7 @@ class Hub:
         schema: Schema,
         context_for: Callable[[Principal], Any],
         limits: RealtimeLimits | None = None,
+        clock: Clock = utc_now,
     ) -> None:
         self.services = services
         self.schema = schema
@@ -82,6 +87,7 @@ class Hub:
         self.admission = Admission(self.limits)
         self._bus = bus
         self._context_for = context_for
+        self._clock = clock
         self.received = 0
         """Messages taken from the bus since startup."""
         self._groups: dict[Hashable, Group] = {}
@@ -90,34 +96,32 @@ class Hub:
         self._tasks: list[asyncio.Task[None]] = []
         self._detached: set[asyncio.Task[None]] = set()
         self._totals = TotalsRefresher(services, self._totals_wanted, self._dispatch)
+        self._resnapshot: asyncio.Task[None] | None = None
 
     # ---- life -------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Subscribes to every topic; returns once all subscriptions are in place."""
+        """Subscribes to the bus; returns once the subscription is in place (a bus that cannot
+        be subscribed to fails the startup)."""
+        subscribed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        follower = asyncio.create_task(self._follow(subscribed), name="bus-follower")
+        follower.add_done_callback(_report_end)
+        self._tasks.append(follower)
         try:
-            await self._subscribe_all()
+            await asyncio.wait({subscribed, follower}, return_when=asyncio.FIRST_COMPLETED)
+            if not subscribed.done():
+                follower.result()
+                raise RuntimeError("the subscription to the bus ended at once")
         except BaseException:
             await self.stop()
             raise
         self._tasks.append(asyncio.create_task(self._watch_sockets(), name="socket-watchdog"))
         self._totals.start()
 
-    async def _subscribe_all(self) -> None:
-        for topic in DECODERS:
-            subscribed = asyncio.Event()
-            follower = asyncio.create_task(self._follow(topic, subscribed), name=topic)
-            follower.add_done_callback(_report_end)
-            self._tasks.append(follower)
-            waiter = asyncio.create_task(subscribed.wait())
-            await asyncio.wait({waiter, follower}, return_when=asyncio.FIRST_COMPLETED)
-            if follower.done():
-                waiter.cancel()
-                follower.result()  # a topic that cannot be subscribed fails the startup
-                raise RuntimeError(f"the subscription to {topic} ended at once")
-
     async def stop(self) -> None:
         await self._totals.stop()
+        if self._resnapshot is not None:
+            self._tasks.append(self._resnapshot)
         for task in self._detached:
             task.cancel()
         for task in self._tasks:
@@ -183,24 +187,48 @@ class Hub:
 
     # ---- the bus ----------------------------------------------------------------------------
 
-    async def _follow(self, topic: str, subscribed: asyncio.Event) -> None:
-        decode = DECODERS[topic]
-        async with self._bus.subscribe(topic) as messages:
-            subscribed.set()
-            async for message in messages:
+    async def _follow(self, subscribed: asyncio.Future[None]) -> None:
+        async with self._bus.follow([*DECODERS, API_KEYS]) as deliveries:
+            subscribed.set_result(None)
+            async for delivery in deliveries:
+                if isinstance(delivery, Resumed):
+                    self._resnapshot_all()
+                    continue
                 self.received += 1
-                if not self._wanted(topic):
-                    continue
-                try:
-                    change = decode(message)
-                except Exception:
-                    log.exception("unreadable %s message dropped: %r", topic, message)
-                    continue
-                if topic == STOCK_LEVELS:
-                    self._totals.level_changed(change.value.sku)
-                await self._dispatch(change)
-                # Let writers and requests run between changes, even with a backlog queued.
-                await asyncio.sleep(0)
+                topic, message = delivery
+                if topic == API_KEYS:
+                    self._key_revoked(message)
+                elif self._wanted(topic):
+                    await self._take(topic, message)
+                    # Let writers and requests run between changes, even with a backlog.
+                    await asyncio.sleep(0)
+
+    async def _take(self, topic: str, message: dict[str, Any]) -> None:
+        try:
+            change = DECODERS[topic](message)
+        except Exception:
+            log.exception("unreadable %s message dropped: %r", topic, message)
+            return
+        if topic == STOCK_LEVELS:
+            self._totals.level_changed(change.value.sku)
+        await self._dispatch(change)
+
+    def _resnapshot_all(self) -> None:
+        """After a bus outage: changes published meanwhile never arrived here, so every group
+        re-reads what it covers (a second outage during the read starts it over)."""
+        if self._resnapshot is not None:
+            self._resnapshot.cancel()
+        self._resnapshot = asyncio.create_task(self._refresh_groups(), name="resnapshot")
+
+    async def _refresh_groups(self) -> None:
+        await self._close_revoked()
+        for group in list(self._groups.values()):
+            if self._groups.get(group.key) is not group:
+                continue  # its last member left meanwhile
+            try:
+                await group.refresh(await group.feed.snapshot(self.services))
+            except Exception:
+                log.exception("could not re-read the snapshot of group %r", group.key)
 
     async def _dispatch(self, change: Change) -> None:
         for group in list(self._by_topic.get(change.topic, ())):
@@ -223,12 +251,40 @@ class Hub:
             for group in self._by_topic.get(SKU_TOTALS, ())
         )
 
-    # ---- slow sockets -----------------------------------------------------------------------
+    # ---- sockets that must end ------------------------------------------------------------
+
+    def _key_revoked(self, message: dict[str, Any]) -> None:
+        key_id = message.get("key")
+        if not isinstance(key_id, str):
+            log.warning("unreadable %s message dropped: %.100r", API_KEYS, message)
+            return
+        self.services.api_keys.forget_key(key_id)
+        for connection in list(self.connections):
+            principal = connection.context.principal
+            if principal is not None and principal.key_id == key_id:
+                connection.close(protocols.FORBIDDEN, "API key revoked")
+
+    async def _close_revoked(self) -> None:
+        """Revocations published while the bus was away were not heard: look them up."""
+        principals = (connection.context.principal for connection in self.connections)
+        keys = {p.key_id for p in principals if p is not None and p.key_id is not None}
+        try:
+            revoked = await self.services.api_keys.revoked_among(keys) if keys else set()
+        except Exception:
+            log.exception("could not check the keys of open sockets after a bus outage")
+            return
+        for key_id in revoked:
+            self._key_revoked({"key": key_id})
 
     async def _watch_sockets(self) -> None:
+        """Closes sockets that accept nothing, and those whose key has expired."""
         loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(self.limits.watchdog_interval)
-            now = loop.time()
+            now, moment = loop.time(), self._clock()
             for connection in list(self.connections):
-                connection.check_writing(now)
+                principal = connection.context.principal
+                if principal is not None and principal.has_expired(moment):
+                    connection.close(protocols.FORBIDDEN, "API key expired")
+                else:
+                    connection.check_writing(now)
