@@ -86,6 +86,16 @@ async def test_a_partner_key_that_spends_its_bucket_gets_429_until_it_refills(cl
     assert (await partner.post(TEN_POINTS)).status_code == 200
 
 
+async def test_a_throttled_request_is_a_429_in_either_media_type(clients):
+    secret = await mint(clients(), "PARTNER")
+    for _ in range(5):
+        await clients(secret).post(TEN_POINTS)
+    modern = clients(secret, accept="application/graphql-response+json")
+    refused = await modern.post(TEN_POINTS)
+    assert refused.status_code == 429
+    assert refused.json()["errors"][0]["extensions"]["code"] == "THROTTLED"
+
+
 async def test_the_cost_is_settled_with_what_was_really_returned(clients):
     partner = clients(await mint(clients(), "PARTNER"))
     cost = (await partner.post("{ channels { code } }")).json()["extensions"]["cost"]

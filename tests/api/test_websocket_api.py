@@ -32,7 +32,12 @@ async def test_a_valid_key_in_connection_init_is_acknowledged_and_can_query(live
         assert message == {
             "id": "1",
             "type": "next",
-            "payload": {"data": {"viewer": {"role": "ADMIN"}}},
+            "payload": {
+                "data": {"viewer": {"role": "ADMIN"}},
+                "extensions": {
+                    "cost": {"requestedQueryCost": 1, "actualQueryCost": 1, "throttleStatus": None}
+                },
+            },
         }
     finally:
         await socket.close()
