@@ -10,9 +10,11 @@ from datetime import timedelta
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp
 
 from api import background, gc_tuning, pages
 from api.bus import EventBus
@@ -92,11 +94,31 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
         Route("/healthz", _healthz),
         Route("/livez", _livez),
         Route("/readyz", _readyz),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route(
+            "/graphql", _cors(graphql, settings.cors_origins), methods=["GET", "POST", "OPTIONS"]
+        ),
         WebSocketRoute("/graphql", graphql),
         *pages.routes(),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+CORS_MAX_AGE = 600
+"""Seconds a browser may reuse a preflight's answer before asking again."""
+
+
+def _cors(app: ASGIApp, origins: tuple[str, ...]) -> ASGIApp:
+    """A shop page on another site calls /graphql with a storefront key; CORS lets its
+    browser. No credentials: keys ride in the Authorization header, never in cookies, so
+    another site's page cannot act with a key it was not given."""
+    return CORSMiddleware(
+        app,
+        allow_origins=origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type"],
+        expose_headers=["Retry-After"],
+        max_age=CORS_MAX_AGE,
+    )
 
 
 async def _healthz(request: Request) -> Response:

@@ -221,6 +221,13 @@ def _read(path: str) -> str:
         sys.exit(f"stockpool: cannot read {path}: {error}")
 
 
+def shown_url(url: str) -> str:
+    """A database URL fit for output that ends up in logs: its password masked."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
@@ -229,7 +236,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
         # Workers read settings from the environment, so they all share this one.
         generated = os.environ["STOCKPOOL_ADMIN_TOKEN"] = secrets.token_urlsafe(24)
     base = f"http://{args.host}:{args.port}"
-    print(f"stockpool serving {settings.database_url} with {args.workers} worker(s)")
+    print(f"stockpool serving {shown_url(settings.database_url)} with {args.workers} worker(s)")
     print(f"  GraphQL API + GraphiQL: {base}/graphql")
     print(f"  Health:                 {base}/healthz")
     print(f"  Ops dashboard:          {base}/dashboard")

@@ -13,12 +13,11 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from api.clock import utc_now
+from api.demo_key import DEMO_ADMIN, DEMO_CHANNEL, demo_store_secret
 from api.services.container import Services
-from domain.access import CreateApiKey, Principal, Role
 
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend_stub"
-DEMO_CHANNEL = "web"
-DEMO_KEY_NAME = "demo-store"
 _DEMO_CONFIG_MARKER = "__STOCKPOOL_BADGE_CONFIG__"
 
 DASHBOARD_HEADERS = {
@@ -44,10 +43,10 @@ class PublicStaticFiles(StaticFiles):
 
 
 class DemoStorefrontKey:
-    """The key the demo store embeds. It is a storefront key (it reads what the demo channel
-    publishes, nothing else), the only kind safe in a public page. Keys are stored hashed,
-    so each server process mints one on first use and keeps the secret in memory; keys are
-    not revoked at shutdown, so a page left open keeps working across a restart."""
+    """The key the demo store embeds: a storefront key (it reads what the demo channel
+    publishes, nothing else), the only kind safe in a public page. One key serves every
+    worker and every restart (api/demo_key.py); this process remembers its secret while the
+    key still authenticates, and looks again once it does not (revoked, say)."""
 
     def __init__(self) -> None:
         self._secret: str | None = None
@@ -55,12 +54,8 @@ class DemoStorefrontKey:
 
     async def secret(self, services: Services) -> str:
         async with self._lock:
-            if self._secret is None:
-                _, secret = await services.dispatch(
-                    CreateApiKey(DEMO_KEY_NAME, Role.STOREFRONT, DEMO_CHANNEL),
-                    Principal("demo-store", Role.ADMIN),
-                )
-                self._secret = secret
+            if self._secret is None or await services.api_keys.authenticate(self._secret) is None:
+                self._secret = await demo_store_secret(services, utc_now())
             return self._secret
 
 
@@ -72,7 +67,7 @@ def routes() -> list[BaseRoute]:
 
     async def demo_store(request: Request) -> Response:
         services: Services = request.app.state.services
-        if await services.channels.get(DEMO_CHANNEL, Principal("demo-store", Role.ADMIN)) is None:
+        if await services.channels.get(DEMO_CHANNEL, DEMO_ADMIN) is None:
             return PlainTextResponse(
                 f"The demo store needs the {DEMO_CHANNEL!r} channel of the demo catalogue: "
                 "run `stockpool demo`.",

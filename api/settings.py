@@ -6,6 +6,7 @@ start-up with one line naming the variable (`SettingsError`), never a traceback.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Self
@@ -34,6 +35,9 @@ class Settings:
     websocket_origins: tuple[str, ...] = ("*",)
     """Web pages allowed to open a WebSocket. Any, by default: the key travels in
     connection_init, never in a cookie, so another site's page cannot act as someone."""
+    cors_origins: tuple[str, ...] = ("*",)
+    """Web pages allowed to call /graphql over HTTP from another origin (CORS). Any, by
+    default: keys ride in the Authorization header, never in cookies; empty: none."""
     # ---- WebSocket limits (docs/limits.md#websocket-limits) ----
     websocket_max_connections_per_key: int = 1_000
     """Open WebSockets one admin or partner key may hold (more are refused with 4429)."""
@@ -85,12 +89,14 @@ class _Variable:
     convert: Callable[[str], Any]
     expected: str
     empty_allowed: bool = False
+    secret: bool = False
+    """Its value is never shown, not even in the message that refuses it."""
 
     def parse(self, raw: str) -> Any:
         try:
             return self.convert(raw.strip())
         except ValueError:
-            shown = raw if len(raw) <= 40 else raw[:40] + "…"
+            shown = "<hidden>" if self.secret else raw if len(raw) <= 40 else raw[:40] + "…"
             raise SettingsError(
                 f"{self.name}={shown!r} is invalid: expected {self.expected}"
             ) from None
@@ -148,6 +154,18 @@ def _csv(raw: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
+def _origins(raw: str) -> tuple[str, ...]:
+    """A browser's Origin is scheme://host[:port], never with a path or a trailing slash: an
+    entry that cannot match one is a mistake to report, not an origin to ignore."""
+    origins = _csv(raw)
+    if any(o != "*" and not _ORIGIN.fullmatch(o) for o in origins):
+        raise ValueError(raw)
+    return origins
+
+
+_ORIGIN = re.compile(r"https?://[^/\s,]+")
+
+
 def _bucket(raw: str) -> tuple[int, int]:
     """`POINTS/PER_SECOND`: a rate-limit bucket's size and how fast it refills."""
     size, slash, rate = raw.partition("/")
@@ -168,7 +186,9 @@ VARIABLES: dict[str, _Variable] = {
         _url("memory", "redis", "rediss", "postgres", "postgresql"),
         "memory://, a redis:// URL or a postgresql:// URL",
     ),
-    "admin_token": _Variable("STOCKPOOL_ADMIN_TOKEN", _text, "a token of printable characters"),
+    "admin_token": _Variable(
+        "STOCKPOOL_ADMIN_TOKEN", _text, "a token of printable characters", secret=True
+    ),
     "database_pool_size": _Variable(
         "STOCKPOOL_DATABASE_POOL_SIZE", _number(int, 1, 1000), "a whole number from 1 to 1000"
     ),
@@ -184,6 +204,12 @@ VARIABLES: dict[str, _Variable] = {
     ),
     "websocket_origins": _Variable(
         "STOCKPOOL_WEBSOCKET_ORIGINS", _csv, "a comma-separated list of origins, or *"
+    ),
+    "cors_origins": _Variable(
+        "STOCKPOOL_CORS_ORIGINS",
+        _origins,
+        "a comma-separated list of origins like https://shop.example, or *, or empty for none",
+        empty_allowed=True,
     ),
     "websocket_max_connections_per_key": _Variable(
         "STOCKPOOL_WEBSOCKET_MAX_CONNECTIONS_PER_KEY",

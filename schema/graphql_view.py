@@ -8,7 +8,7 @@ import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError, OperationType, get_operation_ast
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -28,6 +28,7 @@ from schema.bounds.http_body import (
 )
 from schema.bounds.limits import RequestBounds
 from schema.context import Context
+from schema.graphql_ide import GRAPHIQL_PAGE
 from schema.realtime.handlers import LegacyWSHandler, TransportWSHandler
 from schema.realtime.hub import Hub
 from schema.stockpool_schema import StockpoolSchema
@@ -163,3 +164,9 @@ class StockpoolGraphQL(GraphQL[Context, None]):
 
     def _is_ide_page(self, request: Request) -> bool:
         return self.should_render_graphql_ide(self.request_adapter_class(request))
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL that keeps pasted keys out of localStorage (schema/graphql_ide.py)."""
+        if GRAPHIQL_PAGE is None:
+            return PlainTextResponse("GraphiQL is not available on this server", 404)
+        return HTMLResponse(GRAPHIQL_PAGE, headers={"Cache-Control": "no-store"})
