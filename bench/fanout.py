@@ -35,6 +35,12 @@ CONNECT_BATCH = 100
 SUBSCRIPTION = (
     'subscription { availabilityChanged(channel: "web", skus: ["HOT"]) { version published } }'
 )
+ONE_ADDRESS = {
+    "STOCKPOOL_WEBSOCKET_MAX_CONNECTIONS_PER_ADDRESS": "1000000",
+    "STOCKPOOL_RATE_LIMIT_STOREFRONT": "100000000/100000000",
+}
+"""Every client of a bench comes from 127.0.0.1 with one storefront key: the per-address
+connection cap and rate limit, meant for one shopper, are lifted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +182,7 @@ def measure(subscribers: int, reservations: int = RESERVATIONS) -> FanoutResult:
     with tempfile.TemporaryDirectory() as tmp:
         env = stockpool_env(f"sqlite+aiosqlite:///{Path(tmp) / 'fanout.db'}", admin)
         migrate(env)
-        with stockpool_server(env, Path(tmp) / "server.log") as server:
+        with stockpool_server({**env, **ONE_ADDRESS}, Path(tmp) / "server.log") as server:
             return _measure(server, admin, subscribers, reservations)
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bench.abuse import abuse_rows
+from bench.churn import churn_rows
 from bench.config import BenchConfig
 from bench.engine import engine_rows
 from bench.fanout import fanout_rows
@@ -42,6 +43,7 @@ BENCHMARKS: list[Group] = [
     Group("engine", "the engine alone, SQLite and PostgreSQL", engine_rows),
     Group("race", "buyers racing for the last units, 2 workers", race_rows),
     Group("fanout", "fan-out of availabilityChanged to N WebSocket subscribers", fanout_rows),
+    Group("churn", "WebSocket connect/subscribe/drop churn, server RSS per round", churn_rows),
     Group("abuse", "hostile requests, and the storefront's latency meanwhile", abuse_rows),
 ]
 
@@ -89,6 +91,13 @@ def notes(config: BenchConfig) -> list[str]:
         f"{config.buyers:,} connections, then every buyer sends one `reserveStock` at the same "
         "moment. Wall time runs from that moment to the last answer; throughput is buyers / "
         "wall time.",
+        f"Churn row: `stockpool serve` (one worker, SQLite, its GC tuning) and, in the bench "
+        f"process, rounds of {config.churn_connections:,} clients (`BENCH_CHURN`), 100 at a "
+        "time, each sending `connection_init` with a storefront key, subscribing to "
+        "`availabilityChanged`, reading its snapshot and going (half with a close frame, half "
+        "cutting the TCP connection); the server's RSS is read 1 s after each round. The "
+        "per-address connection cap and storefront rate limit are lifted (every client is "
+        "127.0.0.1), for the fan-out rows too.",
         "The machine may be shared with other work (tests, builds): compare rows of one run, "
         "not runs of different days.",
     ]

@@ -18,20 +18,21 @@ Ticket = Hashable
 
 
 class Admission:
-    def __init__(self, limits: RealtimeLimits) -> None:
-        self.limits = limits
+    def __init__(self) -> None:
         self._open: Counter[Ticket] = Counter()
 
-    def admit(self, principal: Principal, address: Callable[[], str]) -> Ticket | None:
+    def admit(
+        self, principal: Principal, address: Callable[[], str], limits: RealtimeLimits
+    ) -> Ticket | None:
         """Counts one more connection of `principal` and answers its ticket, or None when
         its key (or, for a storefront key, its key from that address) is at its cap.
         `address` is asked only for storefront keys."""
         key = principal.key_id or principal.name
         if principal.role is Role.STOREFRONT:
             ticket: Ticket = (key, address_group(address()))
-            cap = self.limits.max_connections_per_address
+            cap = limits.max_connections_per_address
         else:
-            ticket, cap = (key,), self.limits.max_connections_per_key
+            ticket, cap = (key,), limits.max_connections_per_key
         if self._open[ticket] >= cap:
             return None
         self._open[ticket] += 1
@@ -44,9 +45,10 @@ class Admission:
         else:
             del self._open[ticket]
 
-    def open(self, ticket: Ticket) -> int:
-        """Connections counted under `ticket` now."""
-        return self._open.get(ticket, 0)
+    @property
+    def connections(self) -> int:
+        """Admitted connections still open, every key together."""
+        return sum(self._open.values())
 
     def __len__(self) -> int:
         """How many tickets have connections open (an entry per key or key and address)."""

@@ -176,7 +176,7 @@ class Connection:
         if principal is None:
             self._refuse_init(protocols.FORBIDDEN, "Forbidden")
             return
-        self._ticket = self.hub.admission.admit(principal, self._client_address)
+        self._ticket = self.hub.admission.admit(principal, self._client_address, self.limits)
         if self._ticket is None:
             self._refuse_init(protocols.TOO_MANY_CONNECTIONS, "Too many connections for this key")
             return

@@ -84,7 +84,7 @@ class Hub:
         self.documents = Documents(schema)
         self.limits = limits or RealtimeLimits()
         self.connections: set[Connection] = set()
-        self.admission = Admission(self.limits)
+        self.admission = Admission()
         self._bus = bus
         self._context_for = context_for
         self._clock = clock
