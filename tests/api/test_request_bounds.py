@@ -93,9 +93,9 @@ async def test_thousands_of_refused_aliases_are_refused_whole_in_one_log_line(
 async def test_a_refused_field_costs_one_short_log_line_however_many_times_it_is_asked(gql, caplog):
     shop = await storefront(gql)
     with caplog.at_level(logging.INFO):
-        response = await shop.post(refused_listings(DEFAULTS.max_aliases))
+        response = await shop.post(refused_listings(50))
     body = response.json()
-    assert len(body["errors"]) == DEFAULTS.max_aliases
+    assert len(body["errors"]) == 50
     assert {e["extensions"]["code"] for e in body["errors"]} == {"FORBIDDEN"}
     lines = server_lines(caplog)
     assert len(lines) == 1 and lines[0].exc_info is None
