@@ -22,7 +22,7 @@ from domain.errors import (
     refusal,
 )
 from domain.publishing import ChannelPool
-from domain.quantities import MAX_QUANTITY
+from domain.quantities import MAX_COUNTER, MAX_QUANTITY
 from domain.reservations import Destination, RequestedLine
 from domain.routing import Allocation, Availability, Site, route
 from domain.validation import Checks
@@ -151,11 +151,33 @@ class BundledRequest:
     """Leaf units per unit of each bundle SKU among the lines."""
 
     @classmethod
-    def of(cls, lines: tuple[RequestedLine, ...], composition: Composition) -> BundledRequest:
+    def of(
+        cls,
+        lines: tuple[RequestedLine, ...],
+        composition: Composition,
+        prefix: str | None = "lines",
+    ) -> BundledRequest:
+        """Refuses a bundle line whose units of some leaf would pass MAX_COUNTER (a line's
+        field is under `prefix`, `lines.0.quantity`, or bare `quantity` without one)."""
         if not composition:
             return cls(lines, {})
         bundles = {line.sku for line in lines if composition.get(line.sku)}
-        return cls(lines, {sku: leaves(sku, composition) for sku in sorted(bundles)})
+        request = cls(lines, {sku: leaves(sku, composition) for sku in sorted(bundles)})
+        problems: list[StockpoolError] = []
+        for number, line in request.bundle_lines():
+            leaf, units = max(request.parts[line.sku].items(), key=lambda part: part[1])
+            if units * line.quantity > MAX_COUNTER:
+                field = (prefix, str(number), "quantity") if prefix else ("quantity",)
+                problems.append(
+                    QuantityTooLarge(
+                        f"{line.quantity} of bundle {line.sku} take {units * line.quantity} "
+                        f"units of {leaf}, more than the {MAX_COUNTER} a line may hold",
+                        field,
+                    )
+                )
+        if problems:
+            raise refusal(problems)
+        return request
 
     @property
     def has_bundles(self) -> bool:

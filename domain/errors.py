@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from domain.error_codes import ErrorCode as ErrorCode  # re-exported beside the errors
+from domain.quantities import MAX_COUNTER
 
 FieldPath = tuple[str, ...]
 
@@ -57,6 +58,22 @@ class InvalidQuantity(StockpoolError):
 
 class QuantityTooLarge(StockpoolError):
     code = ErrorCode.QUANTITY_TOO_LARGE
+
+
+class CounterTooLarge(QuantityTooLarge):
+    """A change that would take a stored counter past the most it may hold (MAX_COUNTER)."""
+
+    def __init__(
+        self, sku: str, location: str, counter: str, value: int, field: FieldPath = ("quantity",)
+    ) -> None:
+        super().__init__(
+            f"{sku} at {location}: {counter.replace('_', ' ')} would be {value}, more than the "
+            f"{MAX_COUNTER} a counter may hold",
+            field,
+        )
+        self.sku = sku
+        self.location = location
+        self.counter = counter
 
 
 class InvalidReason(StockpoolError):

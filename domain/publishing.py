@@ -8,6 +8,8 @@ sellable  = 0 if channel or listing paused, else clamp(pool - buffer, 0, cap)
 published = sellable + a backorder allowance against unpromised incoming units, bounded by
             what is left of the listing's backorder limit after the channel's open
             backorders, the whole still within the cap
+cap       = the listing's, and never above MAX_COUNTER: a pool summed over many locations
+            may be larger than a client can read, so it publishes as "at least that many"
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from datetime import datetime
 from enum import Enum
 
 from domain.listings import BASIS_POINTS, Campaign, Listing, ListingStatus, SafetyRules
+from domain.quantities import MAX_COUNTER, capped
 
 
 class AvailabilityStatus(Enum):
@@ -120,16 +123,12 @@ def publish(
     if not channel_active or (listing is not None and listing.status is not ListingStatus.ACTIVE):
         return Published(0, AvailabilityStatus.OUT_OF_STOCK, pool=pool.available)
     buffer = buffer_for(pool.available, listing, rules, now)
-    cap = listing.cap if listing is not None else None
-    sellable = max(pool.available - buffer, 0)
-    if cap is not None:
-        sellable = min(sellable, cap)
+    cap = MAX_COUNTER if listing is None or listing.cap is None else capped(listing.cap)
+    sellable = min(max(pool.available - buffer, 0), cap)
     total = sellable
     if listing is not None and listing.allow_backorder:
         room = max(listing.backorder_limit - pool.backordered, 0)
-        total += min(room, max(pool.incoming, 0))
-        if cap is not None:
-            total = min(total, cap)
+        total = min(total + min(room, max(pool.incoming, 0)), cap)
     backorderable = total - sellable
     return Published(
         quantity=total,

@@ -8,6 +8,11 @@ from operator import attrgetter
 MAX_QUANTITY = 1_000_000_000
 """The largest quantity one command may move: anything larger is a typo or an attack."""
 
+MAX_COUNTER = 2_147_483_647
+"""The most any stored counter may hold, alone or as a sum a command makes (a stock level's
+counters after a move, a bundle line's component units): the top of GraphQL's Int, in which
+clients read every quantity. The database's CHECKs hold every quantity column to it too."""
+
 UNAVAILABLE_ON_HAND: tuple[str, ...] = ("damaged", "quarantined", "reserved", "committed")
 """The counters of units on hand that cannot be sold: `available` is on hand less these. The
 one definition of the formula; the database's CHECK and SQL expression are built from it."""
@@ -59,6 +64,19 @@ class Quantities:
 
     def is_zero(self) -> bool:
         return not any(self.as_tuple())
+
+    def over_limit(self) -> str | None:
+        """The name of the first counter above MAX_COUNTER, or None when all fit."""
+        for name in QUANTITY_NAMES:
+            if getattr(self, name) > MAX_COUNTER:
+                return name
+        return None
+
+
+def capped(value: int) -> int:
+    """A sum over stored counters (a SKU's total over its locations, a channel's pool) as
+    clients read it: at most MAX_COUNTER, which then means "at least that many"."""
+    return min(value, MAX_COUNTER)
 
 
 QUANTITY_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Quantities))

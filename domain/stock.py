@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
+from domain.errors import CounterTooLarge
 from domain.quantities import Quantities
 
 
@@ -138,7 +139,11 @@ def ledger_entry(
 ) -> LedgerEntry:
     """The ledger row of `move` made on a level whose counters were `before` at `version`:
     it leaves them at `before + delta` and one version later. Its `id` is the ledger's to
-    give, when the row is written."""
+    give, when the row is written. Refused when a counter would pass MAX_COUNTER."""
+    after = before + move.delta
+    too_large = after.over_limit()
+    if too_large is not None:
+        raise CounterTooLarge(move.sku, move.location, too_large, getattr(after, too_large))
     return LedgerEntry(
         id=0,
         sku=move.sku,
@@ -146,7 +151,7 @@ def ledger_entry(
         type=move.type,
         reason=move.reason,
         before=before,
-        after=before + move.delta,
+        after=after,
         version=version + 1,
         actor=actor,
         created_at=at,

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.commands import Command
-from domain.errors import InsufficientStock, InvalidReason, StaleQuantity, StockpoolError
+from domain.errors import (
+    CounterTooLarge,
+    InsufficientStock,
+    InvalidReason,
+    StaleQuantity,
+    StockpoolError,
+)
 from domain.quantities import QUANTITY_NAMES, Quantities
 from domain.stock import StockChange, StockEventType, StockReason
 from domain.validation import MAX_TEXT_LENGTH, Checks
@@ -52,6 +58,9 @@ def explain_refusal(
 ) -> StockpoolError:
     """Why `current + delta` breaks the stock level invariant, in the terms of the counter."""
     after = current + delta
+    too_large = after.over_limit()
+    if too_large is not None:
+        return CounterTooLarge(sku, location, too_large, getattr(after, too_large))
     if delta.backordered > 0 and after.backordered > after.in_transit + after.on_order:
         return InsufficientStock(
             sku, location, delta.backordered, current.unpromised_incoming, "incoming unpromised"

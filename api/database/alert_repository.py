@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.database.rows import aware
 from api.database.tables import alerts
 from domain.alerts import Alert, AlertRaised, AlertStatus, AlertType
 from domain.errors import AlertNotFound
@@ -86,8 +85,8 @@ def _alert_from(row: Any) -> Alert:
         status=AlertStatus(row.status),
         message=row.message,
         occurrences=int(row.occurrences),
-        created_at=aware(row.created_at),
-        updated_at=aware(row.updated_at),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
         sku=row.sku,
         channel=row.channel,
         details=dict(row.details or {}),

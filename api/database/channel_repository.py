@@ -11,7 +11,6 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.database.rows import aware
 from api.database.tables import channel_locations, channels, locations
 from domain.channels import Channel, ChannelKind, ChannelStatus, RoutingPolicy, SplitPolicy
 from domain.errors import ChannelNotFound, DuplicateCode
@@ -129,8 +128,8 @@ def _channel_from(row: Any, location_codes: tuple[str, ...]) -> Channel:
         safety=SafetyRules(
             int(row.safety_units), int(row.safety_basis_points), int(row.low_stock_threshold)
         ),
-        created_at=aware(row.created_at),
-        updated_at=aware(row.updated_at),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 

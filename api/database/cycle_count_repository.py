@@ -18,7 +18,6 @@ from api.database.documents import (
     per_document,
 )
 from api.database.movements import LevelRef
-from api.database.rows import aware
 from api.database.tables import cycle_count_lines, cycle_counts
 from domain.cycle_counts import CountLine, CountStatus, CycleCount
 
@@ -124,9 +123,9 @@ def _count_from(row: Row, lines: list[Row]) -> CycleCount:
         id=row.id,
         location=row.location,
         status=CountStatus(row.status),
-        created_at=aware(row.created_at),
-        updated_at=aware(row.updated_at),
-        completed_at=aware(row.completed_at) if row.completed_at is not None else None,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        completed_at=row.completed_at,
         reference=row.reference,
         lines=tuple(
             CountLine(
@@ -134,7 +133,7 @@ def _count_from(row: Row, lines: list[Row]) -> CycleCount:
                 line.sku,
                 line.expected,
                 line.counted,
-                aware(line.recorded_at) if line.recorded_at is not None else None,
+                line.recorded_at,
                 line.adjusted,
                 line.unresolved,
             )

@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.database.rows import aware
 from api.database.tables import purchase_order_lines, purchase_orders, transfer_lines, transfers
 from domain.backorders import Incoming
 from domain.purchase_orders import OPEN_STATUSES
@@ -45,9 +44,7 @@ async def schedules(
     )
     found: dict[int, list[Incoming]] = defaultdict(list)
     for row in rows:
-        found[int(row.stock_level_id)].append(
-            Incoming(aware(row.expected_at), int(row.outstanding))
-        )
+        found[int(row.stock_level_id)].append(Incoming(row.expected_at, int(row.outstanding)))
     for level_id, item in await _transfers_arriving(conn, wanted):
         found[level_id].append(item)
     return {
@@ -74,6 +71,6 @@ async def _transfers_arriving(
         )
     )
     return [
-        (int(row.destination_level_id), Incoming(aware(row.expected_at), int(row.outstanding)))
+        (int(row.destination_level_id), Incoming(row.expected_at, int(row.outstanding)))
         for row in rows
     ]

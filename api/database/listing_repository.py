@@ -15,7 +15,6 @@ from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.database.rows import aware
 from api.database.tables import channels, listing_campaigns, listings, skus
 from domain.errors import ExternalSkuTaken, ListingNotFound
 from domain.listings import Campaign, Listing, ListingStatus
@@ -222,7 +221,7 @@ async def _load(conn: AsyncConnection, query: Select[Any]) -> list[ListingRecord
     )
     for c in found:
         campaigns[int(c.listing_id)].append(
-            Campaign(aware(c.starts_at), aware(c.ends_at), int(c.safety_basis_points))
+            Campaign(c.starts_at, c.ends_at, int(c.safety_basis_points))
         )
     return [_record_from(row, tuple(campaigns[int(row.id)])) for row in rows]
 
@@ -239,8 +238,8 @@ def _record_from(row: Any, campaigns: tuple[Campaign, ...]) -> ListingRecord:
         allow_backorder=bool(row.allow_backorder),
         backorder_limit=int(row.backorder_limit),
         campaigns=campaigns,
-        created_at=aware(row.created_at),
-        updated_at=aware(row.updated_at),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
     availability = ChannelAvailability(
         sku=row.sku,
@@ -249,10 +248,10 @@ def _record_from(row: Any, campaigns: tuple[Campaign, ...]) -> ListingRecord:
         published=int(row.published),
         status=AvailabilityStatus(row.published_status),
         version=int(row.published_version),
-        updated_at=aware(row.published_at),
+        updated_at=row.published_at,
         sellable=int(row.published_sellable),
         backorderable=int(row.published_backorderable),
-        promised_at=aware(row.promised_at) if row.promised_at else None,
+        promised_at=row.promised_at,
     )
     return ListingRecord(
         id=int(row.id),
@@ -262,7 +261,7 @@ def _record_from(row: Any, campaigns: tuple[Campaign, ...]) -> ListingRecord:
         availability=availability,
         removed=row.removed_at is not None,
         reported_quantity=_maybe_int(row.reported_quantity),
-        reported_at=aware(row.reported_at) if row.reported_at else None,
+        reported_at=row.reported_at,
     )
 
 
@@ -307,7 +306,7 @@ async def next_campaign_boundary(conn: AsyncConnection, after: datetime) -> date
     for moment in (listing_campaigns.c.starts_at, listing_campaigns.c.ends_at):
         earliest = (await conn.execute(select(func.min(moment)).where(moment > after))).scalar()
         if earliest is not None:
-            found.append(aware(earliest))
+            found.append(earliest)
     return min(found, default=None)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +38,32 @@ async def upgrade(database: Database) -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
+    if database.is_sqlite:
+        await _upgrade_sqlite(database, run)
+        return
     async with database.transaction() as connection:
         await connection.run_sync(run)
+
+
+async def _upgrade_sqlite(database: Database, run: Callable[[Any], None]) -> None:
+    """SQLite changes a table's constraints by copying it to a new one, dropping it and
+    renaming the copy (batch mode): dropping a table other tables refer to fails while
+    foreign keys are enforced. SQLite's own recipe: enforcement off around the transaction,
+    every reference checked before it commits. The connection is discarded afterwards, so
+    none is ever handed out with enforcement off."""
+    async with database.writer.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        if driver is None:
+            raise DatabaseNotMigrated("the SQLite connection closed before migrating")
+        await driver.execute("PRAGMA foreign_keys=OFF")
+        try:
+            async with connection.begin():
+                await connection.run_sync(run)
+                broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise DatabaseNotMigrated(f"migrating broke references: {broken[:5]}")
+        finally:
+            await connection.invalidate()
 
 
 async def current_revision(database: Database) -> str | None:

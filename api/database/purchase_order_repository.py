@@ -17,7 +17,6 @@ from api.database.documents import (
     per_document,
 )
 from api.database.movements import LevelRef
-from api.database.rows import aware
 from api.database.tables import purchase_order_lines, purchase_orders
 from domain.purchase_orders import PurchaseOrder, PurchaseOrderLine, PurchaseOrderStatus
 
@@ -117,9 +116,9 @@ def _order_from(row: Row, lines: list[Row]) -> PurchaseOrder:
         supplier=row.supplier,
         location=row.location,
         status=PurchaseOrderStatus(row.status),
-        expected_at=aware(row.expected_at),
-        created_at=aware(row.created_at),
-        updated_at=aware(row.updated_at),
+        expected_at=row.expected_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
         reference=row.reference,
         lines=tuple(
             PurchaseOrderLine(line.line_number, line.sku, line.ordered, line.received, line.damaged)

@@ -15,7 +15,6 @@ from api.database.movements import LevelRef
 from api.database.rows import (
     RESERVATION_COLUMNS,
     RESERVATION_LINE_COLUMNS,
-    aware,
     reservation_line_row,
     reservation_row,
 )
@@ -131,7 +130,7 @@ def _stored_line_from(r: Any) -> StoredLine:
             r.fulfilled,
             r.oversold,
             r.backordered,
-            aware(r.promised_at) if r.promised_at is not None else None,
+            r.promised_at,
         ),
     )
 
@@ -276,7 +275,7 @@ def _reservation_from(row: Any, lines: tuple[ReservationLine, ...]) -> Reservati
         order_ref=row.order_ref,
         kind=ReservationKind(row.kind),
         status=ReservationStatus(row.status),
-        expires_at=aware(row.expires_at),
-        created_at=aware(row.created_at),
+        expires_at=row.expires_at,
+        created_at=row.created_at,
         lines=lines,
     )

@@ -18,7 +18,6 @@ from api.database.documents import (
     line_ids_by_sku,
 )
 from api.database.movements import LevelRef
-from api.database.rows import aware
 from api.database.tables import (
     channels,
     customer_return_inspections,
@@ -239,7 +238,7 @@ async def _inspections(
                 InspectionOutcome(row.outcome),
                 int(row.quantity),
                 InspectionReason(row.reason),
-                aware(row.created_at),
+                row.created_at,
             )
         )
     return {line_id: tuple(items) for line_id, items in found.items()}
@@ -254,8 +253,8 @@ def _return_from(
         order_ref=row.order_ref,
         location=row.location,
         status=ReturnStatus(row.status),
-        created_at=aware(row.created_at),
-        updated_at=aware(row.updated_at),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
         reservation_id=row.reservation_id,
         lines=tuple(
             ReturnLine(

@@ -33,8 +33,8 @@ def sku_from(row: Any) -> Sku:
         barcode=row.barcode,
         attributes=dict(row.attributes or {}),
         active=bool(row.active),
-        created_at=aware(row.created_at),
-        updated_at=aware(row.updated_at),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -47,8 +47,8 @@ def location_from(row: Any) -> Location:
         latitude=row.latitude,
         longitude=row.longitude,
         active=bool(row.active),
-        created_at=aware(row.created_at),
-        updated_at=aware(row.updated_at),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
@@ -58,7 +58,7 @@ def stock_level_from(row: Any) -> StockLevel:
         location=row.location,
         quantities=quantities_from(row),
         version=int(row.version),
-        updated_at=aware(row.updated_at),
+        updated_at=row.updated_at,
     )
 
 
@@ -109,7 +109,7 @@ def ledger_entry_from(row: Any) -> LedgerEntry:
         after=quantities_from(row, "after_"),
         version=int(row.version),
         actor=row.actor,
-        created_at=aware(row.created_at),
+        created_at=row.created_at,
         reference=row.reference,
         idempotency_key=row.idempotency_key,
     )

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from api.database.holds import due_for_expiry, holding_units
 from api.database.rows import quantities_from, stock_level_from
 from api.database.tables import locations, reservation_lines, reservations, skus, stock_levels
-from domain.quantities import QUANTITY_NAMES, UNAVAILABLE_ON_HAND, Quantities
+from domain.quantities import MAX_COUNTER, QUANTITY_NAMES, UNAVAILABLE_ON_HAND, Quantities
 from domain.stock import StockLevel
 
 _levels_with_codes = (
@@ -57,8 +57,9 @@ async def apply_movement(
     now: datetime,
     expected_on_hand: int | None = None,
 ) -> tuple[Quantities, int] | None:
-    """Add `delta` to the level if the result keeps every invariant (and on hand is what the
-    caller expects); returns the new counters and version, or None when refused."""
+    """Add `delta` to the level if the result keeps every invariant, no counter above
+    MAX_COUNTER among them (and on hand is what the caller expects); returns the new
+    counters and version, or None when refused."""
     conditions: list[ColumnElement[bool]] = [stock_levels.c.id == level_id]
     changes: dict[str, object] = {"version": stock_levels.c.version + 1, "updated_at": now}
     for name in QUANTITY_NAMES:
@@ -68,6 +69,8 @@ async def apply_movement(
             changes[name] = column + amount
             if amount < 0:
                 conditions.append(column + amount >= 0)
+            else:
+                conditions.append(column + amount <= MAX_COUNTER)
     if delta.available < 0:
         conditions.append(available + delta.available >= 0)
     if delta.backordered > 0:

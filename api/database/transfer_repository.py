@@ -16,7 +16,6 @@ from api.database.documents import (
     per_document,
 )
 from api.database.movements import LevelRef
-from api.database.rows import aware
 from api.database.tables import locations, transfer_lines, transfers
 from domain.transfers import Transfer, TransferLine, TransferStatus
 
@@ -146,10 +145,10 @@ def _transfer_from(row: Row, lines: list[Row]) -> Transfer:
         from_location=row.from_location,
         to_location=row.to_location,
         status=TransferStatus(row.status),
-        expected_at=aware(row.expected_at),
-        created_at=aware(row.created_at),
-        updated_at=aware(row.updated_at),
-        shipped_at=aware(row.shipped_at) if row.shipped_at is not None else None,
+        expected_at=row.expected_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        shipped_at=row.shipped_at,
         reference=row.reference,
         lines=tuple(
             TransferLine(line.line_number, line.sku, line.quantity, line.received, line.damaged)

@@ -185,8 +185,10 @@ class HoldBook:
             self.now,
         )
         refs = self.refs
-        for move in sorted(decided.moves, key=lambda m: refs[(m.sku, m.location)].id):
-            self._move(move, actor, command.idempotency_key)
+        moved = self._entries(decided.moves, actor, command.idempotency_key)
+        for key, entry in moved:
+            self.counters[key], self.versions[key] = entry.after, entry.version
+            self.entries.append((refs[key], entry))
         reservation = decided.reservation
         promised = self.backordered[command.channel]
         lines = []
@@ -201,13 +203,27 @@ class HoldBook:
             )
         return reservation
 
-    def _move(self, move: StockMove, actor: str, idempotency_key: str | None) -> None:
-        key = (move.sku, move.location)
-        entry = ledger_entry(
-            move, self.counters[key], self.versions[key], actor, self.now, idempotency_key
-        )
-        self.counters[key], self.versions[key] = entry.after, entry.version
-        self.entries.append((self.refs[key], entry))
+    def _entries(
+        self, moves: Sequence[StockMove], actor: str, idempotency_key: str | None
+    ) -> list[tuple[tuple[str, str], LedgerEntry]]:
+        """The ledger rows of a hold's moves, in lock order, each on the counters the one
+        before left; raises the refusal (a counter past its limit) before anything moves."""
+        counters: dict[tuple[str, str], Quantities] = {}
+        versions: dict[tuple[str, str], int] = {}
+        moved = []
+        for move in sorted(moves, key=lambda m: self.refs[(m.sku, m.location)].id):
+            key = (move.sku, move.location)
+            entry = ledger_entry(
+                move,
+                counters.get(key, self.counters[key]),
+                versions.get(key, self.versions[key]),
+                actor,
+                self.now,
+                idempotency_key,
+            )
+            counters[key], versions[key] = entry.after, entry.version
+            moved.append((key, entry))
+        return moved
 
     async def write(self, conn: AsyncConnection) -> list[LedgerEntry]:
         """Writes every hold placed; returns the batch's ledger rows with their ids, the due

@@ -41,7 +41,7 @@ async def record_sale(uow: UnitOfWork, command: RecordChannelSale) -> Reservatio
     record = await channels.get_channel(conn, command.channel)
     line = RequestedLine(await _sku_sold(uow, record, command), command.quantity, command.location)
     sku_ids = await check_lines(uow, (line,), record, None)
-    bundled, bundle_ids = await take_apart(conn, (line,))
+    bundled, bundle_ids = await take_apart(conn, (line,), None)
     locked = await lock_channel_levels(uow, record, sorted({*sku_ids, *bundle_ids.values()}))
     wanted = bundled.components_of(line)
     allocations, shortfall = route(

@@ -61,11 +61,12 @@ class BundleService:
 
 
 async def take_apart(
-    conn: AsyncConnection, lines: tuple[RequestedLine, ...]
+    conn: AsyncConnection, lines: tuple[RequestedLine, ...], prefix: str | None
 ) -> tuple[BundledRequest, dict[str, int]]:
-    """The request with its bundle lines taken apart, and the ids of the SKUs in them."""
+    """The request with its bundle lines taken apart (fields of refused lines under
+    `prefix`), and the ids of the SKUs in them."""
     graph = await repository.graph_below(conn, {line.sku for line in lines})
-    return BundledRequest.of(lines, graph.composition), graph.ids
+    return BundledRequest.of(lines, graph.composition, prefix), graph.ids
 
 
 async def record_bundle_lines(

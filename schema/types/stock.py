@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 
 from domain import stock, stock_totals
-from domain.quantities import Quantities
+from domain.quantities import Quantities, capped
 
 StockReason = strawberry.enum(stock.StockReason)
 StockEventType = strawberry.enum(stock.StockEventType)
@@ -29,7 +29,11 @@ class StockQuantities:
 
     @classmethod
     def from_domain(cls, quantities: Quantities) -> StockQuantities:
-        return cls(available=quantities.available, **quantities.as_dict())
+        """A sum over locations may pass what an Int holds: it reads as MAX_COUNTER."""
+        return cls(
+            available=capped(quantities.available),
+            **{name: capped(value) for name, value in quantities.as_dict().items()},
+        )
 
 
 @strawberry.type(description="One SKU at one location.")

@@ -3,6 +3,7 @@ id and timestamp types, and the CHECKs that recur."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -10,10 +11,14 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Dialect,
     ForeignKey,
     Integer,
     MetaData,
+    TypeDecorator,
 )
+
+from domain.quantities import MAX_COUNTER
 
 metadata = MetaData(
     naming_convention={
@@ -27,18 +32,61 @@ metadata = MetaData(
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
 Id = BigInteger().with_variant(Integer(), "sqlite")
-Timestamp = DateTime(timezone=True)
+
+
+class Timestamp(TypeDecorator[datetime]):
+    """A moment, stored in UTC on every backend and read back as an aware UTC datetime.
+
+    SQLite has no time zone type: it kept the wall-clock time and dropped the offset, so
+    `09:00+08:00` came back as `09:00+00:00`. Here every moment is converted to UTC before it
+    is bound, and a naive datetime (a moment in no zone: a programming error) is refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.utcoffset() is None:
+            raise ValueError(f"a naive datetime ({value.isoformat()}) is a moment in no zone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def not_negative(*columns: str) -> list[CheckConstraint]:
     return [CheckConstraint(f"{column} >= 0", name=f"{column}_not_negative") for column in columns]
 
 
+def not_too_large(*columns: str) -> list[CheckConstraint]:
+    """Quantities no client could read past: at most MAX_COUNTER (GraphQL's Int)."""
+    return [
+        CheckConstraint(f"{column} <= {MAX_COUNTER}", name=f"{column}_not_too_large")
+        for column in columns
+    ]
+
+
+def quantities(*columns: str) -> list[CheckConstraint]:
+    """Counts of units: never negative, never past MAX_COUNTER."""
+    return [*not_negative(*columns), *not_too_large(*columns)]
+
+
+def in_int_range(column: str) -> CheckConstraint:
+    """A signed difference of quantities, within GraphQL's Int."""
+    return CheckConstraint(
+        f"{column} BETWEEN {-MAX_COUNTER - 1} AND {MAX_COUNTER}", name=f"{column}_in_int_range"
+    )
+
+
 def receipt_checks(expected: str) -> list[CheckConstraint]:
     """A line that receives up to its `expected` units, some of them damaged."""
     return [
         CheckConstraint(f"{expected} > 0", name=f"{expected}_positive"),
-        *not_negative("received", "damaged"),
+        *not_too_large(expected),
+        *quantities("received", "damaged"),
         CheckConstraint(f"received + damaged <= {expected}", name=f"within_{expected}"),
     ]
 

@@ -18,7 +18,16 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from api.database.tables.base import Id, Timestamp, line_columns, metadata, not_negative, timestamps
+from api.database.tables.base import (
+    Id,
+    Timestamp,
+    line_columns,
+    metadata,
+    not_negative,
+    not_too_large,
+    quantities,
+    timestamps,
+)
 from domain.quantities import QUANTITY_NAMES, UNAVAILABLE_ON_HAND
 
 skus = Table(
@@ -60,7 +69,7 @@ stock_levels = Table(
     Column("version", BigInteger, nullable=False, server_default="0"),
     Column("updated_at", Timestamp, nullable=False),
     UniqueConstraint("sku_id", "location_id", name="uq_stock_levels_sku_location"),
-    *not_negative(*QUANTITY_NAMES),
+    *quantities(*QUANTITY_NAMES),
     CheckConstraint(f"{_available} >= 0", name="available_not_negative"),
     CheckConstraint("version >= 0", name="version_not_negative"),
 )
@@ -82,6 +91,7 @@ stock_events = Table(
     *(Column(f"before_{name}", BigInteger, nullable=False) for name in QUANTITY_NAMES),
     *(Column(f"after_{name}", BigInteger, nullable=False) for name in QUANTITY_NAMES),
     Column("created_at", Timestamp, nullable=False),
+    *not_too_large(*(f"{when}_{name}" for when in ("before", "after") for name in QUANTITY_NAMES)),
 )
 Index("ix_stock_events_level", stock_events.c.stock_level_id, stock_events.c.id)
 Index("ix_stock_events_sku", stock_events.c.sku_id, stock_events.c.id)
@@ -129,6 +139,7 @@ channels = Table(
     CheckConstraint("safety_units >= 0", name="safety_units_not_negative"),
     CheckConstraint("safety_basis_points BETWEEN 0 AND 10000", name="safety_basis_points_in_range"),
     CheckConstraint("low_stock_threshold >= 0", name="low_stock_threshold_not_negative"),
+    *not_too_large("safety_units", "low_stock_threshold"),
 )
 
 channel_locations = Table(
@@ -169,7 +180,7 @@ reservation_lines = Table(
         for name in _line_counters
     ),
     Column("promised_at", Timestamp),
-    *not_negative(*_line_counters),
+    *quantities(*_line_counters),
     CheckConstraint(
         "reserved + committed + fulfilled + backordered <= quantity", name="within_quantity"
     ),
@@ -220,6 +231,15 @@ listings = Table(
         "published = published_sellable + published_backorderable", name="published_adds_up"
     ),
     CheckConstraint("published_version >= 0", name="published_version_not_negative"),
+    *not_too_large(
+        "safety_units",
+        "cap",
+        "backorder_limit",
+        "published",
+        "published_sellable",
+        "published_backorderable",
+        "reported_quantity",
+    ),
 )
 Index("ix_listings_sku", listings.c.sku_id)
 
@@ -264,6 +284,7 @@ bundle_components = Table(
     Column("quantity", BigInteger, nullable=False),
     CheckConstraint("quantity > 0", name="quantity_positive"),
     CheckConstraint("bundle_sku_id <> component_sku_id", name="not_itself"),
+    *not_too_large("quantity"),
 )
 Index("ix_bundle_components_component", bundle_components.c.component_sku_id)
 
@@ -277,6 +298,7 @@ reservation_bundle_lines = Table(
     Column("bundle_sku_id", ForeignKey("skus.id"), nullable=False),
     Column("quantity", BigInteger, nullable=False),
     CheckConstraint("quantity > 0", name="quantity_positive"),
+    *not_too_large("quantity"),
 )
 
 reorder_policies = Table(
@@ -294,6 +316,7 @@ reorder_policies = Table(
     CheckConstraint("reorder_point >= 0", name="reorder_point_not_negative"),
     CheckConstraint("lead_time_days BETWEEN 0 AND 365", name="lead_time_days_in_range"),
     CheckConstraint("safety_stock >= 0", name="safety_stock_not_negative"),
+    *not_too_large("reorder_point", "safety_stock"),
 )
 Index(
     "uq_reorder_policies_sku_everywhere",

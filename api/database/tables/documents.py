@@ -16,9 +16,11 @@ from sqlalchemy import (
 from api.database.tables.base import (
     Id,
     Timestamp,
+    in_int_range,
     line_columns,
     metadata,
-    not_negative,
+    not_too_large,
+    quantities,
     receipt_checks,
     timestamps,
 )
@@ -107,7 +109,8 @@ customer_return_lines = Table(
     Column("written_off", BigInteger, nullable=False),
     UniqueConstraint("return_id", "sku_id", name="uq_customer_return_lines_return_sku"),
     CheckConstraint("quantity > 0", name="quantity_positive"),
-    *not_negative("restocked", "damaged", "written_off"),
+    *not_too_large("quantity"),
+    *quantities("restocked", "damaged", "written_off"),
     CheckConstraint("restocked + damaged + written_off <= quantity", name="within_quantity"),
 )
 
@@ -121,6 +124,7 @@ customer_return_inspections = Table(
     Column("reason", String(48), nullable=False),
     Column("created_at", Timestamp, nullable=False),
     CheckConstraint("quantity > 0", name="quantity_positive"),
+    *not_too_large("quantity"),
 )
 Index("ix_customer_return_inspections_line", customer_return_inspections.c.return_line_id)
 
@@ -149,5 +153,6 @@ cycle_count_lines = Table(
     Column("adjusted", BigInteger),
     Column("unresolved", BigInteger),
     UniqueConstraint("count_id", "sku_id", name="uq_cycle_count_lines_count_sku"),
-    *not_negative("expected", "counted", "unresolved"),
+    *quantities("expected", "counted", "unresolved"),
+    in_int_range("adjusted"),
 )
