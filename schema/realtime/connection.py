@@ -16,6 +16,7 @@ import orjson
 from graphql import GraphQLError
 from starlette.websockets import WebSocket
 
+from api import gc_tuning
 from api.client_address import client_address
 from domain.access import Principal
 from schema.context import Context
@@ -85,6 +86,7 @@ class Connection:
                 self.hub.admission.release(self._ticket)
                 self._ticket = None
             await sender.finish()
+            gc_tuning.connection_closed()
 
     def close(self, code: int, reason: str) -> None:
         """Closes at once: what still waits in the outbox is dropped."""

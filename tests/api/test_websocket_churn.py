@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 import pytest
 
+from api import gc_tuning
 from schema.realtime.connection import Connection
 from tests.api.subscription_client import connected, eventually, hub_of, opened
 from tests.api.test_subscriptions_api import LEVELS
@@ -46,7 +47,9 @@ async def connect_subscribe_drop(live_server, cut: bool) -> None:
             client.socket.transport.abort()  # gone without a close frame
 
 
-async def test_dropped_connections_are_freed_by_reference_counting_alone(live_server):
+async def test_dropped_connections_are_freed_by_reference_counting_alone(live_server, monkeypatch):
+    # No collection on churn either (api/gc_tuning.py): only reference counting frees here.
+    monkeypatch.setattr(gc_tuning, "COLLECT_AFTER_CLOSED", 10**9)
     hub = hub_of(live_server)
     async with connected(live_server):
         # Warm-up: the first connections fill caches (documents, the schema's) that stay.
