@@ -262,6 +262,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
         workers=args.workers,
         log_level=settings.log_level,
         ws_per_message_deflate=False,
+        ws_max_size=settings.websocket_max_message_bytes,
     )
 
 
