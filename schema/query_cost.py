@@ -48,7 +48,6 @@ from graphql import (
     is_list_type,
 )
 
-from domain.reservations import MAX_LINES
 from schema.queries import MAX_SKUS_PER_READ
 from schema.types.pagination import MAX_PAGE_SIZE
 
@@ -56,8 +55,10 @@ MUTATION_COST = 10
 """Added for each mutation field: a mutation writes, and a write costs more than a read."""
 MINIMUM_COST = 1
 """What any request costs, even one that returns nothing."""
-DEFAULT_LIST_SIZE = 10
-"""The size a list is counted at when nothing declares it."""
+DEFAULT_LIST_SIZE = 5
+"""The size a list is counted at when nothing declares it: the lists an object holds (a
+document's lines, a SKU's stock levels, userErrors), whose real length the actual cost
+settles. A maximum would make every page of documents with their lines too dear to ask."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +94,6 @@ SIZES: dict[str, Size] = {
     "Query.apiKeys": Size(50),
     "ImportListingsPayload.listings": Size(100),
     "LedgerCheckReport.discrepancies": Size(100),
-    "Reservation.lines": Size(MAX_LINES),
     "Subscription.availabilityChanged": Size(100, "skus"),
     "Subscription.stockLevelChanged": Size(100, "skus"),
     "Subscription.skuTotalsChanged": Size(100, "skus"),
