@@ -96,10 +96,16 @@ class _Variable:
         try:
             return self.convert(raw.strip())
         except ValueError:
-            shown = "<hidden>" if self.secret else raw if len(raw) <= 40 else raw[:40] + "…"
+            shown = "<hidden>" if self.secret else _without_password(raw)
+            shown = shown if len(shown) <= 40 else shown[:40] + "…"
             raise SettingsError(
                 f"{self.name}={shown!r} is invalid: expected {self.expected}"
             ) from None
+
+
+def _without_password(value: str) -> str:
+    """A URL as it may be shown: `scheme://user:secret@host` loses its secret."""
+    return re.sub(r"(://[^/:@]*):[^/@]*@", r"\1:***@", value)
 
 
 def normalise_database_url(url: str) -> str:
