@@ -9,7 +9,7 @@ from enum import Enum
 from domain.commands import Command
 from domain.errors import InvalidValue
 from domain.listings import DEFAULT_SAFETY, SafetyRules, check_safety
-from domain.validation import Checks
+from domain.validation import MAX_NAME_LENGTH, Checks
 
 
 class ChannelKind(Enum):
@@ -114,7 +114,7 @@ class UpdateChannel(Command[Channel]):
 
     def validate(self) -> None:
         checks = Checks()
-        checks.optional_text(self.name, "name")
+        checks.optional_text(self.name, "name", MAX_NAME_LENGTH)
         _check_rules(checks, self.safety_units, self.safety_basis_points, self.low_stock_threshold)
         checks.raise_if_any()
 

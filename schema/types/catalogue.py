@@ -8,6 +8,7 @@ import strawberry
 
 from domain import catalogue
 from schema.context import Info
+from schema.errors import PublicError
 from schema.types.bundles import BundleComponent, BundleStock
 from schema.types.stock import StockLevel, StockQuantities
 
@@ -29,6 +30,8 @@ class AttributeInput:
 def attributes_dict(attributes: list[AttributeInput] | None) -> dict[str, str] | None:
     if attributes is None:
         return None
+    if len(attributes) > catalogue.MAX_ATTRIBUTES:  # counted before repeated names collapse
+        raise PublicError(f"at most {catalogue.MAX_ATTRIBUTES} attributes", "TOO_LONG")
     return {attribute.name: attribute.value for attribute in attributes}
 
 
