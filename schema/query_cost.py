@@ -162,8 +162,14 @@ class _Walk:
             for node in document.definitions
             if isinstance(node, FragmentDefinitionNode)
         }
+        # One error is enough to know they fail, and suggestions for hundreds of unknown
+        # fields would cost seconds.
         coerced = get_variable_values(
-            schema, operation.variable_definitions or (), dict(variables or {})
+            schema,
+            operation.variable_definitions or (),
+            dict(variables or {}),
+            max_errors=1,
+            hide_suggestions=True,
         )
         # Variables that do not coerce fail the request before it runs: count without them.
         return cls(schema, operation, fragments, None if isinstance(coerced, list) else coerced)
