@@ -692,7 +692,7 @@ _BACKWARDS = {
         ({"safetyUnits": -1}, [(("input", "safetyUnits"), "INVALID_QUANTITY")]),
         ({"safetyPercent": 150}, [(("input", "safetyPercent"), "INVALID_VALUE")]),
         ({"safetyPercent": -1}, [(("input", "safetyPercent"), "INVALID_VALUE")]),
-        ({"safetyPercent": 1e300}, [(("input", "safetyPercent"), "INVALID_VALUE")]),
+        ({"safetyPercent": 1e15}, [(("input", "safetyPercent"), "INVALID_VALUE")]),
         ({"cap": -1}, [(("input", "cap"), "INVALID_QUANTITY")]),
         ({"backorderLimit": 3}, [(("input", "backorderLimit"), "INVALID_VALUE")]),
         (

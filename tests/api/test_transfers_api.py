@@ -231,11 +231,6 @@ async def test_bad_receipts_are_refused_with_a_code(warehouse, receipt, expected
             [(("input", "to"), "LOCATION_NOT_FOUND")],
         ),
         ([], {}, [(("input", "lines"), "INVALID_VALUE")]),
-        (
-            [{"sku": "TEE", "quantity": 1}],
-            {"expectedAt": "2026-12-01T09:00:00"},
-            [(("input", "expectedAt"), "INVALID_VALUE")],
-        ),
     ],
 )
 async def test_bad_transfers_are_refused_with_a_code_and_change_nothing(
