@@ -9,8 +9,9 @@ from pathlib import Path
 from sqlalchemy import CheckConstraint, insert, select
 
 from api.database.stock_repository import available
-from api.database.tables import locations, skus, stock_levels
+from api.database.tables import stock_levels
 from domain.quantities import Quantities
+from tests.integration.helpers import insert_location_row, insert_sku_row
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 MIGRATIONS = Path(__file__).parents[2] / "api" / "database" / "migrations" / "versions"
@@ -31,35 +32,8 @@ def test_the_available_check_is_the_sql_the_first_migration_created():
 
 async def test_the_sql_expression_computes_what_the_domain_does(database):
     async with database.transaction() as conn:
-        sku_id = (
-            await conn.execute(
-                insert(skus)
-                .values(
-                    code="TEE",
-                    name="TEE",
-                    attributes={},
-                    active=True,
-                    created_at=NOW,
-                    updated_at=NOW,
-                )
-                .returning(skus.c.id)
-            )
-        ).scalar_one()
-        location_id = (
-            await conn.execute(
-                insert(locations)
-                .values(
-                    code="WH",
-                    name="WH",
-                    kind="warehouse",
-                    priority=1,
-                    active=True,
-                    created_at=NOW,
-                    updated_at=NOW,
-                )
-                .returning(locations.c.id)
-            )
-        ).scalar_one()
+        sku_id = await insert_sku_row(conn, "TEE", NOW)
+        location_id = await insert_location_row(conn, "WH", NOW)
         await conn.execute(
             insert(stock_levels).values(
                 sku_id=sku_id, location_id=location_id, updated_at=NOW, **LEVEL.as_dict()

@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert
 
 from api.database import purchase_order_repository as orders
 from api.database.movements import LevelRef
 from api.database.stock_repository import ensure_level
-from api.database.tables import locations, skus
 from domain.purchase_orders import PurchaseOrder, PurchaseOrderLine, PurchaseOrderStatus
+from tests.integration.helpers import insert_location_row, insert_sku_row
 from tests.query_count import assert_num_queries
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -20,32 +19,10 @@ SKUS = ("TEE", "CAP")
 
 
 async def _levels(conn) -> dict[str, LevelRef]:
-    location_id = (
-        await conn.execute(
-            insert(locations)
-            .values(
-                code="WH",
-                name="WH",
-                kind="warehouse",
-                priority=1,
-                active=True,
-                created_at=NOW,
-                updated_at=NOW,
-            )
-            .returning(locations.c.id)
-        )
-    ).scalar_one()
+    location_id = await insert_location_row(conn, "WH", NOW)
     levels = {}
     for code in SKUS:
-        sku_id = (
-            await conn.execute(
-                insert(skus)
-                .values(
-                    code=code, name=code, attributes={}, active=True, created_at=NOW, updated_at=NOW
-                )
-                .returning(skus.c.id)
-            )
-        ).scalar_one()
+        sku_id = await insert_sku_row(conn, code, NOW)
         level_id = await ensure_level(conn, sku_id, location_id, NOW)
         levels[code] = LevelRef(level_id, sku_id, location_id, code, "WH")
     return levels

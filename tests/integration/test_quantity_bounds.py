@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from api.database.engine import Database
 from api.database.migrate import alembic_config, current_revision, head_revision, upgrade
-from api.database.tables import locations, metadata, skus, stock_events, stock_levels
+from api.database.tables import metadata, stock_events, stock_levels
 from api.services.ledger_check import check_ledger
 from domain.bundles import Component, SetBundleComponents
 from domain.errors import ErrorCode, StockpoolError
@@ -22,7 +22,13 @@ from domain.stock import StockReason
 from domain.stock_commands import AdjustStock, ReceiveStock
 from tests import services as external
 from tests.conftest import ADMIN, both_hold_paths
-from tests.integration.helpers import make_catalogue, make_channel, stock
+from tests.integration.helpers import (
+    insert_location_row,
+    insert_sku_row,
+    make_catalogue,
+    make_channel,
+    stock,
+)
 
 BILLION = 1_000_000_000
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -204,28 +210,6 @@ async def test_migrating_a_level_past_an_int_stops_and_changes_nothing(database_
 
 
 async def _sku_and_location(conn):
-    sku_id = (
-        await conn.execute(
-            insert(skus)
-            .values(
-                code="TEE", name="TEE", attributes={}, active=True, created_at=NOW, updated_at=NOW
-            )
-            .returning(skus.c.id)
-        )
-    ).scalar_one()
-    location_id = (
-        await conn.execute(
-            insert(locations)
-            .values(
-                code="WH",
-                name="WH",
-                kind="warehouse",
-                priority=1,
-                active=True,
-                created_at=NOW,
-                updated_at=NOW,
-            )
-            .returning(locations.c.id)
-        )
-    ).scalar_one()
+    sku_id = await insert_sku_row(conn, "TEE", NOW)
+    location_id = await insert_location_row(conn, "WH", NOW)
     return sku_id, location_id
