@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -151,31 +152,32 @@ class LiveServer:
         self.ws_url = f"ws://127.0.0.1:{port}/graphql"
 
 
-@pytest.fixture
-async def live_server(app_settings: Settings) -> AsyncIterator[LiveServer]:
-    """The real app under a real uvicorn, in this event loop, on a free port."""
+@asynccontextmanager
+async def serving(app: Any, **config: Any) -> AsyncIterator[LiveServer]:
+    """`app` under a real uvicorn, in this event loop, on a free port."""
     import asyncio
 
     import uvicorn
 
-    config = uvicorn.Config(
-        create_app(app_settings),
-        host="127.0.0.1",
-        port=0,
-        log_level="warning",
-        lifespan="on",
-        ws_per_message_deflate=False,
-    )
-    server = uvicorn.Server(config)
+    options = {"log_level": "warning", "ws_per_message_deflate": False, **config}
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, **options))
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():
             task.result()
         await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield LiveServer(server, port)
-    server.should_exit = True
-    await task
+    try:
+        yield LiveServer(server, server.servers[0].sockets[0].getsockname()[1])
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def live_server(app_settings: Settings) -> AsyncIterator[LiveServer]:
+    """The real app under a real uvicorn, in this event loop, on a free port."""
+    async with serving(create_app(app_settings), lifespan="on") as server:
+        yield server
 
 
 @pytest.fixture

@@ -3,14 +3,10 @@ every worker (the revocation goes on the bus), and so are an expired key's."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
-import uvicorn
 from websockets.exceptions import ConnectionClosed
 
 from api.app import create_app
@@ -19,7 +15,7 @@ from schema.realtime import protocols
 from tests import services as external
 from tests.api.subscription_client import connected, http, opened
 from tests.api.test_subscriptions_api import AVAILABILITY, shop  # noqa: F401 (a fixture)
-from tests.conftest import LiveServer
+from tests.conftest import serving
 from tests.integration.clock import MovableClock
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -31,25 +27,6 @@ REVOKE_KEY = """mutation($id: ID!) { revokeApiKey(input: {id: $id}) {
 RESERVE = """mutation { reserveStock(input: {channel: "web", orderRef: "after-revocation",
   lines: [{sku: "TEE", quantity: 1}]}) { reservation { id } userErrors { code } } }"""
 LEVELS = '{ stockLevels(sku: "TEE") { reserved } }'
-
-
-@asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[LiveServer]:
-    """`app` under a real uvicorn, in this event loop, on a free port."""
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="warning", ws_per_message_deflate=False
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    try:
-        yield LiveServer(server, server.servers[0].sockets[0].getsockname()[1])
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def partner_key(gql: Any, **fields: Any) -> tuple[str, str]:

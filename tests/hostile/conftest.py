@@ -3,12 +3,10 @@ a small catalogue named X (the code every plain argument names) so bad input rea
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import delete
 
 from api.app import create_app
@@ -16,7 +14,7 @@ from api.database.engine import Database
 from api.database.tables import metadata
 from api.settings import Settings
 from tests import services as external
-from tests.conftest import ADMIN_TOKEN
+from tests.conftest import ADMIN_TOKEN, serving
 from tests.hostile.harness import AUTH, App
 
 SEED = [
@@ -53,22 +51,14 @@ async def app(backend: tuple[str, str]) -> AsyncIterator[App]:
         rate_limit_admin=(10**9, 10**9),
         query_cost_limit=100_000,
     )
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning")
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+    async with (
+        serving(create_app(settings), ws_per_message_deflate=True) as server,
+        httpx.AsyncClient(base_url=server.http_url, timeout=30) as http,
+    ):
         for mutation in SEED:
             response = await http.post("/graphql", json={"query": mutation}, headers=AUTH)
             assert '"userErrors":[]' in response.text, response.text
-        running = App(name, http, f"ws://127.0.0.1:{port}/graphql", database)
+        running = App(name, http, server.ws_url, database)
         await running.changed()
         yield running
-    server.should_exit = True
-    await task
     await database.dispose()
