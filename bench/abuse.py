@@ -92,6 +92,24 @@ ATTACKS = [
     Attack("nesting 1,500 deep", _query("{" + "a {" * 1_500 + "b" + "}" * 1_501)),
     Attack("a JSON body that is a string", lambda: b'"x"'),
     Attack(
+        "the costliest SKU page allowed (skus first: 100 with levels and totals)",
+        _query(
+            "{ skus(first: 100) { nodes { code stockLevels { onHand available } "
+            "totals { onHand available } } } }"
+        ),
+        "partner",
+    ),
+    Attack(
+        "availability of 500 SKUs, the most one read takes",
+        lambda: orjson.dumps(
+            {
+                "query": 'query($s: [String!]!) { availability(channel: "web", skus: $s) '
+                "{ sku available } }",
+                "variables": {"s": [f"SKU-{n % SKUS:03d}" for n in range(500)]},
+            }
+        ),
+    ),
+    Attack(
         "a 50,000-character search",
         lambda: orjson.dumps(
             {
@@ -202,6 +220,52 @@ def _attack(server: Server, keys: dict[str, str], probe: Probe, attack: Attack, 
     )
 
 
+FLOOD_ADDRESSES = 32
+FLOOD_SECONDS = 5.0
+
+
+def _flood(server: Server, keys: dict[str, str], probe: Probe) -> Row:
+    """Storefront availability from many addresses at once, as fast as each is answered: a
+    botnet, which per-address limits cannot stop; what it costs the probe."""
+    body = orjson.dumps({"query": PROBE})
+    answers: dict[int, int] = {}
+    lock = threading.Lock()
+    deadline = time.perf_counter() + FLOOD_SECONDS
+
+    def one_address(n: int) -> None:
+        headers = {
+            "authorization": f"Bearer {keys['storefront']}",
+            "content-type": "application/json",
+            "x-forwarded-for": f"10.2.{n // 250}.{n % 250 + 1}",
+        }
+        with httpx.Client(base_url=server.base_url, headers=headers, timeout=60) as http:
+            while time.perf_counter() < deadline:
+                status = http.post("/graphql", content=body).status_code
+                with lock:
+                    answers[status] = answers.get(status, 0) + 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=one_address, args=(n,)) for n in range(FLOOD_ADDRESSES)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ended = time.perf_counter()
+    during = probe.between(started, ended)
+    statuses = ", ".join(
+        f"{count:,} answered {status}" for status, count in sorted(answers.items())
+    )
+    return Row(
+        key="abuse.flood",
+        benchmark=f"abuse: {FLOOD_ADDRESSES} addresses asking storefront availability at once",
+        setup=f"{FLOOD_SECONDS:g} s, closed loop, 20 SKUs per request",
+        rate=sum(answers.values()) / (ended - started),
+        p50_ms=statistics.median(during) if during else None,
+        p99_ms=_p(during, 0.99) if during else None,
+        result=f"{statuses}; p50/p99 are the probe's meanwhile",
+    )
+
+
 def abuse_rows(config: BenchConfig) -> list[Row]:
     admin = secrets.token_urlsafe(16)
     with tempfile.TemporaryDirectory() as tmp:
@@ -231,6 +295,7 @@ def abuse_rows(config: BenchConfig) -> list[Row]:
                 rows += [
                     _attack(server, keys, probe, attack, n) for n, attack in enumerate(ATTACKS)
                 ]
+                rows.append(_flood(server, keys, probe))
             finally:
                 probe.stop()
                 thread.join(5)
