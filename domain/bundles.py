@@ -24,7 +24,7 @@ from domain.errors import (
 from domain.publishing import ChannelPool
 from domain.quantities import MAX_COUNTER, MAX_QUANTITY
 from domain.reservations import Destination, RequestedLine
-from domain.routing import Allocation, Availability, Site, route
+from domain.routing import Allocation, Availability, Site, route, route_together
 from domain.validation import Checks
 
 MAX_COMPONENTS = 50
@@ -238,7 +238,9 @@ class BundledRequest:
         plain: Iterable[Allocation] = (),
     ) -> list[Allocation]:
         """Places every bundle line's leaves, line by line, on what is `available` once the
-        `plain` lines' allocations are held; all or nothing."""
+        `plain` lines' allocations are held; all or nothing. Never split, a line without a
+        location takes all its leaves from the first location, in the policy's order, that
+        makes it whole."""
         if not self.parts:
             return []
         remaining = dict(available)
@@ -249,19 +251,48 @@ class BundledRequest:
         for number, line in enumerate(self.lines):
             if line.sku not in self.parts:
                 continue
+            components = self.components_of(line)
             try:
-                allocations, _ = route(
-                    self.components_of(line), sites, remaining, policy, split, destination
-                )
+                allocations, _ = route(components, sites, remaining, policy, split, destination)
             except StockpoolError as error:
                 problems.extend(self._explain(number, line, error, available, remaining))
                 continue
+            if split is SplitPolicy.NEVER and line.location is None:
+                together = route_together(components, sites, remaining, policy, destination)
+                if together is None:
+                    problems.append(self._not_at_one_site(number, line, sites, remaining))
+                    continue
+                allocations = together
             for a in allocations:
                 remaining[(a.sku, a.location)] = remaining.get((a.sku, a.location), 0) - a.quantity
                 placed.append(Allocation(number, a.sku, a.location, a.quantity))
         if problems:
             raise refusal(problems)
         return placed
+
+    def _not_at_one_site(
+        self, number: int, line: RequestedLine, sites: list[Site], remaining: Availability
+    ) -> InsufficientStock:
+        """Every leaf is somewhere, but no one location makes the line whole."""
+        leaf_units = self.parts[line.sku]
+        most = max(
+            (
+                min(
+                    max(remaining.get((sku, site.code), 0), 0) // units
+                    for sku, units in leaf_units.items()
+                )
+                for site in sites
+            ),
+            default=0,
+        )
+        return InsufficientStock(
+            line.sku,
+            "any one of the channel's locations",
+            line.quantity,
+            most,
+            "made whole at one (the channel never splits a line)",
+            ("lines", str(number), "quantity"),
+        )
 
     def _explain(
         self,

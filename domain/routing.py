@@ -101,6 +101,27 @@ def route(
     return allocations, shortfall
 
 
+def route_together(
+    lines: tuple[RequestedLine, ...],
+    sites: list[Site],
+    available: Availability,
+    policy: RoutingPolicy,
+    destination: Destination | None = None,
+) -> list[Allocation] | None:
+    """Every line whole from one location: the first, in the policy's order, that has them
+    all; None when none has. Numbers the allocations by line, like `route`."""
+    remaining: Availability = defaultdict(int, available)
+    merged = merge_lines(lines)
+    for site in _site_order(sites, merged, remaining, policy, destination):
+        if all(remaining[(line.sku, site.code)] >= line.quantity for _, line in merged):
+            return [
+                Allocation(number, line.sku, site.code, line.quantity)
+                for number, line in merged
+                if line.quantity
+            ]
+    return None
+
+
 def _take(
     number: int, line: RequestedLine, candidates: list[Site], remaining: Availability
 ) -> tuple[list[Allocation], int]:

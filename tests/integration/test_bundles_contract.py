@@ -1,15 +1,19 @@
-"""Bundles against SQLite and PostgreSQL: concurrent holds of a bundle and of its components
-never take a component unit twice."""
+"""Bundles against SQLite and PostgreSQL, on both hold paths: concurrent holds of a bundle and
+of its components never take a component unit twice, and a channel that never splits holds
+a kit whole from one location."""
 
 from __future__ import annotations
 
 import asyncio
 import random
 
+import pytest
+
 from api.services.ledger_check import check_ledger
 from domain.bundles import Component, SetBundleComponents
+from domain.channels import SplitPolicy
 from domain.errors import InsufficientStock, StockpoolError
-from domain.reservations import RequestedLine, ReserveStock
+from domain.reservations import RequestedLine, Reservation, ReserveStock
 from tests.conftest import ADMIN, both_hold_paths
 from tests.integration.helpers import make_catalogue, make_channel, stock
 
@@ -74,3 +78,58 @@ async def test_concurrent_holds_of_a_bundle_and_its_components_never_oversell_a_
         assert all(level.quantities.available >= 0 for level in levels)
     report = await check_ledger(services.database)
     assert report.ok, report.discrepancies
+
+
+def kit_hold(channel: str, order: str, quantity: int) -> ReserveStock:
+    return ReserveStock(channel, order, (RequestedLine("KIT", quantity),))
+
+
+def where(reservation: Reservation) -> list[tuple[str, str, int]]:
+    return [(line.sku, line.location, line.reserved) for line in reservation.lines]
+
+
+async def make_kit(services, *levels: tuple[str, str, int]) -> None:
+    await make_catalogue(services, skus=("TEE", "CAP", "KIT"), locations=("WH1", "WH2"))
+    await stock(services, *levels)
+    await services.dispatch(
+        SetBundleComponents("KIT", (Component("TEE", 1), Component("CAP", 1))), ADMIN
+    )
+
+
+async def test_a_channel_that_never_splits_holds_each_kit_whole_from_one_location(services):
+    await make_kit(
+        services, ("TEE", "WH1", 20), ("CAP", "WH1", 5), ("TEE", "WH2", 14), ("CAP", "WH2", 14)
+    )
+    await make_channel(services, locations=("WH1", "WH2"))
+    holds = [kit_hold("web", "o-1", 10), kit_hold("web", "o-2", 5), kit_hold("web", "o-3", 4)]
+    # Sent at once: group commit decides each on the counters the ones before it moved.
+    held = await asyncio.gather(*(services.dispatch(h, ADMIN) for h in holds))
+    assert [where(r) for r in held] == [
+        [("TEE", "WH2", 10), ("CAP", "WH2", 10)],  # WH1 has caps for 5 only
+        [("TEE", "WH1", 5), ("CAP", "WH1", 5)],
+        [("TEE", "WH2", 4), ("CAP", "WH2", 4)],
+    ]
+    levels = await services.queries.stock_levels(None, None)
+    reserved = {(lv.sku, lv.location): lv.quantities.reserved for lv in levels}
+    assert reserved == {
+        ("TEE", "WH1"): 5,
+        ("CAP", "WH1"): 5,
+        ("TEE", "WH2"): 14,
+        ("CAP", "WH2"): 14,
+    }
+    report = await check_ledger(services.database)
+    assert report.ok, report.discrepancies
+
+
+async def test_a_kit_no_one_location_makes_is_refused_unless_the_channel_splits(services):
+    await make_kit(services, ("TEE", "WH1", 10), ("CAP", "WH2", 10))
+    await make_channel(services, locations=("WH1", "WH2"))
+    await make_channel(services, "pos", ("WH1", "WH2"), split=SplitPolicy.ALLOWED)
+    with pytest.raises(InsufficientStock) as refused:
+        await services.dispatch(kit_hold("web", "o-1", 1), ADMIN)
+    assert (refused.value.sku, refused.value.field) == ("KIT", ("lines", "0", "quantity"))
+    assert all(
+        lv.quantities.reserved == 0 for lv in await services.queries.stock_levels(None, None)
+    )
+    held = await services.dispatch(kit_hold("pos", "o-2", 10), ADMIN)
+    assert where(held) == [("TEE", "WH1", 10), ("CAP", "WH2", 10)]

@@ -253,6 +253,70 @@ def test_a_bundle_may_hold_no_more_whole_sets_than_its_leaves_make():
     assert refused == [(ErrorCode.INSUFFICIENT_STOCK, ("lines", "0", "quantity"))]
 
 
+def test_a_kit_that_never_splits_takes_every_component_from_one_location_that_makes_it():
+    levels = stock(
+        {
+            ("TEE", "A"): on_hand(20),
+            ("CAP", "A"): on_hand(5),
+            ("TEE", "B"): on_hand(28),
+            ("CAP", "B"): on_hand(14),
+        },
+        composition=KIT,
+    )
+    hold = decide(reserve(("KIT", 10)), channel("A", "B"), levels)
+    assert placed(hold) == [(0, "TEE", "B", 20, 0), (0, "CAP", "B", 10, 0)]
+
+
+def test_a_kit_that_never_splits_comes_from_the_location_its_routing_policy_prefers():
+    levels = stock(
+        {
+            ("TEE", "A"): on_hand(10),
+            ("CAP", "A"): on_hand(5),
+            ("TEE", "B"): on_hand(30),
+            ("CAP", "B"): on_hand(10),
+        },
+        composition=KIT,
+    )
+    by_priority = decide(reserve(("KIT", 3)), channel("A", "B"), levels)
+    assert placed(by_priority) == [(0, "TEE", "A", 6, 0), (0, "CAP", "A", 3, 0)]
+    view = channel("A", "B", routing=RoutingPolicy.MOST_AVAILABLE)
+    assert placed(decide(reserve(("KIT", 3)), view, levels)) == [
+        (0, "TEE", "B", 6, 0),
+        (0, "CAP", "B", 3, 0),
+    ]
+
+
+SCATTERED_KIT = {
+    ("TEE", "A"): on_hand(20),
+    ("CAP", "A"): on_hand(5),
+    ("TEE", "B"): on_hand(4),
+    ("CAP", "B"): on_hand(14),
+}
+"""Tees for 10 kits only at A, caps for 10 only at B: at most 5 whole kits at one location."""
+
+
+def test_a_kit_no_one_location_makes_is_refused_by_a_channel_that_never_splits():
+    levels = stock(SCATTERED_KIT, composition=KIT)
+    with pytest.raises(StockpoolError) as refused:
+        decide(reserve(("CAP", 1), ("KIT", 10)), channel("A", "B"), levels)
+    assert [(p.code, p.field) for p in refused.value.problems] == [
+        (ErrorCode.INSUFFICIENT_STOCK, ("lines", "1", "quantity"))
+    ]
+    assert refused.value.problems[0].message == (
+        "KIT at any one of the channel's locations: 10 requested but only 4 made whole at one "
+        "(the channel never splits a line)"
+    )
+
+
+def test_a_kit_on_a_channel_that_splits_may_take_its_components_from_several_locations():
+    levels = stock(SCATTERED_KIT, composition=KIT)
+    view = channel("A", "B", split=SplitPolicy.ALLOWED)
+    assert placed(decide(reserve(("KIT", 10)), view, levels)) == [
+        (0, "TEE", "A", 20, 0),
+        (0, "CAP", "B", 10, 0),
+    ]
+
+
 # What a hold is
 
 
