@@ -218,10 +218,11 @@ class InvalidTransition(StockpoolError):
 class UnmappedSku(StockpoolError):
     code = ErrorCode.UNMAPPED_SKU
 
-    def __init__(self, channel: str, external_sku: str) -> None:
+    def __init__(
+        self, channel: str, external_sku: str, field: FieldPath = ("externalSku",)
+    ) -> None:
         super().__init__(
-            f"channel {channel!r} has no listing with external SKU {external_sku!r}",
-            ("externalSku",),
+            f"channel {channel!r} has no listing with external SKU {external_sku!r}", field
         )
         self.channel = channel
         self.external_sku = external_sku

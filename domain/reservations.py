@@ -223,27 +223,58 @@ class FulfilReservation(ReservationCommand):
 
 
 @dataclass(frozen=True, slots=True)
-class RecordChannelSale(Command[Reservation]):
-    channel: str
-    order_ref: str
+class SaleLine:
+    """One line of a channel's order: our SKU, or the channel's own mapped by a listing."""
+
     quantity: int
     sku: str | None = None
     external_sku: str | None = None
     location: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordChannelSale(Command[Reservation]):
+    """A whole order that already happened on a channel: `lines`, or the single line the
+    shorthand fields (`quantity`, `sku`, `external_sku`, `location`) describe."""
+
+    channel: str
+    order_ref: str
+    quantity: int = 0
+    sku: str | None = None
+    external_sku: str | None = None
+    location: str | None = None
     idempotency_key: str | None = None
+    lines: tuple[SaleLine, ...] = ()
+
+    def sale_lines(self) -> tuple[SaleLine, ...]:
+        if self.lines:
+            return self.lines
+        return (SaleLine(self.quantity, self.sku, self.external_sku, self.location),)
+
+    def line_field(self, index: int, name: str) -> str:
+        return f"lines.{index}.{name}" if self.lines else name
 
     def validate(self) -> None:
         checks = Checks()
         checks.code(self.channel, "channel")
         checks.text(self.order_ref, "orderRef", MAX_TEXT_LENGTH)
-        checks.positive_quantity(self.quantity)
-        if (self.sku is None) == (self.external_sku is None):
-            checks.add(InvalidValue("give either sku or externalSku", ("sku",)))
-        if self.sku is not None:
-            checks.code(self.sku, "sku")
-        if self.external_sku is not None:
-            checks.text(self.external_sku, "externalSku", 64)
-        if self.location is not None:
-            checks.code(self.location, "location")
+        shorthand = (self.quantity, self.sku, self.external_sku, self.location)
+        if self.lines and shorthand != (0, None, None, None):
+            checks.add(InvalidValue("give lines or the single-line fields, not both", ("lines",)))
+        if len(self.lines) > MAX_LINES:
+            checks.add(InvalidValue(f"at most {MAX_LINES} lines", ("lines",)))
+        for index, line in enumerate(self.sale_lines()):
+            self._check_line(checks, index, line)
         checks.optional_text(self.idempotency_key, "idempotencyKey", 200)
         checks.raise_if_any()
+
+    def _check_line(self, checks: Checks, index: int, line: SaleLine) -> None:
+        checks.positive_quantity(line.quantity, self.line_field(index, "quantity"))
+        if (line.sku is None) == (line.external_sku is None):
+            checks.invalid("give either sku or externalSku", self.line_field(index, "sku"))
+        if line.sku is not None:
+            checks.code(line.sku, self.line_field(index, "sku"))
+        if line.external_sku is not None:
+            checks.text(line.external_sku, self.line_field(index, "externalSku"), 64)
+        if line.location is not None:
+            checks.code(line.location, self.line_field(index, "location"))

@@ -5,6 +5,7 @@ alert."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import replace
 
 from api.database import (
@@ -22,6 +23,7 @@ from api.service_layer.unit_of_work import UnitOfWork
 from api.services.bundles import record_bundle_lines, take_apart
 from api.services.reservation_records import new_reservation_id
 from domain import alerts
+from domain.bundles import BundledRequest
 from domain.channels import SplitPolicy
 from domain.errors import LocationNotInChannel, UnmappedSku
 from domain.reservations import (
@@ -37,13 +39,15 @@ from domain.stock import StockEventType, StockReason
 
 
 async def record_sale(uow: UnitOfWork, command: RecordChannelSale) -> Reservation:
+    """Books every line of the order, or nothing: one SALE reservation."""
     conn, now = uow.conn, uow.now
     record = await channels.get_channel(conn, command.channel)
-    line = RequestedLine(await _sku_sold(uow, record, command), command.quantity, command.location)
-    sku_ids = await check_lines(uow, (line,), record, None)
-    bundled, bundle_ids = await take_apart(conn, (line,), None)
+    requested = await _lines_sold(uow, record, command)
+    prefix = "lines" if command.lines else None
+    sku_ids = await check_lines(uow, requested, record, prefix)
+    bundled, bundle_ids = await take_apart(conn, requested, prefix)
     locked = await lock_channel_levels(uow, record, sorted({*sku_ids, *bundle_ids.values()}))
-    wanted = bundled.components_of(line)
+    wanted = tuple(part for line in requested for part in bundled.components_of(line))
     allocations, shortfall = route(
         wanted,
         record.sites,
@@ -63,22 +67,11 @@ async def record_sale(uow: UnitOfWork, command: RecordChannelSale) -> Reservatio
         StockReason.CHANNEL_SALE,
         command.order_ref,
     )
-    short = {wanted[number].sku: units for number, units in shortfall.items() if units}
-    for part, units in short.items():
-        # The shortfall of each SKU sold (a bundle's: of each component) is on its last line.
-        at = [index for index, (_, placed) in enumerate(lines) if placed.sku == part]
-        if at:
-            level, last = lines[at[-1]]
-            lines[at[-1]] = (level, replace(last, oversold=units))
-        else:
-            level = await _level_for_oversold(uow, record, part, command)
-            lines.append((level, ReservationLine(0, level.sku, level.location, 0, oversold=units)))
-    oversold = bundled.line_short(line, short)
-    if oversold:
-        raised = alerts.oversell(
-            command.channel, line.sku, command.order_ref, command.quantity, oversold
-        )
-        uow.raised(await alert_repository.raise_alert(conn, raised, now))
+    short: dict[str, int] = defaultdict(int)
+    for number, units in shortfall.items():
+        short[wanted[number].sku] += units
+    await _book_oversold(uow, record, lines, wanted, short)
+    await _alert_oversold(uow, command, requested, bundled, short)
     reservation = Reservation(
         id=new_reservation_id(now),
         channel=command.channel,
@@ -93,26 +86,74 @@ async def record_sale(uow: UnitOfWork, command: RecordChannelSale) -> Reservatio
     return await reservation_as_written(uow, reservation.id)
 
 
-async def _sku_sold(
+async def _lines_sold(
     uow: UnitOfWork, record: channels.ChannelRecord, command: RecordChannelSale
-) -> str:
-    if command.sku is not None:
-        return command.sku
-    external_sku = command.external_sku or ""
-    found = await listing_repository.find_by_external_sku(uow.conn, record.id, external_sku)
-    if found is None:
-        raise UnmappedSku(command.channel, external_sku)
-    return found.listing.sku
+) -> tuple[RequestedLine, ...]:
+    """The order's lines in our SKUs: a channel's external SKU is mapped by its listing."""
+    found = []
+    for index, line in enumerate(command.sale_lines()):
+        sku = line.sku
+        if sku is None:
+            external_sku = line.external_sku or ""
+            listed = await listing_repository.find_by_external_sku(
+                uow.conn, record.id, external_sku
+            )
+            if listed is None:
+                field = tuple(command.line_field(index, "externalSku").split("."))
+                raise UnmappedSku(command.channel, external_sku, field)
+            sku = listed.listing.sku
+        found.append(RequestedLine(sku, line.quantity, line.location))
+    return tuple(found)
+
+
+async def _book_oversold(
+    uow: UnitOfWork,
+    record: channels.ChannelRecord,
+    lines: list[tuple[LevelRef, ReservationLine]],
+    wanted: tuple[RequestedLine, ...],
+    short: dict[str, int],
+) -> None:
+    """The shortfall of each SKU sold (a bundle's: of each component) is on its last line, or
+    on a line of its own with nothing booked."""
+    for part, units in short.items():
+        if not units:
+            continue
+        at = [index for index, (_, placed) in enumerate(lines) if placed.sku == part]
+        if at:
+            level, last = lines[at[-1]]
+            lines[at[-1]] = (level, replace(last, oversold=units))
+        else:
+            location = next(x.location for x in wanted if x.sku == part)
+            level = await _level_for_oversold(uow, record, part, location)
+            lines.append((level, ReservationLine(0, level.sku, level.location, 0, oversold=units)))
+
+
+async def _alert_oversold(
+    uow: UnitOfWork,
+    command: RecordChannelSale,
+    requested: tuple[RequestedLine, ...],
+    bundled: BundledRequest,
+    short: dict[str, int],
+) -> None:
+    """One OVERSELL alert per SKU sold short (a bundle: whole bundles short)."""
+    sold: dict[str, int] = defaultdict(int)
+    for line in requested:
+        sold[line.sku] += line.quantity
+    for sku, quantity in sold.items():
+        oversold = bundled.line_short(RequestedLine(sku, quantity), short)
+        if oversold:
+            raised = alerts.oversell(command.channel, sku, command.order_ref, quantity, oversold)
+            uow.raised(await alert_repository.raise_alert(uow.conn, raised, uow.now))
 
 
 async def _level_for_oversold(
-    uow: UnitOfWork, record: channels.ChannelRecord, sku: str, command: RecordChannelSale
+    uow: UnitOfWork, record: channels.ChannelRecord, sku: str, location: str | None
 ) -> LevelRef:
     """Where an order line with nothing in stock is booked: its location, or the channel's
     first; the shortfall is on the line, never on the counters."""
-    location = command.location or (record.sites[0].code if record.sites else None)
+    location = location or (record.sites[0].code if record.sites else None)
     if location is None:
-        raise LocationNotInChannel("(none)", command.channel, ("channel",))
+        raise LocationNotInChannel("(none)", record.channel.code, ("channel",))
     sku_id = await catalogue_repository.sku_id(uow.conn, sku)
     location_id = record.location_ids[location]
     level_id = await stock_repository.ensure_level(uow.conn, sku_id, location_id, uow.now)

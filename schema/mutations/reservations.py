@@ -74,16 +74,33 @@ class FulfilReservationInput:
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
 
 
-@strawberry.input(description="A sale that already happened on the channel, with no prior hold.")
-class RecordChannelSaleInput:
-    channel: str
-    order_ref: str
+@strawberry.input(description="Give either sku or externalSku.")
+class SaleLineInput:
     quantity: int
     sku: str | None = None
     external_sku: str | None = strawberry.field(
         default=None, description="The channel's own SKU, mapped by a listing."
     )
-    location: str | None = None
+    location: str | None = strawberry.field(
+        default=None, description="Leave out to let the channel's routing policy choose."
+    )
+
+
+SHORTHAND = "Give lines: the single-line fields are a shorthand for an order of one line."
+
+
+@strawberry.input(
+    description="An order that already happened on the channel, with no prior hold: every "
+    "line is recorded, or none."
+)
+class RecordChannelSaleInput:
+    channel: str
+    order_ref: str
+    lines: list[SaleLineInput] | None = None
+    quantity: int | None = strawberry.field(default=None, deprecation_reason=SHORTHAND)
+    sku: str | None = strawberry.field(default=None, deprecation_reason=SHORTHAND)
+    external_sku: str | None = strawberry.field(default=None, deprecation_reason=SHORTHAND)
+    location: str | None = strawberry.field(default=None, deprecation_reason=SHORTHAND)
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
 
 
@@ -167,10 +184,14 @@ class ReservationMutations:
         command = reservations.RecordChannelSale(
             channel=input.channel,
             order_ref=input.order_ref,
-            quantity=input.quantity,
+            quantity=input.quantity or 0,
             sku=input.sku,
             external_sku=input.external_sku,
             location=input.location,
             idempotency_key=input.idempotency_key,
+            lines=tuple(
+                reservations.SaleLine(x.quantity, x.sku, x.external_sku, x.location)
+                for x in input.lines or ()
+            ),
         )
         return await _reservation(info.context.dispatch(command))

@@ -1,0 +1,64 @@
+"""Channel sales against SQLite and PostgreSQL: a whole order is one reservation, or
+nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.services.ledger_check import check_ledger
+from domain.errors import StockpoolError
+from domain.quantities import Quantities
+from domain.reservations import RecordChannelSale, ReservationKind, ReservationStatus, SaleLine
+from tests.conftest import ADMIN
+from tests.integration.helpers import make_catalogue, make_channel, stock
+
+SKUS = ("TEE", "MUG", "CAP")
+
+
+async def level(services, sku: str, location: str = "WH") -> Quantities:
+    [found] = await services.queries.stock_levels(sku, location)
+    return found.quantities
+
+
+async def shop(services) -> None:
+    await make_catalogue(services, SKUS)
+    await make_channel(services)
+    await stock(services, ("TEE", "WH", 5), ("MUG", "WH", 5), ("CAP", "WH", 5))
+
+
+def order(*lines: SaleLine, ref: str = "amz-1", **kw) -> RecordChannelSale:
+    return RecordChannelSale("web", ref, lines=lines, **kw)
+
+
+THREE_LINES = (SaleLine(2, sku="TEE"), SaleLine(1, sku="MUG"), SaleLine(3, sku="CAP"))
+
+
+async def test_a_three_line_order_is_one_committed_reservation(services):
+    await shop(services)
+    sale = await services.dispatch(order(*THREE_LINES), ADMIN)
+    assert (sale.kind, sale.status) == (ReservationKind.SALE, ReservationStatus.COMMITTED)
+    assert sorted((x.sku, x.committed) for x in sale.lines) == [
+        ("CAP", 3),
+        ("MUG", 1),
+        ("TEE", 2),
+    ]
+    assert await level(services, "CAP") == Quantities(on_hand=5, committed=3)
+    assert (await check_ledger(services.database)).ok
+
+
+async def test_an_order_with_a_bad_third_line_changes_nothing(services):
+    await shop(services)
+    with pytest.raises(StockpoolError) as refused:
+        await services.dispatch(order(*THREE_LINES[:2], SaleLine(1, sku="NOPE")), ADMIN)
+    assert refused.value.field == ("lines", "2", "sku")
+    with pytest.raises(StockpoolError) as unmapped:
+        await services.dispatch(order(*THREE_LINES[:2], SaleLine(1, external_sku="X-9")), ADMIN)
+    assert unmapped.value.field == ("lines", "2", "externalSku")
+    for sku in SKUS:
+        assert await level(services, sku) == Quantities(on_hand=5)
+    assert await reservations(services) == []
+
+
+async def reservations(services, ref: str | None = None) -> list:
+    found, _ = await services.reservations.page(ADMIN, 100, None, "web", None, ref)
+    return found
