@@ -34,9 +34,6 @@ UTF-8) stay under the 1 MiB body limit."""
 RECORDS_ON_REFUSAL = {"UNMAPPED_SKU"}
 """Refusals that record something by design: a connector reporting an external SKU no
 listing maps raises an UNMAPPED_SKU alert."""
-SLOW_SECONDS = 2.0
-"""Hostile input costs milliseconds: one request of a whole batch taking longer is a finding
-(generous, for a loaded 2-core machine)."""
 AUTH = {"authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
@@ -46,10 +43,11 @@ class Findings:
 
     items: list[str] = field(default_factory=list)
     requests: int = 0
+    slowest: tuple[float, str] = (0.0, "")
+    """Reported, never asserted: what hostile input costs is measured by `make bench`."""
 
     def timed(self, where: str, seconds: float) -> None:
-        if seconds > SLOW_SECONDS:
-            self.add(where, f"took {seconds:.1f}s")
+        self.slowest = max(self.slowest, (seconds, where))
 
     def add(self, where: str, what: str) -> None:
         self.items.append(f"{where}: {what}")

@@ -36,7 +36,9 @@ async def test_bad_arguments_over_http_are_refused_without_a_500_or_a_change(app
     for rotation, kind in enumerate(ARGUMENT_KINDS):
         for fields in (QUERIES, MUTATIONS):
             await over_http(app, findings, kind, fields, rotation, literal=False)
-    print(f"{findings.requests} requests in {time.monotonic() - started:.1f}s")
+    print(
+        f"{findings.requests} requests in {time.monotonic() - started:.1f}s; slowest {findings.slowest}"
+    )
     assert not findings.items, "\n".join(findings.items)
     await _ledger_balances(app)
 
@@ -49,7 +51,9 @@ async def test_bad_arguments_as_literals_are_refused_without_a_500_or_a_change(a
     for rotation, kind in enumerate(ARGUMENT_KINDS):
         for fields in (QUERIES, MUTATIONS):
             await over_http(app, findings, kind, fields, rotation, literal=True, share=4)
-    print(f"{findings.requests} requests in {time.monotonic() - started:.1f}s")
+    print(
+        f"{findings.requests} requests in {time.monotonic() - started:.1f}s; slowest {findings.slowest}"
+    )
     assert not findings.items, "\n".join(findings.items)
     await _ledger_balances(app)
 
@@ -71,6 +75,8 @@ async def test_bad_arguments_over_websocket_are_refused_without_an_internal_erro
         )
     finally:
         await socket.close()
-    print(f"{findings.requests} operations in {time.monotonic() - started:.1f}s")
+    print(
+        f"{findings.requests} operations in {time.monotonic() - started:.1f}s; slowest {findings.slowest}"
+    )
     assert not findings.items, "\n".join(findings.items)
     await _ledger_balances(app)

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 
 import websockets
 
-from tests.hostile.harness import AUTH, SLOW_SECONDS, App
+from tests.hostile.harness import AUTH, App
 from tests.hostile.requests import HTTP_REQUESTS, WEBSOCKET_FRAMES, BadFrame
 
 
@@ -19,16 +18,12 @@ async def test_malformed_http_requests_get_a_4xx_or_an_error_never_a_500(app: Ap
         headers = {**(AUTH if bad.authorized else {}), **bad.headers}
         if bad.content_type:
             headers["content-type"] = bad.content_type
-        started = time.monotonic()
         response = await app.http.request(bad.method, bad.path, content=bad.body, headers=headers)
-        seconds = time.monotonic() - started
         text = response.text
         if response.status_code >= 500 or "internal error" in text.lower():
             findings.append(f"{bad.name}: HTTP {response.status_code} {text[:200]}")
         elif response.status_code == 200 and '"errors"' not in text:
             findings.append(f"{bad.name}: answered as if it were fine: {text[:200]}")
-        if seconds > SLOW_SECONDS:
-            findings.append(f"{bad.name}: took {seconds:.1f}s")
     assert not await app.changed(), "a malformed request changed the database"
     assert not findings, "\n".join(findings)
 
