@@ -228,6 +228,18 @@ class UnmappedSku(StockpoolError):
         self.external_sku = external_sku
 
 
+class DuplicateOrder(StockpoolError):
+    code = ErrorCode.DUPLICATE_ORDER
+
+    def __init__(self, channel: str, order_ref: str) -> None:
+        super().__init__(
+            f"channel {channel!r} already recorded order {order_ref!r} with other lines",
+            ("orderRef",),
+        )
+        self.channel = channel
+        self.order_ref = order_ref
+
+
 class AlertNotFound(StockpoolError):
     code = ErrorCode.ALERT_NOT_FOUND
 

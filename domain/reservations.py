@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -250,6 +252,15 @@ class RecordChannelSale(Command[Reservation]):
         if self.lines:
             return self.lines
         return (SaleLine(self.quantity, self.sku, self.external_sku, self.location),)
+
+    def lines_digest(self) -> str:
+        """What identifies the order's lines whatever their order: a resend of the same
+        order has the same digest."""
+        lines = sorted(
+            (x.sku or "", x.external_sku or "", x.quantity, x.location or "")
+            for x in self.sale_lines()
+        )
+        return hashlib.sha256(json.dumps(lines).encode()).hexdigest()
 
     def line_field(self, index: int, name: str) -> str:
         return f"lines.{index}.{name}" if self.lines else name

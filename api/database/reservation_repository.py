@@ -61,13 +61,19 @@ async def insert_reservation(
             dict(zip(RESERVATION_COLUMNS, reservation_row(reservation, channel_id), strict=True))
         )
     )
+    await insert_lines(conn, reservation.id, lines)
+
+
+async def insert_lines(
+    conn: AsyncConnection, reservation_id: str, lines: list[tuple[LevelRef, ReservationLine]]
+) -> None:
     await conn.execute(
         insert(reservation_lines),
         [
             dict(
                 zip(
                     RESERVATION_LINE_COLUMNS,
-                    reservation_line_row(reservation.id, level, line),
+                    reservation_line_row(reservation_id, level, line),
                     strict=True,
                 )
             )

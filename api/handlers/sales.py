@@ -16,6 +16,7 @@ from api.database import (
 )
 from api.database import channel_repository as channels
 from api.database import reservation_repository as repository
+from api.database.channel_order_repository import claim_order
 from api.database.movements import LevelRef
 from api.handlers.order_lines import availability, book_lines, check_lines, lock_channel_levels
 from api.handlers.reservations import reservation_as_written
@@ -25,7 +26,7 @@ from api.services.reservation_records import new_reservation_id
 from domain import alerts
 from domain.bundles import BundledRequest
 from domain.channels import SplitPolicy
-from domain.errors import LocationNotInChannel, UnmappedSku
+from domain.errors import DuplicateOrder, LocationNotInChannel, UnmappedSku
 from domain.reservations import (
     RecordChannelSale,
     RequestedLine,
@@ -39,9 +40,26 @@ from domain.stock import StockEventType, StockReason
 
 
 async def record_sale(uow: UnitOfWork, command: RecordChannelSale) -> Reservation:
-    """Books every line of the order, or nothing: one SALE reservation."""
+    """Books every line of the order, or nothing: one SALE reservation. The channel's order
+    is recorded once: sent again, it answers the first sale (DUPLICATE_ORDER if the lines
+    differ)."""
     conn, now = uow.conn, uow.now
     record = await channels.get_channel(conn, command.channel)
+    sale = Reservation(
+        id=new_reservation_id(now),
+        channel=command.channel,
+        order_ref=command.order_ref,
+        kind=ReservationKind.SALE,
+        status=ReservationStatus.COMMITTED,
+        expires_at=now,
+        created_at=now,
+    )
+    digest = command.lines_digest()
+    recorded = await claim_order(conn, sale, record.id, digest)
+    if recorded is not None:
+        if recorded.lines_digest != digest:
+            raise DuplicateOrder(command.channel, command.order_ref)
+        return await reservation_as_written(uow, recorded.reservation_id)
     requested = await _lines_sold(uow, record, command)
     prefix = "lines" if command.lines else None
     sku_ids = await check_lines(uow, requested, record, prefix)
@@ -72,18 +90,9 @@ async def record_sale(uow: UnitOfWork, command: RecordChannelSale) -> Reservatio
         short[wanted[number].sku] += units
     await _book_oversold(uow, record, lines, wanted, short)
     await _alert_oversold(uow, command, requested, bundled, short)
-    reservation = Reservation(
-        id=new_reservation_id(now),
-        channel=command.channel,
-        order_ref=command.order_ref,
-        kind=ReservationKind.SALE,
-        status=ReservationStatus.COMMITTED,
-        expires_at=now,
-        created_at=now,
-    )
-    await repository.insert_reservation(conn, reservation, record.id, lines)
-    await record_bundle_lines(conn, reservation.id, bundled, bundle_ids)
-    return await reservation_as_written(uow, reservation.id)
+    await repository.insert_lines(conn, sale.id, lines)
+    await record_bundle_lines(conn, sale.id, bundled, bundle_ids)
+    return await reservation_as_written(uow, sale.id)
 
 
 async def _lines_sold(

@@ -3,10 +3,12 @@ nothing."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from api.services.ledger_check import check_ledger
-from domain.errors import StockpoolError
+from domain.errors import DuplicateOrder, StockpoolError
 from domain.quantities import Quantities
 from domain.reservations import RecordChannelSale, ReservationKind, ReservationStatus, SaleLine
 from tests.conftest import ADMIN
@@ -62,3 +64,42 @@ async def test_an_order_with_a_bad_third_line_changes_nothing(services):
 async def reservations(services, ref: str | None = None) -> list:
     found, _ = await services.reservations.page(ADMIN, 100, None, "web", None, ref)
     return found
+
+
+async def test_an_order_sent_again_answers_the_first_sale_and_changes_nothing(services):
+    await shop(services)
+    first = await services.dispatch(order(*THREE_LINES), ADMIN)
+    again = await services.dispatch(order(*reversed(THREE_LINES)), ADMIN)
+    keyed = await services.dispatch(order(*THREE_LINES, idempotency_key="k-1"), ADMIN)
+    assert first == again == keyed
+    assert await level(services, "TEE") == Quantities(on_hand=5, committed=2)
+    assert [x.id for x in await reservations(services)] == [first.id]
+
+
+async def test_an_order_sent_again_with_other_lines_is_a_duplicate_order(services):
+    await shop(services)
+    await services.dispatch(order(*THREE_LINES), ADMIN)
+    with pytest.raises(DuplicateOrder) as refused:
+        await services.dispatch(order(*THREE_LINES[:2]), ADMIN)
+    assert (refused.value.code.value, refused.value.field) == ("DUPLICATE_ORDER", ("orderRef",))
+    assert await level(services, "CAP") == Quantities(on_hand=5, committed=3)
+    await make_channel(services, "pos")
+    other = await services.dispatch(RecordChannelSale("pos", "amz-1", lines=THREE_LINES), ADMIN)
+    assert other.channel == "pos"
+
+
+async def test_fifty_concurrent_resends_of_one_order_sell_it_once(services):
+    await shop(services)
+    answers = await asyncio.gather(
+        *(
+            services.dispatch(
+                order(*THREE_LINES, idempotency_key=f"k-{i % 3}" if i % 2 else None), ADMIN
+            )
+            for i in range(50)
+        )
+    )
+    assert len({answer.id for answer in answers}) == 1
+    assert len({answer for answer in answers}) == 1
+    assert await level(services, "MUG") == Quantities(on_hand=5, committed=1)
+    assert len(await reservations(services)) == 1
+    assert (await check_ledger(services.database)).ok

@@ -164,6 +164,18 @@ reservations = Table(
 Index("ix_reservations_due", reservations.c.status, reservations.c.expires_at)
 Index("ix_reservations_order", reservations.c.channel_id, reservations.c.order_ref)
 
+channel_orders = Table(
+    "channel_orders",
+    metadata,
+    # A channel's order recorded as a sale: its (channel, order_ref) names one sale, so a
+    # resend (even a concurrent one) finds the first here instead of selling twice.
+    Column("channel_id", ForeignKey("channels.id"), primary_key=True),
+    Column("order_ref", String(500), primary_key=True),
+    Column("reservation_id", ForeignKey("reservations.id"), nullable=False, unique=True),
+    Column("lines_digest", String(64), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+)
+
 _line_counters = ("quantity", "reserved", "committed", "fulfilled", "oversold", "backordered")
 
 reservation_lines = Table(
