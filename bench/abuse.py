@@ -31,7 +31,7 @@ from bench.servers import Server, migrate, stockpool_env, stockpool_server
 SKUS = 200
 PROBE_SKUS = [f"SKU-{n:03d}" for n in range(20)]
 AVAILABILITY = (
-    f'availability(channel: "web", skus: {orjson.dumps(PROBE_SKUS).decode()}) {{ sku available }}'
+    f'availability(channel: "web", skus: {orjson.dumps(PROBE_SKUS).decode()}) {{ sku published }}'
 )
 PROBE = "{ " + AVAILABILITY + " }"
 IDLE_PROBES = 200
@@ -42,7 +42,8 @@ class Attack:
     name: str
     body: Callable[[], bytes]
     key: str = "storefront"
-    """Which key sends it: `storefront` (public) or `partner`."""
+    """Which key sends it: `storefront` (public), `partner`, or a minted (rate-limited)
+    `admin` key for what only admins may read."""
 
 
 def _query(text: str) -> Callable[[], bytes]:
@@ -75,8 +76,8 @@ ATTACKS = [
         _query(
             _aliases(
                 200,
-                "skus(first: 100) { nodes { code stockLevels { onHand } totals { onHand } "
-                "bundleStock } }",
+                "skus(first: 100) { edges { node { code stockLevels { onHand } totals { onHand } "
+                "bundleStock { location } } } }",
             )
         ),
         "partner",
@@ -94,17 +95,17 @@ ATTACKS = [
     Attack(
         "the costliest SKU page allowed (skus first: 100 with levels and totals)",
         _query(
-            "{ skus(first: 100) { nodes { code stockLevels { onHand available } "
-            "totals { onHand available } } } }"
+            "{ skus(first: 100) { edges { node { code stockLevels { onHand available } "
+            "totals { onHand available } } } } }"
         ),
-        "partner",
+        "admin",
     ),
     Attack(
         "availability of 500 SKUs, the most one read takes",
         lambda: orjson.dumps(
             {
                 "query": 'query($s: [String!]!) { availability(channel: "web", skus: $s) '
-                "{ sku available } }",
+                "{ sku published } }",
                 "variables": {"s": [f"SKU-{n % SKUS:03d}" for n in range(500)]},
             }
         ),
@@ -113,11 +114,11 @@ ATTACKS = [
         "a 50,000-character search",
         lambda: orjson.dumps(
             {
-                "query": "query($s: String) { skus(search: $s) { nodes { code } } }",
+                "query": "query($s: String) { skus(search: $s) { edges { node { code } } } }",
                 "variables": {"s": "x" * 50_000},
             }
         ),
-        "partner",
+        "admin",
     ),
 ]
 
@@ -170,10 +171,11 @@ def _seed(gql: GraphQL) -> dict[str, str]:
             "{ userErrors { code } } }"
         )
     keys = {}
-    for role in ("storefront", "partner"):
+    for role in ("storefront", "partner", "admin"):
+        channel = "" if role == "admin" else ', channel: "web"'
         data = gql(
-            f'mutation {{ createApiKey(input: {{name: "bench-{role}", role: {role.upper()}, '
-            'channel: "web"}) { secret userErrors { code } } }'
+            f'mutation {{ createApiKey(input: {{name: "bench-{role}", role: {role.upper()}'
+            f"{channel}}}) {{ secret userErrors {{ code }} }} }}"
         )
         keys[role] = data["createApiKey"]["secret"]
     return keys
