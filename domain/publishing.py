@@ -15,7 +15,7 @@ cap       = the listing's, and never above MAX_COUNTER: a pool summed over many 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
 
@@ -78,6 +78,22 @@ class ChannelAvailability:
     sellable: int = 0
     backorderable: int = 0
     promised_at: datetime | None = None
+
+    def showing(
+        self, published: Published, version: int | None = None, at: datetime | None = None
+    ) -> ChannelAvailability:
+        """The same listing showing `published`, under the version and moment given (by
+        default its own: a read shows the figures of now under the last recorded change)."""
+        return replace(
+            self,
+            published=published.quantity,
+            status=published.status,
+            sellable=published.sellable,
+            backorderable=published.backorderable,
+            promised_at=published.promised_at,
+            version=self.version if version is None else version,
+            updated_at=self.updated_at if at is None else at,
+        )
 
 
 @dataclass(frozen=True, slots=True)

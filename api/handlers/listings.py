@@ -12,7 +12,7 @@ from api.database import listing_repository as repository
 from api.service_layer.unit_of_work import UnitOfWork
 from api.services.bundles import refuse_bundles
 from api.services.listings import published_listing
-from api.services.publishing import republish
+from api.services.publishing import as_of, republish
 from domain import alerts
 from domain.alerts import Alert
 from domain.errors import (
@@ -85,6 +85,9 @@ async def report_channel_quantity(uow: UnitOfWork, command: ReportChannelQuantit
     listing = await repository.find_by_external_sku(conn, record.id, command.external_sku)
     if listing is None:
         raise UnmappedSku(command.channel, command.external_sku)
+    # Against what the channel publishes now: a hold past its window, swept or not, is out.
+    rules = {record.id: (record.channel.is_active, record.channel.safety)}
+    [listing] = await as_of(conn, [listing], now, rules)
     sku, published = listing.listing.sku, listing.availability.published
     drift = command.quantity != published
     alert: Alert | None

@@ -12,7 +12,7 @@ from api.database import channel_repository as channels
 from api.database import listing_repository as repository
 from api.database.engine import Database
 from api.messages import availability_messages
-from api.services.publishing import republish
+from api.services.publishing import as_of, republish
 from domain.access import Principal
 from domain.listing_csv import format_listings
 from domain.listings import UpsertListing
@@ -35,7 +35,9 @@ class ListingService:
 
     async def export_csv(self, channel: str, principal: Principal) -> str:
         principal.require_channel(channel)
-        return format_listings(record.listing for record in await self._listed(channel))
+        return format_listings(
+            record.listing for record in await self._listed(channel, figures=False)
+        )
 
     async def republish_due_campaigns(self, since: datetime) -> datetime:
         """Recomputes the listings a campaign of which started or ended since `since`: their
@@ -58,7 +60,10 @@ class ListingService:
         principal.require_channel(channel)
         async with self._database.read() as conn:
             record = await repository.find(conn, channel, sku)
-        return None if record is None or record.removed else published_listing(record)
+            if record is None or record.removed:
+                return None
+            [record] = await as_of(conn, [record], self._clock())
+        return published_listing(record)
 
     async def listed(
         self, channel: str, principal: Principal, sku_codes: list[str] | None = None
@@ -78,12 +83,17 @@ class ListingService:
     # ---- the machinery --------------------------------------------------------------------
 
     async def _listed(
-        self, channel: str, sku_codes: list[str] | None = None
+        self, channel: str, sku_codes: list[str] | None = None, figures: bool = True
     ) -> list[repository.ListingRecord]:
-        """The channel's live listings; an unknown channel is refused."""
+        """The channel's live listings, with what they publish as of now unless only their
+        rules are wanted (`figures=False`); an unknown channel is refused."""
         async with self._database.read() as conn:
-            await channels.get_channel(conn, channel)
-            return await repository.list_for_channel(conn, channel, sku_codes)
+            found = await channels.get_channel(conn, channel)
+            records = await repository.list_for_channel(conn, channel, sku_codes)
+            if not figures:
+                return records
+            rules = {found.id: (found.channel.is_active, found.channel.safety)}
+            return await as_of(conn, records, self._clock(), rules)
 
 
 def published_listing(record: repository.ListingRecord) -> PublishedListing:

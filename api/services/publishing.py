@@ -7,6 +7,7 @@ it: the stored value is never older than the stock behind it."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -18,8 +19,12 @@ from api.database.bundle_repository import Graph
 from api.database.channel_pools import Pair
 from api.database.listing_repository import ListingRecord
 from domain.bundles import bundle_channel_pool, leaves
-from domain.publishing import NOTHING, ChannelAvailability, ChannelPool, publish
+from domain.listings import SafetyRules
+from domain.publishing import NOTHING, ChannelAvailability, ChannelPool, Published, publish
 from domain.stock import LedgerEntry
+
+Rules = dict[int, tuple[bool, SafetyRules]]
+"""Per channel id: whether it is active, and its safety defaults."""
 
 
 async def republish(
@@ -37,22 +42,10 @@ async def republish(
     records = await listings.lock_where(conn, sku_codes, channel_ids, listing_ids)
     if not records:
         return []
-    rules = await channels.rules_by_id(conn, {r.channel_id for r in records})
-    graph = await bundle_repository.graph_below(
-        conn, {r.listing.sku for r in records} if bundles is None else bundles
-    )
-    pools = await _pools(conn, records, graph, now)
+    faces = await published_now(conn, records, now, bundles)
     changed = []
     for record in records:
-        active, safety = rules[record.channel_id]
-        published = (
-            NOTHING
-            if record.removed
-            else publish(
-                pools[(record.channel_id, record.sku_id)], record.listing, safety, active, now
-            )
-        )
-        before = record.availability
+        published, before = faces[record.id], record.availability
         new_face = not published.same_face(before.published, before.status)
         if (
             not new_face
@@ -62,21 +55,55 @@ async def republish(
             continue
         await listings.save_published(conn, record.id, published, new_face, now)
         if new_face:
-            changed.append(
-                ChannelAvailability(
-                    sku=before.sku,
-                    channel=before.channel,
-                    external_sku=before.external_sku,
-                    published=published.quantity,
-                    status=published.status,
-                    version=before.version + 1,
-                    updated_at=now,
-                    sellable=published.sellable,
-                    backorderable=published.backorderable,
-                    promised_at=published.promised_at,
-                )
-            )
+            changed.append(before.showing(published, version=before.version + 1, at=now))
     return changed
+
+
+async def published_now(
+    conn: AsyncConnection,
+    records: list[ListingRecord],
+    now: datetime,
+    bundles: set[str] | None = None,
+    rules: Rules | None = None,
+) -> dict[int, Published]:
+    """What each listing (by id) publishes at `now`: the one computation behind what is
+    stored and what is read. Its pools leave out holds whose window has passed, swept or not
+    (the rule `stockLevels` follows); a removed listing publishes nothing. A constant number
+    of queries, whatever the number of listings; `rules`, when the caller has read the
+    channels, saves one."""
+    if not records:
+        return {}
+    if rules is None:
+        rules = await channels.rules_by_id(conn, {r.channel_id for r in records})
+    graph = await bundle_repository.graph_below(
+        conn, {r.listing.sku for r in records} if bundles is None else bundles
+    )
+    pools = await _pools(conn, records, graph, now)
+    found = {}
+    for record in records:
+        active, safety = rules[record.channel_id]
+        found[record.id] = (
+            NOTHING
+            if record.removed
+            else publish(
+                pools[(record.channel_id, record.sku_id)], record.listing, safety, active, now
+            )
+        )
+    return found
+
+
+async def as_of(
+    conn: AsyncConnection, records: list[ListingRecord], now: datetime, rules: Rules | None = None
+) -> list[ListingRecord]:
+    """The listings as a reader sees them at `now`: what they publish computed afresh, so a
+    hold whose window has passed is left out before the sweeper records it. The version and
+    its moment stay those of the last recorded change (the sweeper, or the next write, moves
+    them and pushes the new figures)."""
+    faces = await published_now(conn, records, now, rules=rules)
+    return [
+        replace(record, availability=record.availability.showing(faces[record.id]))
+        for record in records
+    ]
 
 
 async def republish_after(

@@ -13,7 +13,7 @@ from tests.api.stock_operations import seed
 from tests.api.test_backorders_api import move
 from tests.api.test_cycle_counts_api import move as move_count
 from tests.api.test_cycle_counts_api import started
-from tests.api.test_listings_api import receive
+from tests.api.test_listings_api import AVAILABILITY, LISTING, LISTINGS, listed, receive
 from tests.api.test_reservations_api import RESERVE, channel
 from tests.api.test_returns_api import FULFIL, returned
 from tests.api.test_transfers_api import drafted
@@ -129,3 +129,29 @@ async def test_a_reservation_loads_in_two_queries(store):
     reservation_id = await reserve(store, "o-1")
     with assert_num_queries(2):
         await store(RESERVATION, {"id": reservation_id})
+
+
+AVAILABILITY_QUERIES = 6
+"""The channel and its locations (2), its listings and their campaigns (2), then what they
+publish now (2: the bundles among the SKUs, and the counters of their levels with expired
+holds let go, the channel's rules coming with the channel), whatever the number of SKUs."""
+
+
+async def test_published_availability_loads_in_constant_queries(store):
+    for sku in SKUS:
+        await listed(store, sku, f"web-{sku}")
+    await reserve(store, "o-1")
+    for skus in (SKUS[:1], SKUS):
+        with assert_num_queries(AVAILABILITY_QUERIES):
+            found = await store(AVAILABILITY, {"channel": "web", "skus": list(skus)})
+        assert [a["published"] for a in found["availability"]] == [98] * len(skus)
+    with assert_num_queries(AVAILABILITY_QUERIES):
+        assert len((await store(LISTINGS, {"channel": "web"}))["listings"]) == len(SKUS)
+
+
+async def test_a_listing_loads_in_five_queries(store):
+    """The listing and its campaigns (2), its channel's rules, the bundles and the counters."""
+    await listed(store, "TEE", "web-TEE")
+    with assert_num_queries(5):
+        found = await store(LISTING, {"channel": "web", "sku": "TEE"})
+    assert found["listing"]["availability"]["published"] == 100

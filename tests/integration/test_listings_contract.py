@@ -14,11 +14,12 @@ from api.services.ledger_check import check_ledger
 from domain.catalogue import UpdateLocation
 from domain.channels import ChannelStatus, UpdateChannel
 from domain.errors import InsufficientStock
-from domain.listings import Campaign, RemoveListing, UpsertListing
+from domain.listings import Campaign, RemoveListing, ReportChannelQuantity, UpsertListing
 from domain.publishing import AvailabilityStatus
 from domain.reservations import RequestedLine, ReserveStock
 from domain.stock import StockReason
 from domain.stock_commands import AdjustStock, ReceiveStock
+from schema.realtime.feeds import AvailabilityFeed
 from tests.conftest import ADMIN
 from tests.integration.helpers import make_catalogue, make_channel, stock
 
@@ -200,3 +201,48 @@ async def test_a_deactivated_location_leaves_every_channel_pool_at_once(services
     await services.dispatch(UpdateLocation("SHOP", active=False), ADMIN)
     found = await shown(services)
     assert (found.published, found.version) == (4, listed.availability.version + 1)
+
+
+async def test_an_expired_hold_leaves_published_availability_before_the_sweeper_runs(
+    clocked_services, clock
+):
+    """Every read leaves out a hold past its window at once, under the version of the last
+    recorded change; the sweeper then records the figure with a new version and pushes it."""
+    services = clocked_services
+    await make_catalogue(services)
+    await make_channel(services)
+    await stock(services, ("TEE", "WH", 6))
+    await list_it(services)
+    hold = ReserveStock("web", "o-1", (RequestedLine("TEE", 2),), hold_seconds=60)
+    await services.dispatch(hold, ADMIN)
+    held = await shown(services)
+    assert (held.published, held.status) == (4, AvailabilityStatus.IN_STOCK)
+
+    clock.advance(61)
+    read = await shown(services)
+    assert (read.published, read.sellable, read.version) == (6, 6, held.version)
+    assert read.updated_at == held.updated_at
+    found = await services.listings.get("web", "TEE", ADMIN)
+    [listed] = await services.listings.listed("web", ADMIN)
+    [snapshot] = await AvailabilityFeed("web").snapshot(services)
+    assert found is not None
+    assert found.availability == listed.availability == snapshot.value == read
+
+    async with availability_messages(services) as received:
+        assert await services.reservations.expire_due() == 1
+    assert [(m["published"], m["version"]) for m in received] == [(6, held.version + 1)]
+    swept = await shown(services)
+    assert (swept.published, swept.version) == (6, held.version + 1)
+
+
+async def test_a_connector_showing_an_expired_hold_freed_is_no_drift(clocked_services, clock):
+    services = clocked_services
+    await make_catalogue(services)
+    await make_channel(services)
+    await stock(services, ("TEE", "WH", 6))
+    await list_it(services)
+    hold = ReserveStock("web", "o-1", (RequestedLine("TEE", 2),), hold_seconds=60)
+    await services.dispatch(hold, ADMIN)
+    clock.advance(61)
+    report = await services.dispatch(ReportChannelQuantity("web", "web-TEE", 6), ADMIN)
+    assert (report.drift, report.availability.published, report.alert) == (False, 6, None)
