@@ -247,6 +247,8 @@ class RecordChannelSale(Command[Reservation]):
     location: str | None = None
     idempotency_key: str | None = None
     lines: tuple[SaleLine, ...] = ()
+    fulfilled: bool = False
+    """A till sale: the units left with the customer, so they ship at once."""
 
     def sale_lines(self) -> tuple[SaleLine, ...]:
         if self.lines:

@@ -45,8 +45,12 @@ CUSTOMER_RETURN = document_memo(load)
 
 
 async def receive_return(uow: UnitOfWork, command: ReceiveReturn) -> CustomerReturn:
+    """A partner key records returns of its own channel's orders only (FORBIDDEN else)."""
     conn, now = uow.conn, uow.now
+    if command.channel is not None:
+        uow.principal.require_channel(command.channel)
     order = await _order(conn, command)
+    uow.principal.require_channel(order.channel)
     location_id, levels = await levels_at(
         uow,
         command.location,

@@ -17,7 +17,7 @@ from api.database import (
 from api.database import channel_repository as channels
 from api.database import reservation_repository as repository
 from api.database.channel_order_repository import claim_order
-from api.database.movements import LevelRef
+from api.database.movements import LevelRef, Movement
 from api.handlers.order_lines import availability, book_lines, check_lines, lock_channel_levels
 from api.handlers.reservations import reservation_as_written
 from api.service_layer.unit_of_work import UnitOfWork
@@ -28,6 +28,7 @@ from domain.bundles import BundledRequest
 from domain.channels import SplitPolicy
 from domain.errors import DuplicateOrder, LocationNotInChannel, UnmappedSku
 from domain.reservations import (
+    LineChange,
     RecordChannelSale,
     RequestedLine,
     Reservation,
@@ -50,7 +51,7 @@ async def record_sale(uow: UnitOfWork, command: RecordChannelSale) -> Reservatio
         channel=command.channel,
         order_ref=command.order_ref,
         kind=ReservationKind.SALE,
-        status=ReservationStatus.COMMITTED,
+        status=ReservationStatus.FULFILLED if command.fulfilled else ReservationStatus.COMMITTED,
         expires_at=now,
         created_at=now,
     )
@@ -85,6 +86,8 @@ async def record_sale(uow: UnitOfWork, command: RecordChannelSale) -> Reservatio
         StockReason.CHANNEL_SALE,
         command.order_ref,
     )
+    if command.fulfilled:
+        lines = await _ship(uow, lines, command.order_ref)
     short: dict[str, int] = defaultdict(int)
     for number, units in shortfall.items():
         short[wanted[number].sku] += units
@@ -93,6 +96,29 @@ async def record_sale(uow: UnitOfWork, command: RecordChannelSale) -> Reservatio
     await repository.insert_lines(conn, sale.id, lines)
     await record_bundle_lines(conn, sale.id, bundled, bundle_ids)
     return await reservation_as_written(uow, sale.id)
+
+
+async def _ship(
+    uow: UnitOfWork, lines: list[tuple[LevelRef, ReservationLine]], order_ref: str
+) -> list[tuple[LevelRef, ReservationLine]]:
+    """A till sale left with the customer: its committed units ship in the same transaction
+    (committed and on hand down, a FULFILLED ledger row per line)."""
+    shipped = [
+        (level, line, LineChange(committed=-line.committed, fulfilled=line.committed))
+        for level, line in lines
+    ]
+    await uow.move(
+        Movement(
+            level,
+            change.stock_movement(),
+            StockEventType.FULFILLED,
+            StockReason.CHANNEL_SALE,
+            order_ref,
+        )
+        for level, _, change in shipped
+        if not change.is_zero()
+    )
+    return [(level, change.applied_to(line)) for level, line, change in shipped]
 
 
 async def _lines_sold(

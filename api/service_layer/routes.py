@@ -84,7 +84,7 @@ def stock_routes(alerts: AlertService) -> dict[type[Any], Route[Any, Any]]:
         ShipTransfer: Route(transfers.ship_transfer, admin, transfers.TRANSFER),
         ReceiveTransfer: Route(transfers.receive_transfer, admin, transfers.TRANSFER),
         CancelTransfer: Route(transfers.cancel_transfer, admin, transfers.TRANSFER),
-        ReceiveReturn: Route(returns.receive_return, admin, returns.CUSTOMER_RETURN),
+        ReceiveReturn: Route(returns.receive_return, owner, returns.CUSTOMER_RETURN),
         InspectReturn: Route(returns.inspect_return, admin, returns.CUSTOMER_RETURN),
         StartCount: Route(cycle_counts.start_count, admin, cycle_counts.CYCLE_COUNT),
         RecordCount: Route(cycle_counts.record_count, admin, cycle_counts.CYCLE_COUNT),

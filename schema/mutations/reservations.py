@@ -101,6 +101,11 @@ class RecordChannelSaleInput:
     sku: str | None = strawberry.field(default=None, deprecation_reason=SHORTHAND)
     external_sku: str | None = strawberry.field(default=None, deprecation_reason=SHORTHAND)
     location: str | None = strawberry.field(default=None, deprecation_reason=SHORTHAND)
+    fulfilled: bool = strawberry.field(
+        default=False,
+        description="A till (POS) sale: the units left with the customer, so they ship at "
+        "once (on hand goes down now) and the sale is FULFILLED.",
+    )
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
 
 
@@ -193,5 +198,6 @@ class ReservationMutations:
                 reservations.SaleLine(x.quantity, x.sku, x.external_sku, x.location)
                 for x in input.lines or ()
             ),
+            fulfilled=input.fulfilled,
         )
         return await _reservation(info.context.dispatch(command))

@@ -330,3 +330,26 @@ async def test_a_channel_sale_oversells_into_an_alert_that_can_be_worked(shop):
     assert missing["resolveAlert"]["userErrors"] == [
         {"field": ["input", "id"], "code": "ALERT_NOT_FOUND"}
     ]
+
+
+async def test_a_till_order_of_two_lines_ships_at_once_and_is_recorded_once(shop):
+    sale = transition("recordChannelSale", "RecordChannelSaleInput")
+    till = {
+        "channel": "web",
+        "orderRef": "till-1",
+        "fulfilled": True,
+        "lines": lines(("TEE", 2), ("CAP", 1)),
+    }
+    data = await shop(sale, {"input": till})
+    reservation = data["recordChannelSale"]["reservation"]
+    assert reservation["status"] == "FULFILLED"
+    assert sorted((x["sku"], x["fulfilled"], x["oversold"]) for x in reservation["lines"]) == [
+        ("CAP", 0, 1),
+        ("TEE", 2, 0),
+    ]
+    again = await shop(sale, {"input": till})
+    assert again["recordChannelSale"]["reservation"]["id"] == reservation["id"]
+    other = await shop(sale, {"input": {**till, "lines": lines(("TEE", 3))}})
+    assert error_codes(other["recordChannelSale"]) == [(("input", "orderRef"), "DUPLICATE_ORDER")]
+    level = await shop('{ stockLevels(sku: "TEE", location: "WH") { onHand committed } }')
+    assert level["stockLevels"] == [{"onHand": 3, "committed": 0}]

@@ -8,9 +8,12 @@ import asyncio
 import pytest
 
 from api.services.ledger_check import check_ledger
-from domain.errors import DuplicateOrder, StockpoolError
+from domain.access import Principal, Role
+from domain.cycle_counts import CompleteCount, CountedLine, RecordCount, StartCount
+from domain.errors import DuplicateOrder, Forbidden, StockpoolError
 from domain.quantities import Quantities
 from domain.reservations import RecordChannelSale, ReservationKind, ReservationStatus, SaleLine
+from domain.returns import ReceiveReturn, ReturnedLine, ReturnReason
 from tests.conftest import ADMIN
 from tests.integration.helpers import make_catalogue, make_channel, stock
 
@@ -61,8 +64,8 @@ async def test_an_order_with_a_bad_third_line_changes_nothing(services):
     assert await reservations(services) == []
 
 
-async def reservations(services, ref: str | None = None) -> list:
-    found, _ = await services.reservations.page(ADMIN, 100, None, "web", None, ref)
+async def reservations(services, ref: str | None = None, channel: str = "web") -> list:
+    found, _ = await services.reservations.page(ADMIN, 100, None, channel, None, ref)
     return found
 
 
@@ -103,3 +106,40 @@ async def test_fifty_concurrent_resends_of_one_order_sell_it_once(services):
     assert await level(services, "MUG") == Quantities(on_hand=5, committed=1)
     assert len(await reservations(services)) == 1
     assert (await check_ledger(services.database)).ok
+
+
+async def test_a_till_sale_ships_at_once_so_a_count_and_a_return_see_the_right_numbers(services):
+    await shop(services)
+    till = await services.dispatch(order(SaleLine(2, sku="TEE"), fulfilled=True), ADMIN)
+    assert till.status is ReservationStatus.FULFILLED
+    assert [(x.committed, x.fulfilled) for x in till.lines] == [(0, 2)]
+    assert await level(services, "TEE") == Quantities(on_hand=3)
+    count = await services.dispatch(StartCount("WH", ("TEE",)), ADMIN)
+    await services.dispatch(RecordCount(count.id, (CountedLine("TEE", 3),)), ADMIN)
+    done = await services.dispatch(CompleteCount(count.id), ADMIN)
+    assert [line.adjusted for line in done.lines] == [0]
+    back = ReceiveReturn("WH", (ReturnedLine("TEE", 1, ReturnReason.OTHER),), None, "web", "amz-1")
+    await services.dispatch(back, ADMIN)
+    assert await level(services, "TEE") == Quantities(on_hand=4, quarantined=1)
+    assert (await check_ledger(services.database)).ok
+
+
+async def test_a_partner_key_records_returns_of_its_own_channels_orders_only(services):
+    await shop(services)
+    await make_channel(services, "pos")
+    await services.dispatch(order(SaleLine(2, sku="TEE"), fulfilled=True), ADMIN)
+    await services.dispatch(
+        RecordChannelSale("pos", "till-1", lines=(SaleLine(1, sku="MUG"),), fulfilled=True),
+        ADMIN,
+    )
+    partner = Principal("web-connector", Role.PARTNER, "web")
+    line = (ReturnedLine("TEE", 1, ReturnReason.OTHER),)
+    returned = await services.dispatch(ReceiveReturn("WH", line, None, "web", "amz-1"), partner)
+    assert returned.channel == "web"
+    mug = (ReturnedLine("MUG", 1, ReturnReason.OTHER),)
+    with pytest.raises(Forbidden):
+        await services.dispatch(ReceiveReturn("WH", mug, None, "pos", "till-1"), partner)
+    pos_sale = (await reservations(services, channel="pos"))[0]
+    with pytest.raises(Forbidden):
+        await services.dispatch(ReceiveReturn("WH", mug, pos_sale.id), partner)
+    assert await level(services, "MUG") == Quantities(on_hand=4)
