@@ -33,6 +33,8 @@ class StockEventType(Enum):
     """A transfer left: on hand down at its source, `inTransit` up at its destination."""
     TRANSFER_RECEIVED = "TRANSFER_RECEIVED"
     """Transferred units arrived: `inTransit` down, on hand up (damaged ones set aside)."""
+    TRANSFER_CLOSED = "TRANSFER_CLOSED"
+    """A transfer closed short: units that never arrived written off (`inTransit` down)."""
     RETURNED = "RETURNED"
     """Units back from a customer: on hand and `quarantined` up until inspected."""
     RETURN_INSPECTED = "RETURN_INSPECTED"

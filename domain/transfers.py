@@ -3,7 +3,8 @@
 A draft changes no stock. Shipping takes the units off the source's shelves (they must be
 available there: holds are never taken) and puts them `inTransit` at the destination, due by
 the expected date; each receipt, partial and as often as needed, moves them on hand there
-(damaged ones to `damaged`). Only a draft can be cancelled."""
+(damaged ones to `damaged`). Only a draft can be cancelled. A shipped transfer whose last units
+never come is closed short: what is still on its way is written off as lost in transit."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from enum import Enum
 
 from domain.commands import Command
 from domain.errors import (
+    InvalidReason,
     InvalidTransition,
     InvalidValue,
     OverReceipt,
@@ -27,6 +29,7 @@ from domain.line_checks import (
     check_unique_skus,
 )
 from domain.quantities import Quantities
+from domain.stock import StockReason
 from domain.stock_commands import MAX_IDEMPOTENCY_KEY_LENGTH
 from domain.validation import MAX_TEXT_LENGTH, Checks
 
@@ -37,10 +40,16 @@ class TransferStatus(Enum):
     PARTIALLY_RECEIVED = "PARTIALLY_RECEIVED"
     RECEIVED = "RECEIVED"
     CANCELLED = "CANCELLED"
+    CLOSED_SHORT = "CLOSED_SHORT"
+    """Closed before every unit arrived: what was outstanding is lost in transit."""
 
 
 ARRIVING_STATUSES = frozenset({TransferStatus.IN_TRANSIT, TransferStatus.PARTIALLY_RECEIVED})
 """Shipped and not yet fully received: its outstanding units are on their way."""
+
+LOSS_REASONS = frozenset({StockReason.SHRINKAGE, StockReason.THEFT, StockReason.WRITE_OFF})
+"""Why units still on their way when a transfer is closed short never arrived (units that
+arrived damaged are received as `damaged` instead)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +81,11 @@ class Transfer:
     def require(self, action: str, *allowed: TransferStatus) -> None:
         if self.status not in allowed:
             raise InvalidTransition(self.id, self.status.value, action, "transfer")
+
+    def lost_in_transit(self, line: TransferLine) -> int:
+        """Units of the line written off when the transfer was closed short: those that were
+        still on their way (none unless it was)."""
+        return line.outstanding if self.status is TransferStatus.CLOSED_SHORT else 0
 
     def status_after_receipt(self, lines: tuple[TransferLine, ...]) -> TransferStatus:
         if all(line.outstanding == 0 for line in lines):
@@ -210,3 +224,32 @@ class ReceiveTransfer(Command[Transfer]):
             )
             for line in transfer.lines
         )
+
+
+@dataclass(frozen=True, slots=True)
+class CloseTransfer(Command[Transfer]):
+    """Closes a shipped transfer short: its outstanding units are written off, for `reason`."""
+
+    transfer_id: str
+    reason: StockReason
+    idempotency_key: str | None = None
+
+    def validate(self) -> None:
+        checks = Checks()
+        check_document_ref(checks, self.transfer_id, self.idempotency_key)
+        if self.reason not in LOSS_REASONS:
+            names = ", ".join(sorted(r.value for r in LOSS_REASONS))
+            checks.add(
+                InvalidReason(f"reason {self.reason.value} is not one of {names}", ("reason",))
+            )
+        checks.raise_if_any()
+
+    def write_offs(self, transfer: Transfer) -> list[tuple[str, Quantities]]:
+        """Per SKU still on its way, what writing it off does at the destination (`inTransit`
+        down); refuses a transfer that is not on its way."""
+        transfer.require("close", *ARRIVING_STATUSES)
+        return [
+            (line.sku, Quantities(in_transit=-line.outstanding))
+            for line in transfer.lines
+            if line.outstanding > 0
+        ]

@@ -1,5 +1,6 @@
 """Transfers between locations: create (a draft), ship (available leaves the source, arrives
-as `inTransit` at the destination), receive (partially, with damage), cancel a draft."""
+as `inTransit` at the destination), receive (partially, with damage), cancel a draft, close
+short (what never arrived is written off)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from domain.errors import InsufficientStock, StockpoolError, TransferNotFound, r
 from domain.stock import StockEventType, StockReason
 from domain.transfers import (
     CancelTransfer,
+    CloseTransfer,
     CreateTransfer,
     ReceiveTransfer,
     ShipTransfer,
@@ -135,6 +137,26 @@ async def cancel_transfer(uow: UnitOfWork, command: CancelTransfer) -> Transfer:
     stored.transfer.require("cancel", TransferStatus.DRAFT)
     await repository.set_status(uow.conn, stored.transfer.id, TransferStatus.CANCELLED, uow.now)
     return await load_document(load, uow.conn, stored.transfer.id)
+
+
+async def close_transfer(uow: UnitOfWork, command: CloseTransfer) -> Transfer:
+    stored = await _locked(uow, command.transfer_id)
+    transfer = stored.transfer
+    write_offs = command.write_offs(transfer)
+    await repository.set_status(uow.conn, transfer.id, TransferStatus.CLOSED_SHORT, uow.now)
+    await uow.move(
+        Movement(
+            stored.destinations[sku],
+            delta,
+            StockEventType.TRANSFER_CLOSED,
+            command.reason,
+            transfer.id,
+        )
+        for sku, delta in write_offs
+    )
+    touched = [stored.destinations[sku] for sku, _ in write_offs]
+    uow.raised(*await check_promises(uow.conn, touched, uow.now))
+    return await load_document(load, uow.conn, transfer.id)
 
 
 async def _locked(uow: UnitOfWork, transfer_id: str) -> repository.StoredTransfer:

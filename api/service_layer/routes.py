@@ -52,7 +52,13 @@ from domain.reservations import (
 )
 from domain.returns import InspectReturn, ReceiveReturn
 from domain.stock_commands import AdjustStock, ReceiveStock, SetStock
-from domain.transfers import CancelTransfer, CreateTransfer, ReceiveTransfer, ShipTransfer
+from domain.transfers import (
+    CancelTransfer,
+    CloseTransfer,
+    CreateTransfer,
+    ReceiveTransfer,
+    ShipTransfer,
+)
 
 
 def stock_routes(alerts: AlertService) -> dict[type[Any], Route[Any, Any]]:
@@ -84,6 +90,7 @@ def stock_routes(alerts: AlertService) -> dict[type[Any], Route[Any, Any]]:
         ShipTransfer: Route(transfers.ship_transfer, admin, transfers.TRANSFER),
         ReceiveTransfer: Route(transfers.receive_transfer, admin, transfers.TRANSFER),
         CancelTransfer: Route(transfers.cancel_transfer, admin, transfers.TRANSFER),
+        CloseTransfer: Route(transfers.close_transfer, admin, transfers.TRANSFER),
         ReceiveReturn: Route(returns.receive_return, owner, returns.CUSTOMER_RETURN),
         InspectReturn: Route(returns.inspect_return, admin, returns.CUSTOMER_RETURN),
         StartCount: Route(cycle_counts.start_count, admin, cycle_counts.CYCLE_COUNT),

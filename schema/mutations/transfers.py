@@ -1,4 +1,4 @@
-"""createTransfer, shipTransfer, receiveTransfer, cancelTransfer."""
+"""createTransfer, shipTransfer, receiveTransfer, cancelTransfer, closeTransfer."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from schema.context import Info
 from schema.errors import UserError, attempt
 from schema.mutations.purchase_orders import ReceiptLineInput
 from schema.mutations.reservations import IDEMPOTENCY_HELP
+from schema.types.stock import StockReason
 from schema.types.transfers import Transfer
 
 
@@ -43,6 +44,15 @@ class TransferInput:
 class ReceiveTransferInput:
     id: strawberry.ID
     lines: list[ReceiptLineInput]
+    idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
+
+
+@strawberry.input(description="Closing a shipped transfer short: what has not arrived is lost.")
+class CloseTransferInput:
+    id: strawberry.ID
+    reason: StockReason = strawberry.field(  # type: ignore[valid-type]
+        description="Why the missing units are written off: SHRINKAGE (lost), THEFT or WRITE_OFF."
+    )
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
 
 
@@ -98,4 +108,13 @@ class TransferMutations:
     @strawberry.mutation(description="Drops a draft; a shipped transfer cannot be cancelled.")
     async def cancel_transfer(self, info: Info, input: TransferInput) -> TransferPayload:
         command = transfers.CancelTransfer(str(input.id), input.idempotency_key)
+        return await _payload(info.context.dispatch(command))
+
+    @strawberry.mutation(
+        description="Closes a shipped transfer short: units still on their way are written off "
+        "as lost (inTransit down at the destination, in the ledger with the reason); backorders "
+        "promised against them that are left uncovered raise BACKORDER_SHORT."
+    )
+    async def close_transfer(self, info: Info, input: CloseTransferInput) -> TransferPayload:
+        command = transfers.CloseTransfer(str(input.id), input.reason, input.idempotency_key)
         return await _payload(info.context.dispatch(command))

@@ -18,17 +18,23 @@ class TransferLine:
     received: int = strawberry.field(description="Units received in good condition so far.")
     damaged: int = strawberry.field(description="Units that arrived damaged so far.")
     outstanding: int = strawberry.field(
-        description="Units shipped and not yet received (zero before shipping)."
+        description="Units shipped and not yet received (zero before shipping and once closed)."
+    )
+    lost_in_transit: int = strawberry.field(
+        description="Units written off when the transfer was closed short (zero otherwise)."
     )
 
     @classmethod
-    def from_domain(cls, line: transfers.TransferLine, shipped: bool) -> TransferLine:
+    def from_domain(
+        cls, line: transfers.TransferLine, shipped: bool, lost_in_transit: int
+    ) -> TransferLine:
         return cls(
             sku=line.sku,
             quantity=line.quantity,
             received=line.received,
             damaged=line.damaged,
             outstanding=line.outstanding if shipped else 0,
+            lost_in_transit=lost_in_transit,
         )
 
 
@@ -58,7 +64,10 @@ class Transfer:
             status=transfer.status,
             expected_at=transfer.expected_at,
             shipped_at=transfer.shipped_at,
-            lines=[TransferLine.from_domain(line, shipped) for line in transfer.lines],
+            lines=[
+                TransferLine.from_domain(line, shipped, transfer.lost_in_transit(line))
+                for line in transfer.lines
+            ],
             created_at=transfer.created_at,
             updated_at=transfer.updated_at,
         )

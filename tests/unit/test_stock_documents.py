@@ -19,7 +19,15 @@ from domain.returns import (
     ReturnReason,
     ReturnStatus,
 )
-from domain.transfers import ArrivedLine, ReceiveTransfer, Transfer, TransferLine, TransferStatus
+from domain.stock import StockReason
+from domain.transfers import (
+    ArrivedLine,
+    CloseTransfer,
+    ReceiveTransfer,
+    Transfer,
+    TransferLine,
+    TransferStatus,
+)
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -139,3 +147,27 @@ def test_a_transfer_receipt_moves_units_from_in_transit_to_on_hand():
     with pytest.raises(StockpoolError) as refused:
         ReceiveTransfer("tr2", (ArrivedLine("A", 1),)).apply_to(draft)
     assert codes(refused.value) == [ErrorCode.INVALID_TRANSITION]
+
+
+def test_closing_a_transfer_short_writes_off_only_what_is_still_on_its_way():
+    transfer = Transfer(
+        "tr1",
+        "WH",
+        "SHOP",
+        TransferStatus.PARTIALLY_RECEIVED,
+        NOW,
+        NOW,
+        NOW,
+        lines=(TransferLine(0, "A", 10, received=7), TransferLine(1, "B", 2, received=2)),
+    )
+    close = CloseTransfer("tr1", StockReason.SHRINKAGE)
+    assert close.write_offs(transfer) == [("A", Quantities(in_transit=-3))]
+    assert [transfer.lost_in_transit(line) for line in transfer.lines] == [0, 0]
+    closed = Transfer("tr1", "WH", "SHOP", TransferStatus.CLOSED_SHORT, NOW, NOW, NOW)
+    assert closed.lost_in_transit(TransferLine(0, "A", 10, received=7)) == 3
+    with pytest.raises(StockpoolError) as refused:
+        close.write_offs(closed)
+    assert codes(refused.value) == [ErrorCode.INVALID_TRANSITION]
+    with pytest.raises(StockpoolError) as refused:
+        CloseTransfer("tr1", StockReason.FOUND).validate()
+    assert codes(refused.value) == [ErrorCode.INVALID_REASON]
