@@ -50,6 +50,9 @@ class Channel:
     split: SplitPolicy = SplitPolicy.NEVER
     locations: tuple[str, ...] = ()
     safety: SafetyRules = DEFAULT_SAFETY
+    sales_preempt_holds: bool = False
+    """A sale on this channel that finds too few units takes them from other channels'
+    unpaid holds (newest first) before anything is recorded as oversold."""
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -111,6 +114,7 @@ class UpdateChannel(Command[Channel]):
     safety_units: int | None = None
     safety_basis_points: int | None = None
     low_stock_threshold: int | None = None
+    sales_preempt_holds: bool | None = None
 
     def validate(self) -> None:
         checks = Checks()
@@ -133,12 +137,17 @@ class UpdateChannel(Command[Channel]):
                 _either(self.safety_basis_points, rules.safety_basis_points),
                 _either(self.low_stock_threshold, rules.low_stock_threshold),
             ),
+            sales_preempt_holds=_either_flag(self.sales_preempt_holds, channel.sales_preempt_holds),
             created_at=channel.created_at,
             updated_at=channel.updated_at,
         )
 
 
 def _either(given: int | None, current: int) -> int:
+    return current if given is None else given
+
+
+def _either_flag(given: bool | None, current: bool) -> bool:
     return current if given is None else given
 
 

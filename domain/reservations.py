@@ -26,6 +26,8 @@ class ReservationStatus(Enum):
     EXPIRED = "EXPIRED"
     FULFILLED = "FULFILLED"
     CANCELLED = "CANCELLED"
+    PREEMPTED = "PREEMPTED"
+    """A hold let go, whole, for a sale on a channel whose sales come before carts."""
 
 
 class ReservationKind(Enum):

@@ -113,6 +113,7 @@ def _values(channel: Channel) -> dict[str, Any]:
         "safety_units": channel.safety.safety_units,
         "safety_basis_points": channel.safety.safety_basis_points,
         "low_stock_threshold": channel.safety.low_stock_threshold,
+        "sales_preempt_holds": channel.sales_preempt_holds,
     }
 
 
@@ -128,6 +129,7 @@ def _channel_from(row: Any, location_codes: tuple[str, ...]) -> Channel:
         safety=SafetyRules(
             int(row.safety_units), int(row.safety_basis_points), int(row.low_stock_threshold)
         ),
+        sales_preempt_holds=bool(row.sales_preempt_holds),
         created_at=row.created_at,
         updated_at=row.updated_at,
     )

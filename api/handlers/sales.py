@@ -17,11 +17,12 @@ from api.database import (
 from api.database import channel_repository as channels
 from api.database import reservation_repository as repository
 from api.database.channel_order_repository import claim_order
-from api.database.movements import LevelRef, Movement
+from api.database.movements import LevelRef, LockedLevel, Movement
 from api.handlers.order_lines import availability, book_lines, check_lines, lock_channel_levels
 from api.handlers.reservations import reservation_as_written
 from api.service_layer.unit_of_work import UnitOfWork
 from api.services.bundles import record_bundle_lines, take_apart
+from api.services.preemption import preempt_holds
 from api.services.reservation_records import new_reservation_id
 from domain import alerts
 from domain.bundles import BundledRequest
@@ -36,7 +37,7 @@ from domain.reservations import (
     ReservationLine,
     ReservationStatus,
 )
-from domain.routing import route
+from domain.routing import Allocation, route
 from domain.stock import StockEventType, StockReason
 
 
@@ -67,14 +68,10 @@ async def record_sale(uow: UnitOfWork, command: RecordChannelSale) -> Reservatio
     bundled, bundle_ids = await take_apart(conn, requested, prefix)
     locked = await lock_channel_levels(uow, record, sorted({*sku_ids, *bundle_ids.values()}))
     wanted = tuple(part for line in requested for part in bundled.components_of(line))
-    allocations, shortfall = route(
-        wanted,
-        record.sites,
-        availability(locked),
-        record.channel.routing,
-        SplitPolicy.ALLOWED,
-        allow_partial=True,
-    )
+    allocations, shortfall = _route(record, wanted, locked)
+    if shortfall and record.channel.sales_preempt_holds:
+        locked = await preempt_holds(uow, record, locked, _by_sku(wanted, shortfall))
+        allocations, shortfall = _route(record, wanted, locked)
     lines = await book_lines(
         uow,
         [
@@ -88,14 +85,33 @@ async def record_sale(uow: UnitOfWork, command: RecordChannelSale) -> Reservatio
     )
     if command.fulfilled:
         lines = await _ship(uow, lines, command.order_ref)
-    short: dict[str, int] = defaultdict(int)
-    for number, units in shortfall.items():
-        short[wanted[number].sku] += units
+    short = _by_sku(wanted, shortfall)
     await _book_oversold(uow, record, lines, wanted, short)
     await _alert_oversold(uow, command, requested, bundled, short)
     await repository.insert_lines(conn, sale.id, lines)
     await record_bundle_lines(conn, sale.id, bundled, bundle_ids)
     return await reservation_as_written(uow, sale.id)
+
+
+def _route(
+    record: channels.ChannelRecord, wanted: tuple[RequestedLine, ...], locked: list[LockedLevel]
+) -> tuple[list[Allocation], dict[int, int]]:
+    return route(
+        wanted,
+        record.sites,
+        availability(locked),
+        record.channel.routing,
+        SplitPolicy.ALLOWED,
+        allow_partial=True,
+    )
+
+
+def _by_sku(wanted: tuple[RequestedLine, ...], shortfall: dict[int, int]) -> dict[str, int]:
+    """Units short per SKU (a bundle's: per component)."""
+    short: dict[str, int] = defaultdict(int)
+    for number, units in shortfall.items():
+        short[wanted[number].sku] += units
+    return short
 
 
 async def _ship(

@@ -35,6 +35,7 @@ class UpdateChannelInput:
     safety_units: int | None = None
     safety_percent: float | None = None
     low_stock_threshold: int | None = None
+    sales_preempt_holds: bool | None = None
 
 
 @strawberry.input
@@ -86,6 +87,7 @@ class ChannelMutations:
             input.safety_units,
             None if input.safety_percent is None else percent_to_basis_points(input.safety_percent),
             input.low_stock_threshold,
+            input.sales_preempt_holds,
         )
         return _payload(*await attempt(info.context.dispatch(command)))
 

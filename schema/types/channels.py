@@ -30,6 +30,11 @@ class Channel:
     low_stock_threshold: int = strawberry.field(
         description="A listing showing this many or fewer sellable units is LOW_STOCK."
     )
+    sales_preempt_holds: bool = strawberry.field(
+        description="A sale on this channel that finds too few units takes them from other "
+        "channels' unpaid holds (HELD, newest first, each whole: it becomes PREEMPTED) before "
+        "anything is recorded as oversold."
+    )
     created_at: datetime | None
     updated_at: datetime | None
 
@@ -46,6 +51,7 @@ class Channel:
             safety_units=channel.safety.safety_units,
             safety_percent=listings.basis_points_to_percent(channel.safety.safety_basis_points),
             low_stock_threshold=channel.safety.low_stock_threshold,
+            sales_preempt_holds=channel.sales_preempt_holds,
             created_at=channel.created_at,
             updated_at=channel.updated_at,
         )

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
 )
+from sqlalchemy import false as sa_false
 
 from api.database.tables.base import (
     Id,
@@ -135,6 +136,7 @@ channels = Table(
     Column("safety_units", BigInteger, nullable=False, server_default="0"),
     Column("safety_basis_points", Integer, nullable=False, server_default="0"),
     Column("low_stock_threshold", BigInteger, nullable=False, server_default="0"),
+    Column("sales_preempt_holds", Boolean, nullable=False, server_default=sa_false()),
     *timestamps(),
     CheckConstraint("safety_units >= 0", name="safety_units_not_negative"),
     CheckConstraint("safety_basis_points BETWEEN 0 AND 10000", name="safety_basis_points_in_range"),
