@@ -21,6 +21,7 @@ from api.bus import EventBus
 from api.clock import Clock
 from api.database import idempotency
 from api.database.engine import Database
+from api.database.transient import retrying_transient
 from api.messages import committed_messages
 from api.service_layer.unit_of_work import UnitOfWork
 from domain.access import Principal
@@ -145,12 +146,12 @@ class Dispatcher:
                 return result, uow
 
         try:
-            return await attempt()
+            return await retrying_transient(attempt)
         except IntegrityError:
             if key is None:
                 raise
             # A concurrent request with the same key committed first: answer as its replay.
-            return await attempt()
+            return await retrying_transient(attempt)
 
     async def publish(self, done: UnitOfWork) -> None:
         await self._bus.publish_committed(

@@ -6,7 +6,8 @@ RELEASED ledger row each, reason CHANNEL_SALE, referencing the hold), status PRE
 Lock order is the one every transaction follows: the sale's levels are locked, then the
 holds, then any level of a preempted hold the sale had not locked yet. Those last levels are
 locked out of id order: should another transaction hold one while waiting for the sale's,
-PostgreSQL breaks the deadlock by failing one of the two, which changes nothing."""
+PostgreSQL breaks the deadlock by failing one of the two, which changes nothing, and the
+dispatcher runs that one again (api/database/transient.py)."""
 
 from __future__ import annotations
 
