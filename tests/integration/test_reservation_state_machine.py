@@ -1,8 +1,10 @@
 """Random interleavings of every stock and reservation operation, checked after each step.
 
 A Hypothesis state machine receives, adjusts, holds, commits, releases, extends, fulfils and
-cancels stock, records channel sales (overselling too), moves the clock and runs the expiry
-sweeper, in any order, against a real database. After every step it checks that no counter
+cancels stock, records channel sales of one or more SKUs (overselling too; till sales that ship
+at once), resends orders (same lines: the first sale; other lines: DUPLICATE_ORDER), ships,
+receives and closes transfers short, moves the clock and runs the expiry sweeper, in any
+order, against a real database. After every step it checks that no counter
 is negative, that `available` is what its definition says, that the ledger replays to the
 counters, and that counters and reservations agree with a model the test keeps itself.
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -43,6 +45,7 @@ from domain.access import Principal
 from domain.alerts import AlertType
 from domain.channels import SplitPolicy
 from domain.errors import (
+    DuplicateOrder,
     InsufficientStock,
     InvalidQuantity,
     InvalidTransition,
@@ -63,13 +66,16 @@ from domain.reservations import (
     ReservationKind,
     ReservationStatus,
     ReserveStock,
+    SaleLine,
 )
 from domain.stock import StockReason
 from domain.stock_commands import ADJUST_MOVEMENT_PER_UNIT, AdjustStock, ReceiveStock
+from domain.transfers import Transfer
 from tests import services as external
 from tests.conftest import ADMIN, both_hold_paths
 from tests.integration.clock import MovableClock
 from tests.integration.helpers import make_catalogue, make_channel
+from tests.integration.state_machine_transfers import ModelTransfer, TransferRules
 
 T = TypeVar("T")
 
@@ -121,11 +127,13 @@ class ModelReservation:
 class Model:
     on_hand: dict[Key, int] = field(default_factory=dict)
     damaged: dict[Key, int] = field(default_factory=dict)
+    in_transit: dict[Key, int] = field(default_factory=dict)
     reservations: dict[str, ModelReservation] = field(default_factory=dict)
     received: int = 0
     written_off: int = 0
     shrunk: int = 0
     fulfilled: int = 0
+    lost_in_transit: int = 0
     oversells: dict[str, int] = field(default_factory=dict)
     """Sales per SKU that sold more than was available: one OVERSELL alert counts them."""
 
@@ -153,6 +161,7 @@ class Model:
             damaged=self.damaged.get(key, 0),
             reserved=self.live_reserved(key, now),
             committed=self.committed(key),
+            in_transit=self.in_transit.get(key, 0),
         )
 
     def available(self, sku: str, now: datetime) -> int:
@@ -192,7 +201,7 @@ def _check_counters(what: str, levels: dict[Key, Quantities]) -> None:
         assert q.available >= 0, f"{what} {key}: available is negative: {q}"
 
 
-class ReservationMachine(RuleBasedStateMachine):
+class ReservationMachine(TransferRules, RuleBasedStateMachine):
     def __init__(self, backend: Backend) -> None:
         super().__init__()
         self.backend = backend
@@ -208,6 +217,9 @@ class ReservationMachine(RuleBasedStateMachine):
         self.key_number = 0
         self.sent: list[tuple[Any, Any, object]] = []
         """Commands that succeeded: (service method, command, result), for `retry`."""
+        self.orders: list[tuple[str, tuple[SaleLine, ...], str]] = []
+        """Channel orders recorded: (orderRef, lines, the sale's id), for `resend_order`."""
+        self.transfers: list[ModelTransfer] = []
         self.run(self._start())
 
     async def _start(self) -> None:
@@ -374,50 +386,125 @@ class ReservationMachine(RuleBasedStateMachine):
         )
 
     @rule(
-        sku=st.sampled_from(SKUS),
-        quantity=st.integers(1, 4),
-        location=st.none() | st.sampled_from(LOCATIONS),
+        lines=st.lists(
+            st.tuples(
+                st.sampled_from(SKUS), st.integers(1, 4), st.none() | st.sampled_from(LOCATIONS)
+            ),
+            min_size=1,
+            max_size=3,
+            unique_by=lambda line: line[0],
+        ),
+        fulfilled=st.booleans(),
     )
-    def record_sale(self, sku: str, quantity: int, location: str | None) -> None:
-        where = [location] if location else list(LOCATIONS)
-        available = sum(self.model.level((sku, loc), self.now).available for loc in where)
-        command = RecordChannelSale(
-            CHANNEL,
-            self.next_order(),
-            quantity,
-            sku=sku,
-            location=location,
-            idempotency_key=self.next_key(),
+    def record_sale(self, lines: list[tuple[str, int, str | None]], fulfilled: bool) -> None:
+        """An order of one or more SKUs sold on the channel (overselling too); a till sale
+        (`fulfilled`) leaves with the customer at once."""
+        order_ref = self.next_order()
+        sold = tuple(
+            SaleLine(quantity, sku, location=location) for sku, quantity, location in lines
         )
+        if len(sold) == 1:
+            command = RecordChannelSale(
+                CHANNEL,
+                order_ref,
+                sold[0].quantity,
+                sku=sold[0].sku,
+                location=sold[0].location,
+                idempotency_key=self.next_key(),
+                fulfilled=fulfilled,
+            )
+        else:
+            command = RecordChannelSale(
+                CHANNEL, order_ref, lines=sold, idempotency_key=self.next_key(), fulfilled=fulfilled
+            )
+        before = {key: self.model.level(key, self.now) for key in self.model_levels()}
         result = self.send(self.services.dispatch, command)
         assert not isinstance(result, StockpoolError), result
-        assert result.status is ReservationStatus.COMMITTED
+        status = ReservationStatus.FULFILLED if fulfilled else ReservationStatus.COMMITTED
+        assert result.status is status
         assert result.kind is ReservationKind.SALE
-        committed = sum(line.committed for line in result.lines)
-        oversold = sum(line.oversold for line in result.lines)
-        assert committed == min(quantity, available), (quantity, available, result.lines)
-        assert oversold == quantity - committed, result.lines
-        for line in result.lines:
-            assert line.sku == sku and line.location in where, line
-            assert line.committed == line.quantity and line.reserved == line.fulfilled == 0
-            assert line.quantity <= self.model.level((sku, line.location), self.now).available
-        if oversold:
-            self.model.oversells[sku] = self.model.oversells.get(sku, 0) + 1
+        for sku, quantity, location in lines:
+            self.check_sale_of(result, before, sku, quantity, location)
         alerts = self.run(self.services.alerts.list(None, ADMIN))
         occurrences = {
             alert.sku: alert.occurrences for alert in alerts if alert.type is AlertType.OVERSELL
         }
         assert occurrences == self.model.oversells, alerts
+        for x in result.lines:
+            key = (x.sku, x.location)
+            self.model.on_hand[key] = self.model.on_hand.get(key, 0) - x.fulfilled
+            self.model.fulfilled += x.fulfilled
         self.model.reservations[result.id] = ModelReservation(
             result.id,
             ReservationKind.SALE,
-            ReservationStatus.COMMITTED,
+            status,
             result.expires_at,
             [
-                ModelLine(x.sku, x.location, x.quantity, committed=x.committed, oversold=x.oversold)
+                ModelLine(
+                    x.sku,
+                    x.location,
+                    x.quantity,
+                    committed=x.committed,
+                    fulfilled=x.fulfilled,
+                    oversold=x.oversold,
+                )
                 for x in result.lines
             ],
         )
+        self.orders.append((order_ref, command.sale_lines(), result.id))
+
+    def check_sale_of(
+        self,
+        sale: Reservation,
+        before: dict[Key, Quantities],
+        sku: str,
+        quantity: int,
+        location: str | None,
+    ) -> None:
+        """One SKU of a sale: booked where the channel had it, up to what was available, the
+        rest oversold (one OVERSELL occurrence); a till sale's booked units are fulfilled."""
+        where = [location] if location else list(LOCATIONS)
+        zero = Quantities()
+        available = sum(before.get((sku, loc), zero).available for loc in where)
+        lines = [line for line in sale.lines if line.sku == sku]
+        till = sale.status is ReservationStatus.FULFILLED
+        booked = sum(line.fulfilled if till else line.committed for line in lines)
+        oversold = sum(line.oversold for line in lines)
+        assert booked == min(quantity, available), (quantity, available, sale.lines)
+        assert oversold == quantity - booked, sale.lines
+        for line in lines:
+            assert line.location in where, line
+            assert line.reserved == 0, line
+            assert (line.fulfilled if till else line.committed) == line.quantity, line
+            assert (line.committed if till else line.fulfilled) == 0, line
+            assert line.quantity <= before.get((sku, line.location), zero).available, line
+        if oversold:
+            self.model.oversells[sku] = self.model.oversells.get(sku, 0) + 1
+
+    @precondition(lambda self: self.orders)
+    @rule(index=st.integers(0, 100), same=st.booleans(), keyed=st.booleans())
+    def resend_order(self, index: int, same: bool, keyed: bool) -> None:
+        """A channel sends an order again (with an idempotency key of its own or none): the
+        same lines, in any order, answer the first sale and change nothing; other lines are
+        DUPLICATE_ORDER."""
+        order_ref, lines, sale_id = self.orders[index % len(self.orders)]
+        if same:
+            sent = tuple(reversed(lines))
+        else:
+            last = lines[-1]
+            sent = (*lines[:-1], replace(last, quantity=last.quantity + 1))
+        key = self.next_key() if keyed else None
+        command = RecordChannelSale(CHANNEL, order_ref, lines=sent, idempotency_key=key)
+        result = self.attempt(self.services.dispatch(command, ADMIN))
+        if not same:
+            assert isinstance(result, DuplicateOrder), result
+            return
+        assert isinstance(result, Reservation), result
+        r = self.model.reservations[sale_id]
+        assert result.id == sale_id and result.status is r.status_at(self.now), result
+        got = [(x.sku, x.location, x.quantity, x.committed, x.fulfilled) for x in result.lines]
+        want = [(x.sku, x.location, x.quantity, x.committed, x.fulfilled) for x in r.lines]
+        assert got == want, (got, want)
 
     def expect_refusal(
         self, result: object, kind: type[StockpoolError], r: ModelReservation
@@ -550,6 +637,11 @@ class ReservationMachine(RuleBasedStateMachine):
         since: it gets the first answer back, and nothing changes (the model stays as it is)."""
         method, command, first = self.sent[index % len(self.sent)]
         again = self.attempt(method(command, ADMIN))
+        if isinstance(first, Transfer):
+            # A document's command is remembered by the document's id: it answers the
+            # transfer as it is now, received or closed since.
+            assert isinstance(again, Transfer) and again.id == first.id, (command, again)
+            return
         assert again == first, (command, first, again)
 
     # ---- time -------------------------------------------------------------------------------
@@ -590,9 +682,15 @@ class ReservationMachine(RuleBasedStateMachine):
     # ---- after every step -------------------------------------------------------------------
 
     def model_levels(self) -> dict[Key, Quantities]:
-        keys = set(self.model.on_hand) | {
-            (line.sku, line.location) for r in self.model.reservations.values() for line in r.lines
-        }
+        keys = (
+            set(self.model.on_hand)
+            | set(self.model.in_transit)
+            | {
+                (line.sku, line.location)
+                for r in self.model.reservations.values()
+                for line in r.lines
+            }
+        )
         return {key: self.model.level(key, self.now) for key in sorted(keys)}
 
     @invariant()
@@ -639,9 +737,9 @@ class ReservationMachine(RuleBasedStateMachine):
                     self.model_levels(),
                 )
 
-        on_hand = sum(q.on_hand for q in raw.values())
+        stocked = sum(q.on_hand + q.in_transit for q in raw.values())
         m = self.model
-        assert on_hand == m.received - m.written_off - m.shrunk - m.fulfilled
+        assert stocked == m.received - m.written_off - m.shrunk - m.fulfilled - m.lost_in_transit
 
         raw_reserved: dict[Key, int] = {}
         for rid, r in m.reservations.items():
