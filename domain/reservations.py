@@ -193,16 +193,7 @@ class ReleaseReservation(ReservationCommand):
 
 @dataclass(frozen=True, slots=True)
 class CancelReservation(ReservationCommand):
-    """Cancels the whole order, or only the given oversold units (it ships short)."""
-
-    lines: tuple[RequestedLine, ...] | None = None
-
-    def validate(self) -> None:
-        ReservationCommand.validate(self)
-        if self.lines is not None:
-            checks = Checks()
-            _check_lines(checks, self.lines)
-            checks.raise_if_any()
+    pass
 
 
 @dataclass(frozen=True, slots=True)
