@@ -67,10 +67,14 @@ class ResolveAlert(Command[Alert]):
     alert_id: int
 
 
+def oversell_cause(channel: str, sku: str) -> str:
+    return f"OVERSELL:{channel}:{sku}"
+
+
 def oversell(channel: str, sku: str, order_ref: str, requested: int, oversold: int) -> AlertRaised:
     return AlertRaised(
         AlertType.OVERSELL,
-        f"OVERSELL:{channel}:{sku}",
+        oversell_cause(channel, sku),
         f"{channel} sold {requested} of {sku} for order {order_ref}; {oversold} were not in stock",
         sku,
         channel,

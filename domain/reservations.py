@@ -193,7 +193,16 @@ class ReleaseReservation(ReservationCommand):
 
 @dataclass(frozen=True, slots=True)
 class CancelReservation(ReservationCommand):
-    pass
+    """Cancels the whole order, or only the given oversold units (it ships short)."""
+
+    lines: tuple[RequestedLine, ...] | None = None
+
+    def validate(self) -> None:
+        ReservationCommand.validate(self)
+        if self.lines is not None:
+            checks = Checks()
+            _check_lines(checks, self.lines)
+            checks.raise_if_any()
 
 
 @dataclass(frozen=True, slots=True)

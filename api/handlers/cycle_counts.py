@@ -116,7 +116,9 @@ async def complete_count(uow: UnitOfWork, command: CompleteCount) -> CycleCount:
         uow.raised(*await _flag_shortfall(uow, level, count.id, unresolved))
     await uow.move(movements)
     found = [m.level for m in movements if m.delta.on_hand > 0]
-    uow.record(await fill_backorders(uow.conn, found, uow.now, uow.actor))
+    filled, settled = await fill_backorders(uow.conn, found, uow.now, uow.actor)
+    uow.record(filled)
+    uow.raised(*settled)
     await repository.set_status(uow.conn, count.id, CountStatus.COMPLETED, uow.now)
     return await load_document(load, uow.conn, count.id)
 

@@ -7,7 +7,7 @@ reservation under those locks, so the state a decision is made on cannot move.""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +18,7 @@ from api.database.movements import Movement, lock_levels
 from api.database.reservation_repository import StoredLine, StoredReservation
 from api.service_layer.dispatcher import Memo
 from api.service_layer.unit_of_work import UnitOfWork
+from api.services import oversold
 from api.services.expiry import sweep
 from api.services.reservation_records import as_of, from_snapshot, snapshot
 from domain.errors import InvalidQuantity, InvalidTransition, ReservationNotFound
@@ -111,6 +112,35 @@ async def transition(uow: UnitOfWork, command: ReservationCommand) -> Reservatio
     return await reservation_as_written(uow, reservation.id)
 
 
+async def cancel(uow: UnitOfWork, command: CancelReservation) -> Reservation:
+    """Without lines, the whole order is cancelled (units go back); with lines, those units
+    of its oversold ones are: the order ships short. Once nothing is left to ship it is
+    FULFILLED (or CANCELLED if nothing shipped)."""
+    if command.lines is None:
+        return await transition(uow, command)
+    stored = await _locked(uow, command)
+    reservation = stored.reservation
+    reservation.require_committed("cancel")
+    cancelling = _taken(command.lines, stored.lines, "oversold", lambda line: line.oversold)
+    for line_id, units in cancelling.items():
+        await oversold.cancel(uow.conn, line_id, units)
+    left = [
+        replace(s.line, oversold=s.line.oversold - cancelling.get(s.id, 0)) for s in stored.lines
+    ]
+    if not any(line.committed or line.backordered or line.oversold for line in left):
+        shipped = any(line.fulfilled for line in left)
+        await repository.set_status(
+            uow.conn,
+            reservation.id,
+            ReservationStatus.FULFILLED if shipped else ReservationStatus.CANCELLED,
+            uow.now,
+            repository.status_is(ReservationStatus.COMMITTED),
+        )
+    settled = {(reservation.channel, s.line.sku) for s in stored.lines if s.id in cancelling}
+    uow.raised(*await oversold.resolve_settled(uow.conn, settled, uow.now))
+    return await reservation_as_written(uow, reservation.id)
+
+
 async def expire(uow: UnitOfWork, command: ExpireReservation) -> Reservation:
     uow.record(await sweep(uow.conn, command.reservation_id, uow.now))
     return await reservation_as_written(uow, command.reservation_id)
@@ -135,7 +165,7 @@ async def fulfil(uow: UnitOfWork, command: FulfilReservation) -> Reservation:
     reservation, lines = stored.reservation, stored.lines
     reservation.require_committed("fulfil")
     shipping = _shipments(command.lines, lines)
-    if all(s.line.committed == shipping.get(s.id, 0) and not s.line.backordered for s in lines):
+    if all(_ships_out(s.line, shipping.get(s.id, 0)) for s in lines):
         await repository.set_status(
             uow.conn,
             reservation.id,
@@ -149,6 +179,12 @@ async def fulfil(uow: UnitOfWork, command: FulfilReservation) -> Reservation:
     ]
     await _move_lines(uow, reservation, changes, StockEventType.FULFILLED)
     return await reservation_as_written(uow, reservation.id)
+
+
+def _ships_out(line: ReservationLine, shipping: int) -> bool:
+    """This shipment leaves nothing of the line to ship: no committed unit stays behind and
+    none is still backordered or oversold (waiting for stock, or to be cancelled)."""
+    return line.committed == shipping and not line.backordered and not line.oversold
 
 
 async def _locked(uow: UnitOfWork, command: ReservationCommand) -> StoredReservation:
@@ -213,7 +249,18 @@ def _shipments(
     from the matching lines in order."""
     if requested is None:
         return {stored.id: stored.line.committed for stored in lines}
-    shipping: dict[int, int] = {}
+    return _taken(requested, lines, "committed", lambda line: line.committed)
+
+
+def _taken(
+    requested: tuple[RequestedLine, ...],
+    lines: list[StoredLine],
+    what: str,
+    units_of: Callable[[ReservationLine], int],
+) -> dict[int, int]:
+    """The requested quantities taken, per stored line, from the units `units_of` counts on
+    the matching lines in order; more than there are is refused."""
+    taken: dict[int, int] = {}
     for index, want in enumerate(requested):
         needed = want.quantity
         for stored in lines:
@@ -221,13 +268,13 @@ def _shipments(
                 want.location and stored.line.location != want.location
             ):
                 continue
-            take = min(needed, stored.line.committed - shipping.get(stored.id, 0))
+            take = min(needed, units_of(stored.line) - taken.get(stored.id, 0))
             if take > 0:
-                shipping[stored.id] = shipping.get(stored.id, 0) + take
+                taken[stored.id] = taken.get(stored.id, 0) + take
                 needed -= take
         if needed:
             raise InvalidQuantity(
-                f"{want.sku}: {want.quantity} to ship but only {want.quantity - needed} committed",
+                f"{want.sku}: {want.quantity} asked but only {want.quantity - needed} {what}",
                 ("lines", str(index), "quantity"),
             )
-    return shipping
+    return taken

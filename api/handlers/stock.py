@@ -34,8 +34,10 @@ async def change_stock(uow: UnitOfWork, command: StockCommand) -> StockChange:
     )
     uow.record(await expire_on_levels(conn, locked, now, uow.actor))
     [entry] = await uow.move([await _movement(conn, level, command)])
-    if entry.after.backordered and entry.after.available > 0:
-        uow.record(await fill_backorders(conn, [level], now, uow.actor))
+    if entry.after.available > 0 and entry.delta.available > 0:
+        filled, settled = await fill_backorders(conn, [level], now, uow.actor)
+        uow.record(filled)
+        uow.raised(*settled)
     return StockChange.from_entry(entry)
 
 

@@ -70,7 +70,7 @@ def stock_routes(alerts: AlertService) -> dict[type[Any], Route[Any, Any]]:
         ReserveStock: Route(holds.hold, channel, RESERVATION),
         CommitReservation: Route(reservations.transition, owner, RESERVATION),
         ReleaseReservation: Route(reservations.transition, owner, RESERVATION),
-        CancelReservation: Route(reservations.transition, owner, RESERVATION),
+        CancelReservation: Route(reservations.cancel, owner, RESERVATION),
         ExtendReservation: Route(reservations.extend, owner, RESERVATION),
         ExpireReservation: Route(reservations.expire, admin, RESERVATION),
         FulfilReservation: Route(reservations.fulfil, owner, RESERVATION),

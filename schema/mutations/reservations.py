@@ -7,6 +7,7 @@ from collections.abc import Awaitable
 import strawberry
 
 from domain import reservations
+from domain.errors import InvalidValue
 from schema.context import Info
 from schema.errors import UserError, attempt
 from schema.types.reservations import Reservation
@@ -48,8 +49,20 @@ class ReserveStockInput:
 
 
 @strawberry.input
+class FulfilLineInput:
+    sku: str
+    quantity: int
+    location: str | None = None
+
+
+@strawberry.input
 class ReservationInput:
     id: strawberry.ID
+    lines: list[FulfilLineInput] | None = strawberry.field(
+        default=None,
+        description="cancelReservation only: the oversold units to cancel, so the order ships "
+        "short (commit and release refuse lines).",
+    )
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
 
 
@@ -58,13 +71,6 @@ class ExtendReservationInput:
     id: strawberry.ID
     hold_seconds: int = reservations.DEFAULT_HOLD_SECONDS
     idempotency_key: str | None = strawberry.field(default=None, description=IDEMPOTENCY_HELP)
-
-
-@strawberry.input
-class FulfilLineInput:
-    sku: str
-    quantity: int
-    location: str | None = None
 
 
 @strawberry.input(description="Without lines, ships every committed unit.")
@@ -122,6 +128,18 @@ async def _reservation(action: Awaitable[reservations.Reservation]) -> Reservati
     )
 
 
+def _requested(
+    lines: list[FulfilLineInput] | None,
+) -> tuple[reservations.RequestedLine, ...] | None:
+    if lines is None:
+        return None
+    return tuple(reservations.RequestedLine(x.sku, x.quantity, x.location) for x in lines)
+
+
+async def _takes_no_lines(mutation: str) -> reservations.Reservation:
+    raise InvalidValue(f"{mutation} takes no lines: only cancelReservation does", ("lines",))
+
+
 @strawberry.type
 class ReservationMutations:
     @strawberry.mutation(description="Holds units for a checkout until committed or released.")
@@ -145,11 +163,15 @@ class ReservationMutations:
 
     @strawberry.mutation(description="The order is placed: reserved units become committed.")
     async def commit_reservation(self, info: Info, input: ReservationInput) -> ReservationPayload:
+        if input.lines is not None:
+            return await _reservation(_takes_no_lines("commitReservation"))
         command = reservations.CommitReservation(str(input.id), input.idempotency_key)
         return await _reservation(info.context.dispatch(command))
 
     @strawberry.mutation(description="Payment failed or the cart was abandoned: units go back.")
     async def release_reservation(self, info: Info, input: ReservationInput) -> ReservationPayload:
+        if input.lines is not None:
+            return await _reservation(_takes_no_lines("releaseReservation"))
         command = reservations.ReleaseReservation(str(input.id), input.idempotency_key)
         return await _reservation(info.context.dispatch(command))
 
@@ -166,17 +188,17 @@ class ReservationMutations:
     async def fulfil_reservation(
         self, info: Info, input: FulfilReservationInput
     ) -> ReservationPayload:
-        lines = (
-            tuple(reservations.RequestedLine(x.sku, x.quantity, x.location) for x in input.lines)
-            if input.lines is not None
-            else None
-        )
+        lines = _requested(input.lines)
         command = reservations.FulfilReservation(str(input.id), input.idempotency_key, lines)
         return await _reservation(info.context.dispatch(command))
 
-    @strawberry.mutation(description="A committed order cancelled before shipping: units go back.")
+    @strawberry.mutation(
+        description="A committed order cancelled before shipping: units go back. With lines, "
+        "only those oversold units are cancelled (short-ship)."
+    )
     async def cancel_reservation(self, info: Info, input: ReservationInput) -> ReservationPayload:
-        command = reservations.CancelReservation(str(input.id), input.idempotency_key)
+        lines = _requested(input.lines)
+        command = reservations.CancelReservation(str(input.id), input.idempotency_key, lines)
         return await _reservation(info.context.dispatch(command))
 
     @strawberry.mutation(

@@ -353,3 +353,30 @@ async def test_a_till_order_of_two_lines_ships_at_once_and_is_recorded_once(shop
     assert error_codes(other["recordChannelSale"]) == [(("input", "orderRef"), "DUPLICATE_ORDER")]
     level = await shop('{ stockLevels(sku: "TEE", location: "WH") { onHand committed } }')
     assert level["stockLevels"] == [{"onHand": 3, "committed": 0}]
+
+
+async def test_an_oversold_order_ships_short_once_its_missing_units_are_cancelled(shop):
+    sale = transition("recordChannelSale", "RecordChannelSaleInput")
+    data = await shop(
+        sale, {"input": {"channel": "web", "orderRef": "amz-7", "lines": lines(("TEE", 7))}}
+    )
+    order = data["recordChannelSale"]["reservation"]
+    commit = await shop(
+        transition("commitReservation"), {"input": {"id": order["id"], "lines": lines(("TEE", 1))}}
+    )
+    assert error_codes(commit["commitReservation"]) == [(("input", "lines"), "INVALID_VALUE")]
+    too_many = {"input": {"id": order["id"], "lines": lines(("TEE", 3))}}
+    refused = await shop(transition("cancelReservation"), too_many)
+    assert error_codes(refused["cancelReservation"]) == [
+        (("input", "lines", "0", "quantity"), "INVALID_QUANTITY")
+    ]
+    short = {"input": {"id": order["id"], "lines": lines(("TEE", 2))}}
+    cancelled = await shop(transition("cancelReservation"), short)
+    reservation = cancelled["cancelReservation"]["reservation"]
+    assert (reservation["status"], reservation["lines"][0]["oversold"]) == ("COMMITTED", 0)
+    shipped = await shop(
+        transition("fulfilReservation", "FulfilReservationInput"), {"input": {"id": order["id"]}}
+    )
+    assert shipped["fulfilReservation"]["reservation"]["status"] == "FULFILLED"
+    alerts = await shop("{ alerts { type status } }")
+    assert alerts["alerts"] == [{"type": "OVERSELL", "status": "RESOLVED"}]
