@@ -157,6 +157,9 @@ class TransferRules:
         command = ReceiveTransfer(
             transfer.id, (ArrivedLine(line.sku, received, damaged),), self.next_key()
         )
+        # A receipt settles oversold sales from the raw counters: units of a hold that
+        # expired but was not swept yet are not free to it.
+        before = self.raw_levels().get((line.sku, transfer.destination), Quantities())
         result = self.send(self.services.dispatch, command)
         if transfer.status not in ARRIVING_STATUSES:
             self.expect_transfer_refusal(result, InvalidTransition, transfer)
@@ -171,6 +174,7 @@ class TransferRules:
         _add(self.model.in_transit, key, -(received + damaged))
         _add(self.model.on_hand, key, received + damaged)
         _add(self.model.damaged, key, damaged)
+        self.model.settle_oversold(key, before.available + received)
         done = all(x.outstanding == 0 for x in transfer.lines)
         transfer.status = TransferStatus.RECEIVED if done else TransferStatus.PARTIALLY_RECEIVED
         assert result.status is transfer.status

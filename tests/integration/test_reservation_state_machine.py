@@ -42,7 +42,7 @@ from api.services.container import Services
 from api.services.ledger_check import check_ledger
 from api.settings import Settings
 from domain.access import Principal
-from domain.alerts import AlertType
+from domain.alerts import ACTIVE_STATUSES, AlertType
 from domain.channels import SplitPolicy
 from domain.errors import (
     DuplicateOrder,
@@ -135,7 +135,38 @@ class Model:
     fulfilled: int = 0
     lost_in_transit: int = 0
     oversells: dict[str, int] = field(default_factory=dict)
-    """Sales per SKU that sold more than was available: one OVERSELL alert counts them."""
+    """Sales per SKU that sold more than was available: the active OVERSELL alert counts
+    them (once every short order's units are settled by arriving stock, it resolves)."""
+
+    def settle_oversold(self, key: Key, free: int) -> None:
+        """Units free at a level after stock arrived go to the oversold units of committed
+        sales there first, in the order the sales were recorded: each line's quantity and
+        committed grow, its oversold shrinks. An OVERSELL alert of a SKU settled resolves
+        once no committed sale of the SKU is short."""
+        settled = False
+        for r in self.reservations.values():  # in creation order
+            if r.status is not ReservationStatus.COMMITTED:
+                continue
+            for line in r.lines:
+                if free <= 0:
+                    break
+                if (line.sku, line.location) != key or not line.oversold:
+                    continue
+                units = min(line.oversold, free)
+                line.oversold -= units
+                line.quantity += units
+                line.committed += units
+                free -= units
+                settled = True
+        sku = key[0]
+        if settled and not any(
+            line.oversold
+            for r in self.reservations.values()
+            if r.status is ReservationStatus.COMMITTED
+            for line in r.lines
+            if line.sku == sku
+        ):
+            self.oversells.pop(sku, None)
 
     def committed(self, key: Key) -> int:
         return sum(
@@ -304,6 +335,7 @@ class ReservationMachine(TransferRules, RuleBasedStateMachine):
         assert change.stock_level.quantities.on_hand == self.model.on_hand.get(key, 0) + quantity
         self.model.on_hand[key] = self.model.on_hand.get(key, 0) + quantity
         self.model.received += quantity
+        self.model.settle_oversold(key, self.model.level(key, self.now).available)
 
     @rule(
         sku=st.sampled_from(SKUS),
@@ -331,6 +363,9 @@ class ReservationMachine(TransferRules, RuleBasedStateMachine):
             self.model.written_off += quantity
         elif reason is StockReason.SHRINKAGE:
             self.model.shrunk += quantity
+        if delta.available > 0:
+            # Units repaired are units arrived: oversold sales are settled from them first.
+            self.model.settle_oversold(key, self.model.level(key, self.now).available)
 
     # ---- reservations -----------------------------------------------------------------------
 
@@ -427,7 +462,9 @@ class ReservationMachine(TransferRules, RuleBasedStateMachine):
             self.check_sale_of(result, before, sku, quantity, location)
         alerts = self.run(self.services.alerts.list(None, ADMIN))
         occurrences = {
-            alert.sku: alert.occurrences for alert in alerts if alert.type is AlertType.OVERSELL
+            alert.sku: alert.occurrences
+            for alert in alerts
+            if alert.type is AlertType.OVERSELL and alert.status in ACTIVE_STATUSES
         }
         assert occurrences == self.model.oversells, alerts
         for x in result.lines:
@@ -609,7 +646,8 @@ class ReservationMachine(TransferRules, RuleBasedStateMachine):
             key = (line.sku, line.location)
             self.model.on_hand[key] = self.model.on_hand.get(key, 0) - quantity
             self.model.fulfilled += quantity
-        if all(line.committed == 0 for line in r.lines):
+        # Units still oversold wait for stock (or to be cancelled): the order stays COMMITTED.
+        if all(line.committed == 0 and line.oversold == 0 for line in r.lines):
             r.status = ReservationStatus.FULFILLED
 
     @precondition(lambda self: self.model.reservations)
