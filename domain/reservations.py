@@ -192,8 +192,8 @@ class ReleaseReservation(ReservationCommand):
 
 
 @dataclass(frozen=True, slots=True)
-class CancelReservation(ReservationCommand):
-    """Cancels the whole order, or only the given oversold units (it ships short)."""
+class PartialReservationCommand(ReservationCommand):
+    """A transition of the whole reservation, or of only the given lines and quantities."""
 
     lines: tuple[RequestedLine, ...] | None = None
 
@@ -203,6 +203,11 @@ class CancelReservation(ReservationCommand):
             checks = Checks()
             _check_lines(checks, self.lines)
             checks.raise_if_any()
+
+
+@dataclass(frozen=True, slots=True)
+class CancelReservation(PartialReservationCommand):
+    """Cancels the whole order, or only the given oversold units (it ships short)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,17 +227,8 @@ class ExtendReservation(ReservationCommand):
 
 
 @dataclass(frozen=True, slots=True)
-class FulfilReservation(ReservationCommand):
+class FulfilReservation(PartialReservationCommand):
     """Ships every committed unit, or only the given lines and quantities."""
-
-    lines: tuple[RequestedLine, ...] | None = None
-
-    def validate(self) -> None:
-        ReservationCommand.validate(self)
-        if self.lines is not None:
-            checks = Checks()
-            _check_lines(checks, self.lines)
-            checks.raise_if_any()
 
 
 @dataclass(frozen=True, slots=True)
