@@ -1,10 +1,11 @@
 """Reorder points, sales velocity, days of stock and reorder suggestions.
 
-Sales velocity is the units that became committed to an order over a window, per day: the
-`committed` increase of the ledger's SOLD (a channel sale), COMMITTED (a hold turned into an
-order) and BACKORDER_FILLED (an order's backordered units arriving) events. Each ordered unit
-is counted once, when it is promised to an order; holds never placed, and shipping
-(FULFILLED), are not counted again. A cancelled order still counts: the demand was there.
+Sales velocity is the units ordered over a window, per day: a channel sale's units when it
+is recorded (those found in stock and those oversold alike), a hold's when it is committed
+(the ledger's COMMITTED) or, backordered, when its units arrive (BACKORDER_FILLED). Each
+ordered unit is counted once, on the day it is ordered: filling an oversold sale later, holds
+never placed and shipping (FULFILLED) add nothing. A cancelled order still counts: the demand
+was there (oversold units cancelled to ship short excepted).
 
 A reorder suggestion orders what it takes for the inventory position (available, plus on
 order and in transit, less what backorders already claim of those) to cover the demand over

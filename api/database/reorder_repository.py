@@ -17,15 +17,20 @@ from api.database.tables import (
     alerts,
     locations,
     reorder_policies,
+    reservation_lines,
+    reservations,
     skus,
     stock_events,
     stock_levels,
 )
 from domain.reorder import ReorderPolicy, StockPosition
+from domain.reservations import ReservationKind
 from domain.stock import StockEventType
 
-ORDERED_EVENTS = (StockEventType.SOLD, StockEventType.COMMITTED, StockEventType.BACKORDER_FILLED)
-"""Ledger events whose `committed` increase is units promised to an order: the sales."""
+ORDERED_EVENTS = (StockEventType.COMMITTED, StockEventType.BACKORDER_FILLED)
+"""Ledger events whose `committed` increase is units promised to an order placed from a hold
+(its units committed, or its backordered units arriving). Channel sales are counted from
+their lines instead (see units_sold)."""
 
 Scope = tuple[int, int | None]
 """(SKU id, location id), the location None for every location."""
@@ -175,31 +180,63 @@ async def positions(
 async def units_sold(
     conn: AsyncConnection, scopes: Iterable[Scope], since: datetime
 ) -> dict[Scope, int]:
-    """Units promised to orders since `since`, per scope (see ORDERED_EVENTS)."""
+    """Units ordered since `since`, per scope, each counted once, on the day it was ordered:
+    a hold's when it is committed (or, backordered, when its units arrive), a channel sale's
+    when the sale is recorded, the units found in stock and the units oversold alike (a sale
+    line's allocated units plus those still oversold; filling oversold units later moves
+    them from one to the other, so it adds nothing)."""
     wanted = set(scopes)
     if not wanted:
         return {}
+    sku_ids = {sku_id for sku_id, _ in wanted}
+    sold: dict[Scope, int] = {scope: 0 for scope in wanted}
+    for rows in (await _held_orders(conn, sku_ids, since), await _sales(conn, sku_ids, since)):
+        for row in rows:
+            for scope in ((int(row.sku_id), None), (int(row.sku_id), int(row.location_id))):
+                if scope in sold:
+                    sold[scope] += int(row.units)
+    return sold
+
+
+async def _held_orders(conn: AsyncConnection, sku_ids: set[int], since: datetime) -> Any:
+    """Units of holds turned into orders: COMMITTED rows, and BACKORDER_FILLED rows that
+    filled an order's backordered units (a hold's fill only reserves; an oversold sale's fill,
+    which leaves backordered alone, was counted with the sale)."""
     promised = stock_events.c.after_committed - stock_events.c.before_committed
-    rows = await conn.execute(
+    arrived = stock_events.c.before_backordered - stock_events.c.after_backordered
+    return await conn.execute(
         select(
             stock_events.c.sku_id,
             stock_events.c.location_id,
             func.sum(promised).label("units"),
         )
         .where(
-            stock_events.c.sku_id.in_({sku_id for sku_id, _ in wanted}),
+            stock_events.c.sku_id.in_(sku_ids),
             stock_events.c.type.in_([t.value for t in ORDERED_EVENTS]),
             stock_events.c.created_at >= since,
             promised > 0,
+            (stock_events.c.type != StockEventType.BACKORDER_FILLED.value) | (arrived > 0),
         )
         .group_by(stock_events.c.sku_id, stock_events.c.location_id)
     )
-    sold: dict[Scope, int] = {scope: 0 for scope in wanted}
-    for row in rows:
-        for scope in ((int(row.sku_id), None), (int(row.sku_id), int(row.location_id))):
-            if scope in sold:
-                sold[scope] += int(row.units)
-    return sold
+
+
+async def _sales(conn: AsyncConnection, sku_ids: set[int], since: datetime) -> Any:
+    """Units of channel sales recorded since `since`: allocated plus oversold, per line."""
+    return await conn.execute(
+        select(
+            reservation_lines.c.sku_id,
+            reservation_lines.c.location_id,
+            func.sum(reservation_lines.c.quantity + reservation_lines.c.oversold).label("units"),
+        )
+        .join(reservations, reservations.c.id == reservation_lines.c.reservation_id)
+        .where(
+            reservation_lines.c.sku_id.in_(sku_ids),
+            reservations.c.kind == ReservationKind.SALE.value,
+            reservations.c.created_at >= since,
+        )
+        .group_by(reservation_lines.c.sku_id, reservation_lines.c.location_id)
+    )
 
 
 async def open_causes(conn: AsyncConnection, causes: Iterable[str]) -> set[str]:

@@ -1,5 +1,6 @@
 """Reorder figures over time, against SQLite and PostgreSQL: the velocity window leaves older
-sales out, and the sweeper letting a hold expire resolves the LOW_STOCK alert it caused."""
+sales out, an oversold sale's units count on the day of the sale (filling them adds nothing),
+and the sweeper letting a hold expire resolves the LOW_STOCK alert it caused."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ import asyncio
 from domain.alerts import AlertStatus, AlertType
 from domain.channels import SplitPolicy
 from domain.reorder import SetReorderPolicy
-from domain.reservations import RecordChannelSale, RequestedLine, ReserveStock
+from domain.reservations import (
+    CancelReservation,
+    RecordChannelSale,
+    RequestedLine,
+    ReserveStock,
+    SaleLine,
+)
+from domain.stock_commands import ReceiveStock
 from tests.conftest import ADMIN
 from tests.integration.helpers import make_catalogue, make_channel, stock
 
@@ -27,6 +35,42 @@ async def test_sales_older_than_the_window_are_left_out(clocked_services, clock)
     assert (week.units_sold, week.units_per_day, available) == (2, 2 / 7, 14)
     month, _ = await services.reorder.velocity(ADMIN, "TEE", 30, "WH")
     assert (month.units_sold, month.units_per_day, month.location) == (6, 0.2, "WH")
+
+
+async def test_an_oversold_sale_counts_every_unit_on_the_day_of_the_sale_once(
+    clocked_services, clock
+):
+    services = clocked_services
+    await make_catalogue(services)
+    await make_channel(services)
+    await stock(services, ("TEE", "WH", 2))
+    await services.dispatch(RecordChannelSale("web", "s-1", lines=(SaleLine(5, sku="TEE"),)), ADMIN)
+    sale_day, _ = await services.reorder.velocity(ADMIN, "TEE", 1)
+    assert sale_day.units_sold == 5  # 2 from stock, 3 oversold
+    clock.advance(2 * DAY)
+    await services.dispatch(ReceiveStock("TEE", "WH", 10), ADMIN)  # fills the 3 oversold
+    fill_day, available = await services.reorder.velocity(ADMIN, "TEE", 1, "WH")
+    assert (fill_day.units_sold, available) == (0, 7)
+    month, _ = await services.reorder.velocity(ADMIN, "TEE", 30, "WH")
+    assert month.units_sold == 5
+
+
+async def test_a_cancelled_oversold_sale_still_counts_as_demand(clocked_services, clock):
+    services = clocked_services
+    await make_catalogue(services)
+    await make_channel(services)
+    await stock(services, ("TEE", "WH", 1))
+    sold = await services.dispatch(
+        RecordChannelSale("web", "s-1", lines=(SaleLine(4, sku="TEE"),)), ADMIN
+    )
+    await services.dispatch(CancelReservation(sold.id), ADMIN)
+    [suggestion] = await _suggestions(services)
+    assert suggestion.velocity.units_sold == 4
+
+
+async def _suggestions(services):
+    await services.dispatch(SetReorderPolicy("TEE", reorder_point=1, lead_time_days=7), ADMIN)
+    return await services.reorder.suggestions(ADMIN, 30)
 
 
 async def test_a_hold_expiring_resolves_the_low_stock_alert_it_raised(clocked_services, clock):
