@@ -41,7 +41,7 @@ async def load(conn: AsyncConnection, count_id: str) -> CycleCount | None:
     return stored.count if stored is not None else None
 
 
-CYCLE_COUNT = document_memo(load)
+CYCLE_COUNT = document_memo(load, CycleCount)
 
 
 async def start_count(uow: UnitOfWork, command: StartCount) -> CycleCount:

@@ -1,5 +1,5 @@
 """What the handlers of stock documents (purchase orders, transfers, returns, counts) share:
-a replay answers with the document as it is now, loaded by its id."""
+a replay answers with the document as the first run left it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database import catalogue_repository, stock_repository
+from api.database.document_snapshots import from_snapshot, snapshot
 from api.database.movements import LevelRef, lock_levels
 from api.service_layer.dispatcher import Memo
 from api.service_layer.unit_of_work import UnitOfWork
@@ -39,11 +40,16 @@ async def load_document(load: Load[D], conn: AsyncConnection, document_id: str) 
     return document
 
 
-def document_memo(load: Load[D]) -> Memo[D]:
+def document_memo(load: Load[D], kind: type[D]) -> Memo[D]:
+    """A replay answers with the `kind` document as the first run left it (kept as a
+    snapshot); a record kept before snapshots, with only the id, with the document as now."""
+
     async def recall(conn: AsyncConnection, remembered: dict[str, Any]) -> D:
+        if "document" in remembered:
+            return from_snapshot(kind, remembered["document"])
         return await load_document(load, conn, remembered["id"])
 
-    return Memo(lambda document: {"id": document.id}, recall)
+    return Memo(lambda document: {"id": document.id, "document": snapshot(document)}, recall)
 
 
 async def lock_document_levels(

@@ -44,7 +44,7 @@ async def load(conn: AsyncConnection, purchase_order_id: str) -> PurchaseOrder |
     return stored.order if stored is not None else None
 
 
-PURCHASE_ORDER = document_memo(load)
+PURCHASE_ORDER = document_memo(load, PurchaseOrder)
 
 
 async def create_purchase_order(uow: UnitOfWork, command: CreatePurchaseOrder) -> PurchaseOrder:

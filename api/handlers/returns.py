@@ -41,7 +41,7 @@ async def load(conn: AsyncConnection, return_id: str) -> CustomerReturn | None:
     return stored.customer_return if stored is not None else None
 
 
-CUSTOMER_RETURN = document_memo(load)
+CUSTOMER_RETURN = document_memo(load, CustomerReturn)
 
 
 async def receive_return(uow: UnitOfWork, command: ReceiveReturn) -> CustomerReturn:

@@ -46,7 +46,7 @@ async def load(conn: AsyncConnection, transfer_id: str) -> Transfer | None:
     return stored.transfer if stored is not None else None
 
 
-TRANSFER = document_memo(load)
+TRANSFER = document_memo(load, Transfer)
 
 
 async def create_transfer(uow: UnitOfWork, command: CreateTransfer) -> Transfer:

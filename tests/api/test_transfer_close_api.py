@@ -163,3 +163,22 @@ async def test_a_replayed_close_applies_once(gql):
     other = await close(gql, transfer["id"], "THEFT", idempotencyKey="lost-1")
     assert error_codes(other) == [(("input", "idempotencyKey"), "IDEMPOTENCY_KEY_REUSED")]
     await assert_ledger_replays(gql)
+
+
+async def test_a_replayed_transfer_command_answers_the_transfer_as_its_first_run_left_it(gql):
+    await stocked(gql)
+    transfer = await drafted(gql, [("TEE", 6)])
+    first = accepted(
+        await move(gql, "shipTransfer", transfer["id"], idempotencyKey="ship-1"), "transfer"
+    )
+    accepted(await receive_lines(gql, transfer["id"], [{"sku": "TEE", "received": 4}]), "transfer")
+    closed = accepted(await close(gql, transfer["id"], idempotencyKey="close-1"), "transfer")
+
+    replayed = accepted(
+        await move(gql, "shipTransfer", transfer["id"], idempotencyKey="ship-1"), "transfer"
+    )
+    assert replayed == first
+    assert (replayed["status"], replayed["lines"][0]["received"]) == ("IN_TRANSIT", 0)
+    again = accepted(await close(gql, transfer["id"], idempotencyKey="close-1"), "transfer")
+    assert again == closed
+    assert again["status"] == "CLOSED_SHORT"
