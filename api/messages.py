@@ -212,6 +212,7 @@ CHANNEL_AVAILABILITY: Shape[ChannelAvailability] = Shape(
         Field("sellable", "sellable", default=0),
         Field("backorderable", "backorderable", default=0),
         _maybe_time_field("promisedAt", "promised_at"),
+        Field("cursor", "cursor", default=None),
     ),
 )
 

@@ -78,6 +78,9 @@ class ChannelAvailability:
     sellable: int = 0
     backorderable: int = 0
     promised_at: datetime | None = None
+    cursor: str | None = None
+    """The position of this change in the channel's availability feed, once it is written
+    there; a reader resumes the feed after it."""
 
     def showing(
         self, published: Published, version: int | None = None, at: datetime | None = None

@@ -17,6 +17,7 @@ from sqlalchemy import Table, bindparam, insert, select, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api.database.change_journal import journal_of
 from api.database.idempotency import IdempotencyRecord
 from api.database.movements import LevelRef
 from api.database.rows import (
@@ -189,6 +190,9 @@ async def insert_reservations(
     placed: Sequence[tuple[Reservation, int, Sequence[tuple[LevelRef, ReservationLine]]]],
 ) -> None:
     """Each (reservation, its channel's id, its lines on their levels)."""
+    journal = journal_of(conn)
+    for reservation, channel_id, _ in placed:
+        journal.reservation_is(channel_id, reservation, reservation.created_at)
     if not placed:
         return
     await _DriverStatement.of(conn.dialect, reservations, "insert", RESERVATION_COLUMNS).run(

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from api.database import inline_sqlite
+from api.database import change_journal, inline_sqlite
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -38,9 +38,16 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        """One write transaction: committed when the block ends, rolled back if it raises."""
+        """One write transaction: committed when the block ends, rolled back if it raises.
+        Before it commits, what it changed is written into the channels' feeds
+        (api/database/change_journal.py)."""
         async with self.writer.begin() as connection:
-            yield connection
+            journal = change_journal.begin(connection)
+            try:
+                yield connection
+                await journal.write(connection)
+            finally:
+                change_journal.end(connection)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:

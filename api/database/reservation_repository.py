@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api.database.change_journal import journal_of
 from api.database.holds import due_for_expiry, holding_units
 from api.database.id_pages import newest_ids
 from api.database.movements import LevelRef
@@ -38,6 +39,7 @@ class StoredLine:
 class StoredReservation:
     reservation: Reservation
     lines: list[StoredLine]
+    channel_id: int
 
 
 def still_held(now: datetime) -> ColumnElement[bool]:
@@ -67,6 +69,7 @@ async def insert_reservation(
 async def insert_lines(
     conn: AsyncConnection, reservation_id: str, lines: list[tuple[LevelRef, ReservationLine]]
 ) -> None:
+    journal_of(conn).reservation_changed(reservation_id)
     await conn.execute(
         insert(reservation_lines),
         [
@@ -115,7 +118,9 @@ async def find_many(conn: AsyncConnection, reservation_ids: list[str]) -> list[S
         lines[r.reservation_id].append(_stored_line_from(r))
     return [
         StoredReservation(
-            _reservation_from(headers[id_], tuple(s.line for s in lines[id_])), lines[id_]
+            _reservation_from(headers[id_], tuple(s.line for s in lines[id_])),
+            lines[id_],
+            int(headers[id_].channel_id),
         )
         for id_ in reservation_ids
         if id_ in headers
@@ -182,38 +187,55 @@ async def set_status(
     result = await conn.execute(
         update(reservations).where(reservations.c.id == reservation_id, when).values(values)
     )
-    return bool(result.rowcount)
+    if not result.rowcount:
+        return False
+    journal_of(conn).reservation_changed(reservation_id, now)
+    return True
 
 
 async def mark_expired(conn: AsyncConnection, reservation_ids: list[str], now: datetime) -> None:
-    await conn.execute(
+    expired = await conn.execute(
         update(reservations)
         .where(
             reservations.c.id.in_(reservation_ids),
             reservations.c.status == ReservationStatus.HELD.value,
         )
         .values(status=ReservationStatus.EXPIRED.value, updated_at=now)
+        .returning(reservations.c.id)
     )
+    journal = journal_of(conn)
+    for (reservation_id,) in expired:
+        journal.reservation_changed(reservation_id, now)
 
 
 async def update_line(conn: AsyncConnection, line_id: int, **counters: int) -> None:
-    await conn.execute(
-        update(reservation_lines).where(reservation_lines.c.id == line_id).values(**counters)
+    await change_line(conn, line_id, counters)
+
+
+async def change_line(conn: AsyncConnection, line_id: int, values: dict[str, Any]) -> None:
+    """The one way a reservation line's counters change (the journal notes its reservation)."""
+    moved = await conn.execute(
+        update(reservation_lines)
+        .where(reservation_lines.c.id == line_id)
+        .values(values)
+        .returning(reservation_lines.c.reservation_id)
     )
+    for (reservation_id,) in moved:
+        journal_of(conn).reservation_changed(reservation_id)
 
 
 async def add_to_line(
     conn: AsyncConnection, line_id: int, reserved: int, committed: int, backordered: int
 ) -> None:
     """Moves units between a line's counters relative to what they are now."""
-    await conn.execute(
-        update(reservation_lines)
-        .where(reservation_lines.c.id == line_id)
-        .values(
-            reserved=reservation_lines.c.reserved + reserved,
-            committed=reservation_lines.c.committed + committed,
-            backordered=reservation_lines.c.backordered + backordered,
-        )
+    await change_line(
+        conn,
+        line_id,
+        {
+            "reserved": reservation_lines.c.reserved + reserved,
+            "committed": reservation_lines.c.committed + committed,
+            "backordered": reservation_lines.c.backordered + backordered,
+        },
     )
 
 

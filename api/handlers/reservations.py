@@ -16,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from api.database import reservation_repository as repository
 from api.database.movements import Movement, lock_levels
 from api.database.reservation_repository import StoredLine, StoredReservation
+from api.database.reservation_snapshots import from_snapshot, snapshot
 from api.service_layer.dispatcher import Memo
 from api.service_layer.unit_of_work import UnitOfWork
 from api.services import oversold
 from api.services.expiry import sweep
-from api.services.reservation_records import as_of, from_snapshot, snapshot
+from api.services.reservation_records import as_of
 from domain.errors import InvalidQuantity, InvalidTransition, ReservationNotFound
 from domain.reservations import (
     CancelReservation,

@@ -155,5 +155,5 @@ class Dispatcher:
 
     async def publish(self, done: UnitOfWork) -> None:
         await self._bus.publish_committed(
-            committed_messages(done.entries, done.availability, done.alerts)
+            committed_messages(done.entries, done.published(), done.alerts)
         )

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api.database.change_journal import Journal, journal_of
 from api.database.movements import Movement, apply_movements
 from api.services.follow_ups import follow_ups
 from domain.access import Principal
@@ -27,6 +28,10 @@ class UnitOfWork:
     entries: list[LedgerEntry] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     availability: list[ChannelAvailability] = field(default_factory=list)
+    journal: Journal = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.journal = journal_of(self.conn)
 
     @property
     def actor(self) -> str:
@@ -57,3 +62,7 @@ class UnitOfWork:
         after = await follow_ups(self.conn, self.entries, self.now)
         self.availability.extend(after.availability)
         self.alerts.extend(after.alerts)
+
+    def published(self) -> list[ChannelAvailability]:
+        """After commit: the published availability it changed, each with its feed cursor."""
+        return self.journal.with_cursors(self.availability)

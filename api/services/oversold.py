@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database import alert_repository
+from api.database.reservation_repository import change_line
 from api.database.tables import channels, reservation_lines, reservations, skus
 from domain import alerts
 from domain.alerts import Alert
@@ -18,24 +19,20 @@ from domain.reservations import ReservationStatus
 
 async def settle(conn: AsyncConnection, line_id: int, units: int) -> None:
     """Oversold units of a line found in stock: allocated to it and committed now."""
-    await conn.execute(
-        update(reservation_lines)
-        .where(reservation_lines.c.id == line_id)
-        .values(
-            quantity=reservation_lines.c.quantity + units,
-            committed=reservation_lines.c.committed + units,
-            oversold=reservation_lines.c.oversold - units,
-        )
+    await change_line(
+        conn,
+        line_id,
+        {
+            "quantity": reservation_lines.c.quantity + units,
+            "committed": reservation_lines.c.committed + units,
+            "oversold": reservation_lines.c.oversold - units,
+        },
     )
 
 
 async def cancel(conn: AsyncConnection, line_id: int, units: int) -> None:
     """Oversold units of a line the order will ship without: no stock moves."""
-    await conn.execute(
-        update(reservation_lines)
-        .where(reservation_lines.c.id == line_id)
-        .values(oversold=reservation_lines.c.oversold - units)
-    )
+    await change_line(conn, line_id, {"oversold": reservation_lines.c.oversold - units})
 
 
 async def resolve_settled(

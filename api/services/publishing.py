@@ -16,6 +16,7 @@ from api.database import bundle_repository, channel_pools
 from api.database import channel_repository as channels
 from api.database import listing_repository as listings
 from api.database.bundle_repository import Graph
+from api.database.change_journal import journal_of
 from api.database.channel_pools import Pair
 from api.database.listing_repository import ListingRecord
 from domain.bundles import bundle_channel_pool, leaves
@@ -55,7 +56,9 @@ async def republish(
             continue
         await listings.save_published(conn, record.id, published, new_face, now)
         if new_face:
-            changed.append(before.showing(published, version=before.version + 1, at=now))
+            face = before.showing(published, version=before.version + 1, at=now)
+            journal_of(conn).availability_changed(record.channel_id, face)
+            changed.append(face)
     return changed
 
 

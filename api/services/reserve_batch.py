@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from api.bus import EventBus
 from api.clock import Clock
 from api.database import batch_writes
+from api.database.change_journal import journal_of
 from api.database.engine import Database
 from api.database.idempotency import IdempotencyRecord, fingerprint_of
 from api.handlers.holds import HoldBook
@@ -129,7 +130,11 @@ class ReserveBatch:
             decided.entries = await book.write(conn)
             await batch_writes.store_keys(conn, decided.keys, now)
             after = await follow_ups(conn, decided.entries, now)
-        decided.availability, decided.alerts = after.availability, after.alerts
+            journal = journal_of(conn)
+        decided.availability, decided.alerts = (
+            journal.with_cursors(after.availability),
+            after.alerts,
+        )
         return decided
 
 

@@ -31,6 +31,12 @@ class ChannelAvailability:
     promised_at: datetime | None = strawberry.field(
         description="When backordered units are expected, if any are published."
     )
+    cursor: str | None = strawberry.field(
+        default=None,
+        description="Where this change stands in the channel's `availabilityFeed`: resume "
+        "the feed (or `availabilityChanged(after:)`) after it. Null on values read "
+        "from the `availability` query, which shows the present, not a change.",
+    )
 
     @classmethod
     def from_domain(cls, found: publishing.ChannelAvailability) -> ChannelAvailability:
@@ -45,6 +51,7 @@ class ChannelAvailability:
             sellable=found.sellable,
             backorderable=found.backorderable,
             promised_at=found.promised_at,
+            cursor=found.cursor,
         )
 
 

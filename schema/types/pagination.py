@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Generic, TypeVar
 
 import strawberry
 
+from domain import cursors
+from domain.cursors import encode_cursor
 from schema.errors import PublicError
 
 T = TypeVar("T")
@@ -41,30 +41,15 @@ def connection(
     return id_connection([(encode_cursor(kind, key), node) for key, node in items], has_next, after)
 
 
-def encode_cursor(kind: str, key: int) -> str:
-    return base64.urlsafe_b64encode(f"{kind}:{key}".encode()).decode()
-
-
-MAX_CURSOR_LENGTH = 100
-"""Longer than any cursor stockpool hands out; a longer one is refused before decoding."""
-MAX_KEY = 2**63 - 1
-"""The largest key a BIGINT holds: a cursor past it could only overflow the database."""
-
-
 def decode_cursor(kind: str, cursor: str | None) -> int | None:
     """The key of a cursor that `encode_cursor(kind, key)` made, exactly: anything else
     (garbage, another kind, a sign, spaces, a key past MAX_KEY) is INVALID_CURSOR."""
     if cursor is None:
         return None
-    if len(cursor) <= MAX_CURSOR_LENGTH:
-        try:
-            prefix, _, key = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        except (binascii.Error, UnicodeError, ValueError):
-            prefix, key = "", ""
-        canonical = key.isascii() and key.isdigit() and int(key) <= MAX_KEY
-        if prefix == kind and canonical and encode_cursor(kind, int(key)) == cursor:
-            return int(key)
-    raise _invalid_cursor(cursor)
+    key = cursors.decode_cursor(kind, cursor)
+    if key is None:
+        raise _invalid_cursor(cursor)
+    return key
 
 
 def decode_id_cursor(prefix: str, cursor: str | None) -> str | None:

@@ -15,12 +15,13 @@ from tests.conftest import ADMIN
 from tests.integration.helpers import make_catalogue, make_channel, stock
 from tests.query_count import assert_num_queries
 
-HOLD_QUERIES = {"sqlite": 20, "postgresql": 19}
+HOLD_QUERIES = {"sqlite": 22, "postgresql": 21}
 """Read the channel (2), the SKU's id (1) and bundles (1), lock its levels (1) and the holds
 due on them (1), read the channel's listings (2); write the levels (1), the ledger (1, SQLite
 2), the reservations and their lines (2); republish the listing (6: the bundles containing
 the SKU, the listing and its campaigns, its channel's rules, its pool, the new figures) and
-check low stock (1)."""
+check low stock (1); then write the changes into the channel's feeds, the hold and the new
+face (2: their positions, the entries)."""
 
 BATCH = 50
 

@@ -33,6 +33,7 @@ from api.database.tables.documents import (
     transfer_lines,
     transfers,
 )
+from api.database.tables.feeds import feed_entries, feed_heads
 
 __all__ = [
     "alerts",
@@ -46,6 +47,8 @@ __all__ = [
     "customer_returns",
     "cycle_count_lines",
     "cycle_counts",
+    "feed_entries",
+    "feed_heads",
     "idempotency_keys",
     "listing_campaigns",
     "listings",

@@ -1,0 +1,158 @@
+"""The channel feeds' storage: positions handed out in commit order, entries appended, pages
+read after a position, and retention."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from api.database.tables import feed_entries, feed_heads
+from domain.feeds import FeedStream
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    position: int
+    subject: str
+    payload: dict[str, Any]
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    position: int
+    """The newest position handed out (0: none yet)."""
+    kept_after: int
+    """Entries up to this position were dropped by retention."""
+
+
+FeedKey = tuple[int, FeedStream]
+"""A channel's id and one of its feeds."""
+
+
+async def advance(conn: AsyncConnection, counts: dict[FeedKey, int]) -> dict[FeedKey, int]:
+    """Takes `counts[feed]` positions of each feed, in one statement, and returns the last of
+    each. Head rows are taken in (channel id, stream) order and stay locked until commit, so
+    positions follow commit order and two transactions never wait on each other in a cycle."""
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    ordered = sorted(counts, key=lambda feed: (feed[0], feed[1].value))
+    values = insert(feed_heads).values(
+        [
+            {
+                "channel_id": channel_id,
+                "stream": stream.value,
+                "position": counts[channel_id, stream],
+            }
+            for channel_id, stream in ordered
+        ]
+    )
+    statement = values.on_conflict_do_update(
+        index_elements=["channel_id", "stream"],
+        set_={"position": feed_heads.c.position + values.excluded.position},
+    ).returning(feed_heads.c.channel_id, feed_heads.c.stream, feed_heads.c.position)
+    rows = await conn.execute(statement)
+    return {(int(r.channel_id), FeedStream(r.stream)): int(r.position) for r in rows}
+
+
+Entry = tuple[FeedKey, int, str, dict[str, Any]]
+"""A feed entry to append: its feed, position, subject and payload."""
+
+
+async def append(conn: AsyncConnection, entries: Sequence[Entry], now: datetime) -> None:
+    """Each (feed, position, subject, payload), in one statement."""
+    await conn.execute(
+        feed_entries.insert(),
+        [
+            {
+                "channel_id": channel_id,
+                "stream": stream.value,
+                "position": position,
+                "subject": subject,
+                "payload": payload,
+                "recorded_at": now,
+            }
+            for (channel_id, stream), position, subject, payload in entries
+        ],
+    )
+
+
+async def head(conn: AsyncConnection, channel_id: int, stream: FeedStream) -> Head:
+    found = (
+        await conn.execute(
+            select(feed_heads.c.position, feed_heads.c.kept_after).where(
+                feed_heads.c.channel_id == channel_id, feed_heads.c.stream == stream.value
+            )
+        )
+    ).first()
+    return Head(int(found.position), int(found.kept_after)) if found else Head(0, 0)
+
+
+async def after(
+    conn: AsyncConnection,
+    channel_id: int,
+    stream: FeedStream,
+    position: int,
+    limit: int,
+    subjects: Sequence[str] | None = None,
+    until: int | None = None,
+) -> list[FeedEntry]:
+    """Up to `limit` entries after `position` (and up to `until`), oldest first."""
+    query = (
+        select(
+            feed_entries.c.position,
+            feed_entries.c.subject,
+            feed_entries.c.payload,
+            feed_entries.c.recorded_at,
+        )
+        .where(
+            feed_entries.c.channel_id == channel_id,
+            feed_entries.c.stream == stream.value,
+            feed_entries.c.position > position,
+        )
+        .order_by(feed_entries.c.position)
+        .limit(limit)
+    )
+    if until is not None:
+        query = query.where(feed_entries.c.position <= until)
+    if subjects is not None:
+        query = query.where(feed_entries.c.subject.in_(list(subjects)))
+    rows = await conn.execute(query)
+    return [FeedEntry(int(r.position), r.subject, r.payload, r.recorded_at) for r in rows]
+
+
+async def drop_before(conn: AsyncConnection, cutoff: datetime) -> int:
+    """Retention: drops every feed's entries up to the newest one recorded before `cutoff`, and
+    moves each head's horizon there (cursors before it then expire). Returns entries dropped."""
+    horizons = await conn.execute(
+        select(
+            feed_entries.c.channel_id,
+            feed_entries.c.stream,
+            func.max(feed_entries.c.position).label("last"),
+        )
+        .where(feed_entries.c.recorded_at < cutoff)
+        .group_by(feed_entries.c.channel_id, feed_entries.c.stream)
+        .order_by(feed_entries.c.channel_id, feed_entries.c.stream)
+    )
+    dropped = 0
+    larger = func.max if conn.dialect.name == "sqlite" else func.greatest
+    for channel_id, stream, last in horizons.all():
+        await conn.execute(
+            update(feed_heads)
+            .where(feed_heads.c.channel_id == channel_id, feed_heads.c.stream == stream)
+            .values(kept_after=larger(feed_heads.c.kept_after, last))
+        )
+        result = await conn.execute(
+            delete(feed_entries).where(
+                feed_entries.c.channel_id == channel_id,
+                feed_entries.c.stream == stream,
+                feed_entries.c.position <= last,
+            )
+        )
+        dropped += result.rowcount or 0
+    return dropped

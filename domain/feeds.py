@@ -1,0 +1,73 @@
+"""A channel's feeds: every change of its published availability and of its reservations, in
+commit order, each at a position that only grows. A cursor names a position in one feed of one
+channel; positions up to the retention horizon are gone, and a cursor before it has expired."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from domain.cursors import decode_cursor, encode_cursor
+from domain.error_codes import ErrorCode
+from domain.errors import StockpoolError
+
+DEFAULT_RETENTION_DAYS = 7.0
+MAX_FEED_PAGE = 1_000
+
+
+class FeedStream(Enum):
+    AVAILABILITY = "availability"
+    RESERVATIONS = "reservations"
+
+    def cursor_kind(self, channel_id: int) -> str:
+        return f"{self.value[0]}f{channel_id}"
+
+
+class InvalidFeedCursor(StockpoolError):
+    code = ErrorCode.INVALID_CURSOR
+
+
+class CursorExpired(StockpoolError):
+    """Changes after the cursor were dropped by retention: resync from a snapshot."""
+
+    code = ErrorCode.CURSOR_EXPIRED
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPosition:
+    stream: FeedStream
+    channel_id: int
+    position: int
+
+    @property
+    def cursor(self) -> str:
+        return encode_cursor(self.stream.cursor_kind(self.channel_id), self.position)
+
+    @classmethod
+    def parse(cls, stream: FeedStream, channel_id: int, cursor: str) -> FeedPosition:
+        """The position a cursor of this channel's feed names; INVALID_CURSOR for anything else
+        (another channel's or feed's cursor included)."""
+        position = decode_cursor(stream.cursor_kind(channel_id), cursor)
+        if position is None:
+            raise InvalidFeedCursor(f"invalid cursor {cursor[:100]!r}", ("after",))
+        return cls(stream, channel_id, position)
+
+    def require_kept(self, kept_after: int) -> None:
+        """Changes after this position are all still kept, or CURSOR_EXPIRED."""
+        if self.position < kept_after:
+            raise CursorExpired(
+                "the changes after this cursor are past the retention window: read a snapshot "
+                "and follow the feed from the cursor that comes with it",
+                ("after",),
+            )
+
+
+class InvalidPageSize(StockpoolError):
+    code = ErrorCode.INVALID_PAGE_SIZE
+
+
+def feed_page_size(first: int) -> int:
+    """A page of a feed holds 0 (only the head cursor) to MAX_FEED_PAGE changes."""
+    if not 0 <= first <= MAX_FEED_PAGE:
+        raise InvalidPageSize(f"first must be between 0 and {MAX_FEED_PAGE}", ("first",))
+    return first
