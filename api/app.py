@@ -80,7 +80,11 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
             await hub.start()
             try:
                 async with background.running(
-                    services.reservations, services.listings, clock, settings.sweep_seconds
+                    services.reservations,
+                    services.listings,
+                    clock,
+                    settings.sweep_seconds,
+                    services.connectors,
                 ):
                     yield
             finally:

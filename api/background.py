@@ -1,5 +1,5 @@
-"""Background work the app runs while it serves: the expired-hold sweeper and the campaign
-clock."""
+"""Background work the app runs while it serves: the expired-hold sweeper, the campaign
+clock and the connector monitor."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 
 from api.clock import Clock
+from api.services.connectors import ConnectorService
 from api.services.listings import ListingService
 from api.services.reservations import ReservationService
 
@@ -56,11 +57,17 @@ async def running(
     listings: ListingService,
     clock: Clock,
     sweep_seconds: float,
+    connectors: ConnectorService | None = None,
 ) -> AsyncIterator[None]:
+    if connectors is not None:
+        # One look before serving: this worker knows at once whether outages cover pools.
+        await connectors.look()
     tasks = [
         asyncio.create_task(sweep_forever(reservations, sweep_seconds)),
         asyncio.create_task(follow_campaigns(listings, clock)),
     ]
+    if connectors is not None:
+        tasks.append(asyncio.create_task(connectors.monitor_forever()))
     try:
         yield
     finally:

@@ -16,6 +16,7 @@ class AlertType(Enum):
     DRIFT = "DRIFT"
     BACKORDER_SHORT = "BACKORDER_SHORT"
     LOW_STOCK = "LOW_STOCK"
+    CONNECTOR_DOWN = "CONNECTOR_DOWN"
 
 
 class AlertStatus(Enum):
@@ -137,4 +138,26 @@ def low_stock(sku: str, location: str | None, available: int, reorder_point: int
         sku,
         None,
         {"location": location, "available": available, "reorderPoint": reorder_point},
+    )
+
+
+def connector_down_cause(channel: str) -> str:
+    return f"CONNECTOR_DOWN:{channel}"
+
+
+def connector_down(
+    channel: str, silent_since: datetime, timeout_seconds: int, fallback: str
+) -> AlertRaised:
+    return AlertRaised(
+        AlertType.CONNECTOR_DOWN,
+        connector_down_cause(channel),
+        f"the connector of {channel} has sent nothing since {silent_since.isoformat()} "
+        f"(timeout {timeout_seconds} s); outage fallback: {fallback}",
+        None,
+        channel,
+        {
+            "silentSince": silent_since.isoformat(),
+            "timeoutSeconds": timeout_seconds,
+            "fallback": fallback,
+        },
     )

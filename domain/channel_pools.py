@@ -5,6 +5,7 @@ on it (api/handlers/holds.py) and republishing shows it (api/database/channel_po
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from domain.backorders import Incoming, IncomingStock, earliest_promise
 from domain.publishing import ChannelPool
@@ -18,6 +19,28 @@ Schedules = Mapping[str, tuple[Incoming, ...]]
 """Per location, the dated incoming stock of one SKU (see domain/backorders.py)."""
 
 NO_SCHEDULES: Schedules = {}
+
+
+@dataclass(frozen=True, slots=True)
+class OutageCover:
+    """What other channels' connector outages take from this channel's pool of a SKU
+    (domain/connectors.py): `withheld` units their exposure holds keep back (the pool never
+    goes below 0), and while one with PAUSE_OTHER_LISTINGS_BELOW is down, a pool left at or
+    below `paused_at_or_below` publishes nothing (no units on hand, no backorder allowance)."""
+
+    withheld: int = 0
+    paused_at_or_below: int | None = None
+
+    def apply(self, pool: ChannelPool) -> ChannelPool:
+        available = max(pool.available - self.withheld, 0)
+        if self.paused_at_or_below is not None and available <= self.paused_at_or_below:
+            return ChannelPool(0, backordered=pool.backordered)
+        if available == pool.available:
+            return pool
+        return ChannelPool(available, pool.incoming, pool.expected_at, pool.backordered)
+
+
+NO_COVER = OutageCover()
 
 
 def incoming_stock(levels: LevelsAt, schedules: Schedules = NO_SCHEDULES) -> list[IncomingStock]:
@@ -35,18 +58,24 @@ def incoming_stock(levels: LevelsAt, schedules: Schedules = NO_SCHEDULES) -> lis
 
 
 def channel_pool(
-    levels: LevelsAt, backordered: int = 0, schedules: Schedules = NO_SCHEDULES
+    levels: LevelsAt,
+    backordered: int = 0,
+    schedules: Schedules = NO_SCHEDULES,
+    cover: OutageCover = NO_COVER,
 ) -> ChannelPool:
-    """The SKU's pool on the channel: available units summed over its locations; incoming
-    units no backorder has claimed, due from the earliest date the `schedules` give; and the
-    units the channel has `backordered` already (its open backorders)."""
+    """The SKU's pool on the channel: available units summed over its locations, less what
+    other channels' outages `cover` (see OutageCover); incoming units no backorder has
+    claimed, due from the earliest date the `schedules` give; and the units the channel has
+    `backordered` already (its open backorders)."""
     available = sum(counters.available for _, counters in levels)
     arriving = incoming_stock(levels, schedules)
     if not arriving:
-        return ChannelPool(available, backordered=backordered)
-    return ChannelPool(
-        available,
-        sum(stock.unpromised for stock in arriving),
-        earliest_promise(arriving),
-        backordered,
-    )
+        pool = ChannelPool(available, backordered=backordered)
+    else:
+        pool = ChannelPool(
+            available,
+            sum(stock.unpromised for stock in arriving),
+            earliest_promise(arriving),
+            backordered,
+        )
+    return pool if cover == NO_COVER else cover.apply(pool)

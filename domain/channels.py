@@ -7,6 +7,15 @@ from datetime import datetime
 from enum import Enum
 
 from domain.commands import Command
+from domain.connectors import (
+    KEEP,
+    NO_CONNECTOR,
+    Connector,
+    Keep,
+    OutageFallback,
+    check_connector_settings,
+    updated_connector,
+)
 from domain.errors import InvalidValue
 from domain.listings import DEFAULT_SAFETY, SafetyRules, check_safety
 from domain.validation import MAX_NAME_LENGTH, Checks
@@ -53,6 +62,8 @@ class Channel:
     sales_preempt_holds: bool = False
     """A sale on this channel that finds too few units takes them from other channels'
     unpaid holds (newest first) before anything is recorded as oversold."""
+    connector: Connector = NO_CONNECTOR
+    """Its connector's health settings and state (domain/connectors.py)."""
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -78,6 +89,9 @@ class CreateChannel(Command[Channel]):
     routing: RoutingPolicy = RoutingPolicy.PRIORITY
     split: SplitPolicy = SplitPolicy.NEVER
     safety: SafetyRules = DEFAULT_SAFETY
+    connector_timeout_seconds: int | None = None
+    outage_fallback: OutageFallback | None = None
+    outage_threshold: int | None = None
 
     def validate(self) -> None:
         checks = Checks()
@@ -89,9 +103,12 @@ class CreateChannel(Command[Channel]):
             self.safety.safety_basis_points,
             self.safety.low_stock_threshold,
         )
+        check_connector_settings(
+            checks, self.connector_timeout_seconds, self.outage_fallback, self.outage_threshold
+        )
         checks.raise_if_any()
 
-    def as_channel(self) -> Channel:
+    def as_channel(self, now: datetime) -> Channel:
         return Channel(
             self.code,
             self.name,
@@ -100,6 +117,13 @@ class CreateChannel(Command[Channel]):
             self.routing,
             self.split,
             safety=self.safety,
+            connector=updated_connector(
+                NO_CONNECTOR,
+                now,
+                self.connector_timeout_seconds,
+                self.outage_fallback,
+                self.outage_threshold,
+            ),
         )
 
 
@@ -115,14 +139,21 @@ class UpdateChannel(Command[Channel]):
     safety_basis_points: int | None = None
     low_stock_threshold: int | None = None
     sales_preempt_holds: bool | None = None
+    connector_timeout_seconds: int | Keep | None = KEEP
+    """None turns connector monitoring off; KEEP leaves it as it is."""
+    outage_fallback: OutageFallback | None = None
+    outage_threshold: int | None = None
 
     def validate(self) -> None:
         checks = Checks()
         checks.optional_text(self.name, "name", MAX_NAME_LENGTH)
         _check_rules(checks, self.safety_units, self.safety_basis_points, self.low_stock_threshold)
+        check_connector_settings(
+            checks, self.connector_timeout_seconds, self.outage_fallback, self.outage_threshold
+        )
         checks.raise_if_any()
 
-    def apply(self, channel: Channel) -> Channel:
+    def apply(self, channel: Channel, now: datetime) -> Channel:
         rules = channel.safety
         return Channel(
             code=channel.code,
@@ -138,6 +169,13 @@ class UpdateChannel(Command[Channel]):
                 _either(self.low_stock_threshold, rules.low_stock_threshold),
             ),
             sales_preempt_holds=_either_flag(self.sales_preempt_holds, channel.sales_preempt_holds),
+            connector=updated_connector(
+                channel.connector,
+                now,
+                self.connector_timeout_seconds,
+                self.outage_fallback,
+                self.outage_threshold,
+            ),
             created_at=channel.created_at,
             updated_at=channel.updated_at,
         )

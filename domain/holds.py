@@ -13,15 +13,17 @@ code, on counters the holds before it in the batch have moved (api/handlers/hold
 from __future__ import annotations
 
 from collections.abc import Container, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from domain.backorders import Backorder, plan_backorders, split_demand
 from domain.bundles import BundledRequest, Composition
 from domain.channel_holds import ListingState, check_holds
 from domain.channel_pools import (
+    NO_COVER,
     NO_SCHEDULES,
     LevelsAt,
+    OutageCover,
     Schedules,
     channel_pool,
     incoming_stock,
@@ -54,6 +56,8 @@ class ChannelView:
     """Its listings of the SKUs asked for, removed ones included."""
     backordered: Mapping[str, int]
     """Per SKU, the units it has promised against incoming stock (its open backorders)."""
+    covers: Mapping[str, OutageCover] = field(default_factory=dict)
+    """Per SKU, what other channels' connector outages take from its pool (none, mostly)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +101,10 @@ def decide_hold(
     levels = _levels_at_sites(bundled, view.sites, stock.counters)
     pools = {
         sku: channel_pool(
-            found, view.backordered.get(sku, 0), stock.schedules.get(sku, NO_SCHEDULES)
+            found,
+            view.backordered.get(sku, 0),
+            stock.schedules.get(sku, NO_SCHEDULES),
+            view.covers.get(sku, NO_COVER),
         )
         for sku, found in levels.items()
     }

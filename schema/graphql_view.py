@@ -134,6 +134,7 @@ class StockpoolGraphQL(GraphQL[Context, None]):
         context.principal = await self.services.api_keys.authenticate(secret)
         if context.principal is None:
             raise Unauthorized("unknown, revoked or expired API key")
+        await self.services.connectors.seen(context.principal)  # a partner's sign of life
         return context
 
     async def parse_http_body(

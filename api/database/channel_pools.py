@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.database import incoming
+from api.database import connector_repository, incoming, outage_flag
 from api.database.holds import still_promising
 from api.database.rows import quantities_from
 from api.database.stock_repository import expired_holds
@@ -25,7 +25,7 @@ from api.database.tables import (
     stock_levels,
 )
 from domain.backorders import Incoming
-from domain.channel_pools import channel_pool
+from domain.channel_pools import NO_COVER, channel_pool
 from domain.publishing import ChannelPool
 from domain.quantities import Quantities
 
@@ -40,7 +40,8 @@ async def pools(
     backordering: Iterable[Pair] = (),
 ) -> dict[Pair, ChannelPool]:
     """The pool behind each pair (domain/channel_pools.py defines it, from the counters of
-    the SKU's levels at the channel's active locations as of `now`). Only the `backordering`
+    the SKU's levels at the channel's active locations as of `now`, less what other channels'
+    connector outages cover). Only the `backordering`
     pairs (listings that allow backorders) need the channel's open backorders and the dates
     incoming stock is due: the others skip those queries."""
     wanted = set(pairs)
@@ -74,9 +75,14 @@ async def pools(
             level_ids[(pair, row.location)] = int(row.id)
     open_backorders = await channel_backorders(conn, dates_wanted, now)
     schedules = await _schedules(conn, levels, level_ids, dates_wanted)
+    # Other channels' connector outages: one query, and none while no outage covers pools.
+    covers = await connector_repository.covers(conn, wanted) if outage_flag.may_cover(conn) else {}
     return {
         pair: channel_pool(
-            levels.get(pair, []), open_backorders.get(pair, 0), schedules.get(pair, {})
+            levels.get(pair, []),
+            open_backorders.get(pair, 0),
+            schedules.get(pair, {}),
+            covers.get(pair, NO_COVER),
         )
         for pair in wanted
     }

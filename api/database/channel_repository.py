@@ -11,6 +11,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api.database.connector_repository import connector_from, connector_values
 from api.database.tables import channel_locations, channels, locations
 from domain.channels import Channel, ChannelKind, ChannelStatus, RoutingPolicy, SplitPolicy
 from domain.errors import ChannelNotFound, DuplicateCode
@@ -114,6 +115,7 @@ def _values(channel: Channel) -> dict[str, Any]:
         "safety_basis_points": channel.safety.safety_basis_points,
         "low_stock_threshold": channel.safety.low_stock_threshold,
         "sales_preempt_holds": channel.sales_preempt_holds,
+        **connector_values(channel.connector),
     }
 
 
@@ -130,6 +132,7 @@ def _channel_from(row: Any, location_codes: tuple[str, ...]) -> Channel:
             int(row.safety_units), int(row.safety_basis_points), int(row.low_stock_threshold)
         ),
         sales_preempt_holds=bool(row.sales_preempt_holds),
+        connector=connector_from(row),
         created_at=row.created_at,
         updated_at=row.updated_at,
     )

@@ -11,13 +11,13 @@ from domain.channels import Channel, CreateChannel, SetChannelLocations, UpdateC
 
 
 async def create_channel(uow: UnitOfWork, command: CreateChannel) -> Channel:
-    return await repository.insert_channel(uow.conn, command.as_channel(), uow.now)
+    return await repository.insert_channel(uow.conn, command.as_channel(uow.now), uow.now)
 
 
 async def update_channel(uow: UnitOfWork, command: UpdateChannel) -> Channel:
     conn, now = uow.conn, uow.now
     current = await repository.get_channel(conn, command.code, ("code",))
-    channel = await repository.save_channel(conn, command.apply(current.channel), now)
+    channel = await repository.save_channel(conn, command.apply(current.channel, now), now)
     uow.republished(await republish(conn, now, channel_ids=[current.id]))
     return channel
 

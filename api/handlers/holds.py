@@ -25,8 +25,10 @@ from api.database import (
     bundle_repository,
     catalogue_repository,
     channel_pools,
+    connector_repository,
     incoming,
     listing_repository,
+    outage_flag,
 )
 from api.database import channel_repository as channels
 from api.database.batch_writes import LevelWrite
@@ -38,7 +40,7 @@ from api.services.expiry import expire_on_levels
 from api.services.reservation_records import new_reservation_id
 from domain.backorders import Incoming
 from domain.channel_holds import ListingState
-from domain.channel_pools import Schedules
+from domain.channel_pools import OutageCover, Schedules
 from domain.holds import ChannelView, StockView, decide_hold
 from domain.quantities import Quantities
 from domain.reservations import Reservation, ReservationLine, ReserveStock
@@ -90,7 +92,8 @@ class HoldBook:
         graph = await _bundles_among(conn, known)
         book.sku_ids = {**known, **graph.ids}
         await book._lock_levels(conn, records, actor)
-        backordering = await book._read_channels(conn, records, sorted(codes))
+        covers = await _outage_covers(conn, records, book.sku_ids)
+        backordering = await book._read_channels(conn, records, sorted(codes), covers)
         schedules = await book._read_backorders(conn, backordering)
         book.stock = StockView(
             book.counters,
@@ -132,6 +135,7 @@ class HoldBook:
         conn: AsyncConnection,
         records: dict[str, channels.ChannelRecord | None],
         sku_codes: list[str],
+        covers: Mapping[str, Mapping[str, OutageCover]],
     ) -> list[str]:
         """Each channel as its holds see it; returns those with a listing that backorders."""
         backordering = []
@@ -151,6 +155,7 @@ class HoldBook:
                 record.sites,
                 {r.listing.sku: ListingState(r.listing, r.removed) for r in listed},
                 self.backordered[code],
+                covers.get(code, {}),
             )
         return backordering
 
@@ -256,6 +261,26 @@ def _named_outside(
         if record is not None:
             named |= named_outside(command.lines, record)
     return named
+
+
+async def _outage_covers(
+    conn: AsyncConnection,
+    records: dict[str, channels.ChannelRecord | None],
+    sku_ids: dict[str, int],
+) -> dict[str, dict[str, OutageCover]]:
+    """Per channel and SKU, what other channels' connector outages take from its pool: one
+    query while an outage may cover pools, none otherwise (api/database/outage_flag.py)."""
+    if not outage_flag.may_cover(conn):
+        return {}
+    ids = {record.id: code for code, record in records.items() if record is not None}
+    codes = {sku_id: code for code, sku_id in sku_ids.items()}
+    found = await connector_repository.covers(
+        conn, [(channel_id, sku_id) for channel_id in ids for sku_id in codes]
+    )
+    by_channel: dict[str, dict[str, OutageCover]] = defaultdict(dict)
+    for (channel_id, sku_id), cover in found.items():
+        by_channel[ids[channel_id]][codes[sku_id]] = cover
+    return by_channel
 
 
 async def _bundles_among(conn: AsyncConnection, sku_ids: dict[str, int]) -> Graph:

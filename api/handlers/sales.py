@@ -11,7 +11,9 @@ from dataclasses import replace
 from api.database import (
     alert_repository,
     catalogue_repository,
+    connector_repository,
     listing_repository,
+    outage_flag,
     stock_repository,
 )
 from api.database import channel_repository as channels
@@ -86,6 +88,10 @@ async def record_sale(uow: UnitOfWork, command: RecordChannelSale) -> Reservatio
     if command.fulfilled:
         lines = await _ship(uow, lines, command.order_ref)
     short = _by_sku(wanted, shortfall)
+    if outage_flag.may_cover(conn):
+        # Its outage sales use up what its last outage holds back from the other channels.
+        sold = _by_sku(wanted, {number: line.quantity for number, line in enumerate(wanted)})
+        await connector_repository.consume_exposure(conn, record.id, sold)
     await _book_oversold(uow, record, lines, wanted, short)
     await _alert_oversold(uow, command, requested, bundled, short)
     await repository.insert_lines(conn, sale.id, lines)

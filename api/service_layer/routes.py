@@ -14,6 +14,7 @@ from api.handlers import (
     bundles,
     catalogue,
     channels,
+    connectors,
     cycle_counts,
     holds,
     listings,
@@ -36,6 +37,7 @@ from domain.alerts import AcknowledgeAlert, ResolveAlert
 from domain.bundles import SetBundleComponents
 from domain.catalogue import CreateLocation, CreateSku, UpdateLocation, UpdateSku
 from domain.channels import CreateChannel, SetChannelLocations, UpdateChannel
+from domain.connectors import ConnectorBack, MarkConnectorDown
 from domain.cycle_counts import CancelCount, CompleteCount, RecordCount, StartCount
 from domain.listings import ImportListings, RemoveListing, ReportChannelQuantity, UpsertListing
 from domain.purchase_orders import ClosePurchaseOrder, CreatePurchaseOrder, ReceivePurchaseOrder
@@ -118,6 +120,8 @@ def configuration_routes(
         CreateChannel: Route(channels.create_channel, admin),
         UpdateChannel: Route(channels.update_channel, admin),
         SetChannelLocations: Route(channels.set_channel_locations, admin),
+        MarkConnectorDown: Route(connectors.mark_connector_down, admin),
+        ConnectorBack: Route(connectors.connector_back, admin),
         UpsertListing: Route(listings.upsert_listing, admin, on_commit=listing_service.upserted),
         RemoveListing: Route(listings.remove_listing, admin),
         ImportListings: Route(listings.import_listings, admin),

@@ -14,6 +14,7 @@ from api.service_layer.routes import configuration_routes, stock_routes
 from api.services.alerts import AlertService
 from api.services.bundles import BundleService
 from api.services.channels import ChannelService
+from api.services.connectors import ConnectorService
 from api.services.cycle_counts import CycleCountService
 from api.services.group_commit import BatchRunner
 from api.services.listings import ListingService
@@ -51,6 +52,7 @@ class Services:
     alerts: AlertService
     bundles: BundleService
     reorder: ReorderService
+    connectors: ConnectorService
 
     @classmethod
     def build(
@@ -80,6 +82,7 @@ class Services:
             alerts=alerts,
             bundles=BundleService(database, clock),
             reorder=ReorderService(database, clock),
+            connectors=ConnectorService(database, dispatcher, clock),
         )
 
     async def dispatch(self, command: Command[R], principal: Principal) -> R:

@@ -217,6 +217,7 @@ class Connection:
             operation = Operation(
                 payload["query"], payload.get("variables"), payload.get("operationName")
             )
+            await self.hub.services.connectors.seen(self.context.principal)
             await self.operations.start(operation_id, operation)
 
     def _on_stop(self, message: dict[str, Any]) -> None:

@@ -30,7 +30,9 @@ async def _serve(view: Any, context: Context, dialect: Dialect) -> None:
     async def authenticate(params: dict[str, Any]) -> Principal | None:
         header = params.get("authorization") or params.get("Authorization")
         secret = parse_bearer(header) if isinstance(header, str) else None
-        return await hub.services.api_keys.authenticate(secret)
+        principal = await hub.services.api_keys.authenticate(secret)
+        await hub.services.connectors.seen(principal)  # a partner's sign of life
+        return principal
 
     await Connection(context.request, dialect, hub, context, authenticate).serve()
 

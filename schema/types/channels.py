@@ -7,6 +7,8 @@ from datetime import datetime
 import strawberry
 
 from domain import channels, listings
+from schema.context import Info
+from schema.types.connectors import Connector, ExposureHold
 
 ChannelKind = strawberry.enum(channels.ChannelKind)
 ChannelStatus = strawberry.enum(channels.ChannelStatus)
@@ -35,8 +37,17 @@ class Channel:
         "channels' unpaid holds (HELD, newest first, each whole: it becomes PREEMPTED) before "
         "anything is recorded as oversold."
     )
+    connector: Connector
     created_at: datetime | None
     updated_at: datetime | None
+
+    @strawberry.field(
+        description="What this channel's last connector outage holds back from the other "
+        "channels, per SKU (empty unless its fallback is HOLD_EXPOSURE and it was DOWN)."
+    )
+    async def exposure_holds(self, info: Info) -> list[ExposureHold]:
+        found = await info.context.services.connectors.exposure_holds(self.code)
+        return [ExposureHold.from_domain(hold) for hold in found]
 
     @classmethod
     def from_domain(cls, channel: channels.Channel) -> Channel:
@@ -52,6 +63,7 @@ class Channel:
             safety_percent=listings.basis_points_to_percent(channel.safety.safety_basis_points),
             low_stock_threshold=channel.safety.low_stock_threshold,
             sales_preempt_holds=channel.sales_preempt_holds,
+            connector=Connector.from_domain(channel.connector),
             created_at=channel.created_at,
             updated_at=channel.updated_at,
         )

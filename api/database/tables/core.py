@@ -137,11 +137,24 @@ channels = Table(
     Column("safety_basis_points", Integer, nullable=False, server_default="0"),
     Column("low_stock_threshold", BigInteger, nullable=False, server_default="0"),
     Column("sales_preempt_holds", Boolean, nullable=False, server_default=sa_false()),
+    # Connector health (domain/connectors.py): the settings, then what the monitor knows.
+    Column("connector_timeout_seconds", Integer),
+    Column("outage_fallback", String(32), nullable=False, server_default="none"),
+    Column("outage_threshold", BigInteger, nullable=False, server_default="0"),
+    Column("connector_watched_since", Timestamp),
+    Column("connector_last_seen", Timestamp),
+    Column("connector_heartbeat_at", Timestamp),
+    Column("connector_down_since", Timestamp),
+    Column("connector_back_at", Timestamp),
     *timestamps(),
     CheckConstraint("safety_units >= 0", name="safety_units_not_negative"),
     CheckConstraint("safety_basis_points BETWEEN 0 AND 10000", name="safety_basis_points_in_range"),
     CheckConstraint("low_stock_threshold >= 0", name="low_stock_threshold_not_negative"),
     *not_too_large("safety_units", "low_stock_threshold"),
+    CheckConstraint(
+        "connector_timeout_seconds BETWEEN 5 AND 86400", name="connector_timeout_in_range"
+    ),
+    *quantities("outage_threshold"),
 )
 
 channel_locations = Table(

@@ -1,0 +1,207 @@
+"""Connector health and the automatic outage fallback, on SQLite and PostgreSQL, with a clock
+the test moves: a monitored marketplace that goes silent goes DOWN (CONNECTOR_DOWN raised),
+what it showed is held back from the webstore (which publishes less at once, holds included),
+its outage sales use that exposure up, and its heartbeat lifts the rest."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+
+from api.bus import AVAILABILITY
+from api.database import outage_flag
+from api.database.tables import channels
+from api.services.connectors import ConnectorService
+from api.services.ledger_check import check_ledger
+from domain.access import Principal, Role
+from domain.alerts import AlertStatus, AlertType
+from domain.channels import UpdateChannel
+from domain.connectors import ConnectorStatus, OutageFallback
+from domain.errors import InsufficientStock
+from domain.listings import UpsertListing
+from domain.reservations import RecordChannelSale, RequestedLine, ReserveStock
+from tests.conftest import ADMIN
+from tests.integration.helpers import make_catalogue, make_channel, stock
+from tests.query_count import assert_num_queries
+
+MARKETPLACE = Principal("mp-connector", Role.PARTNER, "mp", key_id="k-mp")
+TIMEOUT = 30
+
+
+@pytest.fixture(autouse=True)
+async def no_outage_left_behind(database) -> AsyncIterator[None]:
+    """The process-wide 'outages may cover pools' mark is per database: reset it after."""
+    yield
+    outage_flag.set_covering(database.url, False)
+
+
+async def marketplace_and_webstore(services, fallback=OutageFallback.HOLD_EXPOSURE, **settings):
+    """TEE (10) and CAP (3) at WH, listed on the webstore and on a monitored marketplace that
+    shows at most 4 TEE."""
+    await make_catalogue(services, skus=("TEE", "CAP"))
+    await make_channel(services, "web")
+    await make_channel(services, "mp")
+    await stock(services, ("TEE", "WH", 10), ("CAP", "WH", 3))
+    for channel in ("web", "mp"):
+        await services.dispatch(
+            UpsertListing(channel, "TEE", f"{channel}-tee", cap=4 if channel == "mp" else None),
+            ADMIN,
+        )
+        await services.dispatch(UpsertListing(channel, "CAP", f"{channel}-cap"), ADMIN)
+    await services.dispatch(
+        UpdateChannel(
+            "mp", connector_timeout_seconds=TIMEOUT, outage_fallback=fallback, **settings
+        ),
+        ADMIN,
+    )
+
+
+async def published(services, channel: str = "web", sku: str = "TEE") -> int:
+    (found,) = await services.listings.availability(channel, [sku], ADMIN)
+    return found.published
+
+
+async def connector(services, channel: str = "mp"):
+    return (await services.channels.get(channel, ADMIN)).connector
+
+
+async def connector_alerts(services):
+    return [
+        a for a in await services.alerts.list(None, ADMIN) if a.type is AlertType.CONNECTOR_DOWN
+    ]
+
+
+async def silent_past_timeout(services, clock) -> None:
+    """The marketplace is heard once, then nothing for longer than its timeout."""
+    await services.connectors.seen(MARKETPLACE)
+    await services.connectors.look()
+    clock.advance(TIMEOUT + 1)
+    await services.connectors.look()
+
+
+async def test_a_silent_marketplace_goes_down_and_its_exposure_is_held_from_the_webstore(
+    clocked_services, clock
+):
+    services = clocked_services
+    await marketplace_and_webstore(services)
+    assert (await published(services), await published(services, "mp")) == (10, 4)
+    received: list[dict] = []
+    async with services.bus.subscribe(AVAILABILITY) as messages:
+
+        async def collect() -> None:
+            async for message in messages:
+                received.append(message)
+
+        task = asyncio.create_task(collect())
+        await asyncio.sleep(0.05)
+        await silent_past_timeout(services, clock)
+        await asyncio.sleep(0.1)
+        task.cancel()
+    assert (await connector(services)).status is ConnectorStatus.DOWN
+    (alert,) = await connector_alerts(services)
+    assert (alert.status, alert.channel) == (AlertStatus.OPEN, "mp")
+    # The webstore's pool loses the 4 TEE the marketplace shows; CAP (shown 3) drops to 0.
+    assert (await published(services), await published(services, sku="CAP")) == (6, 0)
+    pushed = [(m["channel"], m["sku"], m["published"]) for m in received]
+    assert ("web", "TEE", 6) in pushed and ("web", "CAP", 0) in pushed
+    assert await published(services, "mp") == 4  # its own pool is not covered
+    holds = await services.connectors.exposure_holds("mp")
+    assert [(h.sku, h.units) for h in holds] == [("CAP", 3), ("TEE", 4)]
+    with pytest.raises(InsufficientStock):
+        await services.dispatch(ReserveStock("web", "cart-1", (RequestedLine("TEE", 7),)), ADMIN)
+    await services.dispatch(ReserveStock("web", "cart-2", (RequestedLine("TEE", 2),)), ADMIN)
+    assert await published(services) == 4
+
+
+async def test_the_marketplace_comes_back_reports_its_outage_sales_and_its_heartbeat_lifts_the_hold(
+    clocked_services, clock
+):
+    services = clocked_services
+    await marketplace_and_webstore(services)
+    await silent_past_timeout(services, clock)
+    assert await published(services) == 6
+    await services.connectors.seen(MARKETPLACE)  # handled at once: it is down
+    state = await connector(services)
+    assert (state.status, state.back_at) == (ConnectorStatus.UP, clock.now)
+    (alert,) = await connector_alerts(services)
+    assert alert.status is AlertStatus.RESOLVED
+    assert await published(services) == 6  # still held: its outage sales are not in yet
+    sale = RecordChannelSale("mp", "mp-order-1", quantity=3, sku="TEE")
+    await services.dispatch(sale, MARKETPLACE)
+    # 7 TEE left, of which the marketplace may still sell 1: the webstore shows 6.
+    assert [(h.sku, h.units) for h in await services.connectors.exposure_holds("mp")] == [
+        ("CAP", 3),
+        ("TEE", 1),
+    ]
+    assert await published(services) == 6
+    await services.connectors.heartbeat("mp", MARKETPLACE)
+    assert await services.connectors.exposure_holds("mp") == []
+    assert (await published(services), await published(services, sku="CAP")) == (7, 3)
+    assert (await connector(services)).back_at is None
+    assert (await check_ledger(services.database)).ok
+
+
+async def test_a_connector_back_without_a_heartbeat_is_released_after_one_more_timeout(
+    clocked_services, clock
+):
+    services = clocked_services
+    await marketplace_and_webstore(services)
+    await silent_past_timeout(services, clock)
+    await services.connectors.seen(MARKETPLACE)
+    clock.advance(TIMEOUT - 1)
+    await services.connectors.look()
+    assert await published(services) == 6
+    clock.advance(2)
+    await services.connectors.look()
+    assert await services.connectors.exposure_holds("mp") == []
+    assert await published(services) == 10
+
+
+async def test_pausing_fallback_zeroes_other_channels_low_pools_while_the_marketplace_is_down(
+    clocked_services, clock
+):
+    services = clocked_services
+    await marketplace_and_webstore(
+        services, OutageFallback.PAUSE_OTHER_LISTINGS_BELOW, outage_threshold=3
+    )
+    await silent_past_timeout(services, clock)
+    assert (await published(services), await published(services, sku="CAP")) == (10, 0)
+    with pytest.raises(InsufficientStock):
+        await services.dispatch(ReserveStock("web", "cart-1", (RequestedLine("CAP", 1),)), ADMIN)
+    await services.connectors.seen(MARKETPLACE)
+    assert (await published(services), await published(services, sku="CAP")) == (10, 3)
+
+
+async def test_two_workers_looking_at_once_take_the_connector_down_once(clocked_services, clock):
+    services = clocked_services
+    await marketplace_and_webstore(services)
+    other = ConnectorService(services.database, services.dispatcher, clock)
+    await services.connectors.seen(MARKETPLACE)
+    await services.connectors.look()
+    clock.advance(TIMEOUT + 1)
+    await asyncio.gather(services.connectors.look(), other.look())
+    (alert,) = await connector_alerts(services)
+    assert alert.occurrences == 1
+    assert await published(services) == 6
+
+
+async def test_signs_of_life_cost_no_query_and_are_written_at_the_next_look(
+    clocked_services, clock
+):
+    services = clocked_services
+    await marketplace_and_webstore(services)
+    storefront = Principal("badge", Role.STOREFRONT, "mp", key_id="k-badge")
+    with assert_num_queries(0):
+        for _ in range(100):
+            last = clock.now
+            await services.connectors.seen(MARKETPLACE)
+            await services.connectors.seen(storefront)
+            clock.advance(0.01)
+    async with services.database.read() as conn:
+        stored = select(channels.c.connector_last_seen).where(channels.c.code == "mp")
+        assert (await conn.execute(stored)).scalar() is None
+    await services.connectors.look()
+    assert (await connector(services)).last_seen_at == last
