@@ -30,6 +30,8 @@ class Settings:
     log_level: str = "info"
     bus_prefix: str = "stockpool"
     sweep_seconds: float = 1.0
+    feed_retention_days: float = 7.0
+    """How long the channel feeds keep each change (older cursors get CURSOR_EXPIRED)."""
     group_commit_max_batch: int = 256
     """Concurrent reserveStock calls share one transaction, up to this many; 0 turns it off."""
     websocket_origins: tuple[str, ...] = ("*",)
@@ -202,6 +204,9 @@ VARIABLES: dict[str, _Variable] = {
     "bus_prefix": _Variable("STOCKPOOL_BUS_PREFIX", _text, "a prefix of printable characters"),
     "sweep_seconds": _Variable(
         "STOCKPOOL_SWEEP_SECONDS", _number(float, 0.05, 3600), "seconds from 0.05 to 3600"
+    ),
+    "feed_retention_days": _Variable(
+        "STOCKPOOL_FEED_RETENTION_DAYS", _number(float, 0.001, 3650), "days from 0.001 to 3650"
     ),
     "group_commit_max_batch": _Variable(
         "STOCKPOOL_GROUP_COMMIT_MAX_BATCH",

@@ -11,8 +11,7 @@ from domain.cursors import decode_cursor, encode_cursor
 from domain.error_codes import ErrorCode
 from domain.errors import StockpoolError
 
-DEFAULT_RETENTION_DAYS = 7.0
-MAX_FEED_PAGE = 1_000
+MAX_FEED_PAGE = 250
 
 
 class FeedStream(Enum):
@@ -52,8 +51,11 @@ class FeedPosition:
             raise InvalidFeedCursor(f"invalid cursor {cursor[:100]!r}", ("after",))
         return cls(stream, channel_id, position)
 
-    def require_kept(self, kept_after: int) -> None:
-        """Changes after this position are all still kept, or CURSOR_EXPIRED."""
+    def require_within(self, head: int, kept_after: int) -> None:
+        """A position the feed has handed out (INVALID_CURSOR past its head) whose later
+        changes are all still kept (CURSOR_EXPIRED before the retention horizon)."""
+        if self.position > head:
+            raise InvalidFeedCursor(f"invalid cursor {self.cursor!r}", ("after",))
         if self.position < kept_after:
             raise CursorExpired(
                 "the changes after this cursor are past the retention window: read a snapshot "

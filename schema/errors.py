@@ -33,6 +33,14 @@ class PublicError(GraphQLError):
         super().__init__(message, extensions={"code": code})
 
 
+async def public(action: Awaitable[T]) -> T:
+    """A domain refusal on a query is a top-level error with its code."""
+    try:
+        return await action
+    except StockpoolError as error:
+        raise PublicError(error.message, error.code.value) from None
+
+
 def _camel(name: str) -> str:
     return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name)
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from typing import TypeVar
 
 import strawberry
 
 from api.services.ledger_check import check_ledger
-from domain.errors import StockpoolError
 from domain.reorder import DEFAULT_WINDOW_DAYS
 from domain.validation import MAX_SEARCH_LENGTH
 from schema.context import Info
-from schema.errors import PublicError
+from schema.errors import PublicError, public
+from schema.feed_queries import FeedQueries
 from schema.permissions import IsAdmin, ReadsMoreThanPublished
 from schema.types.access import ApiKey, Viewer
 from schema.types.alerts import Alert, AlertStatus
@@ -38,7 +37,7 @@ from schema.types.transfers import Transfer, TransferStatus
 
 
 @strawberry.type
-class Query:
+class Query(FeedQueries):
     @strawberry.field(description="The caller: who the API key belongs to.")
     def viewer(self, info: Info) -> Viewer:
         principal = info.context.caller
@@ -124,7 +123,7 @@ class Query:
     async def availability(
         self, info: Info, channel: str, skus: list[str]
     ) -> list[ChannelAvailability]:
-        found = await _public(
+        found = await public(
             info.context.services.listings.availability(channel, _few(skus), info.context.caller)
         )
         return [ChannelAvailability.from_domain(a) for a in found]
@@ -136,7 +135,7 @@ class Query:
     async def listings(
         self, info: Info, channel: str, skus: list[str] | None = None
     ) -> list[Listing]:
-        found = await _public(
+        found = await public(
             info.context.services.listings.listed(
                 channel, info.context.caller, None if skus is None else _few(skus)
             )
@@ -148,7 +147,7 @@ class Query:
         description="null when the channel does not list the SKU.",
     )
     async def listing(self, info: Info, channel: str, sku: str) -> Listing | None:
-        found = await _public(info.context.services.listings.get(channel, sku, info.context.caller))
+        found = await public(info.context.services.listings.get(channel, sku, info.context.caller))
         return Listing.from_domain(found) if found else None
 
     @strawberry.field(
@@ -156,9 +155,7 @@ class Query:
         description="The channel's listings as CSV, the format importListings reads.",
     )
     async def listings_csv(self, info: Info, channel: str) -> str:
-        return await _public(
-            info.context.services.listings.export_csv(channel, info.context.caller)
-        )
+        return await public(info.context.services.listings.export_csv(channel, info.context.caller))
 
     @strawberry.field(
         permission_classes=[ReadsMoreThanPublished],
@@ -179,7 +176,7 @@ class Query:
         after: str | None = None,
     ) -> Connection[Reservation]:
         after_id = decode_id_cursor("r", after)
-        found, has_next = await _public(
+        found, has_next = await public(
             info.context.services.reservations.page(
                 info.context.caller, page_size(first), after_id, channel, status, order_ref
             )
@@ -201,7 +198,7 @@ class Query:
         first: int = 50,
         after: str | None = None,
     ) -> Connection[PurchaseOrder]:
-        found, has_next = await _public(
+        found, has_next = await public(
             info.context.services.purchase_orders.page(
                 info.context.caller,
                 page_size(first),
@@ -229,7 +226,7 @@ class Query:
         first: int = 50,
         after: str | None = None,
     ) -> Connection[Transfer]:
-        found, has_next = await _public(
+        found, has_next = await public(
             info.context.services.transfers.page(
                 info.context.caller,
                 page_size(first),
@@ -255,7 +252,7 @@ class Query:
         first: int = 50,
         after: str | None = None,
     ) -> Connection[CustomerReturn]:
-        found, has_next = await _public(
+        found, has_next = await public(
             info.context.services.returns.page(
                 info.context.caller,
                 page_size(first),
@@ -283,7 +280,7 @@ class Query:
         first: int = 50,
         after: str | None = None,
     ) -> Connection[CycleCount]:
-        found, has_next = await _public(
+        found, has_next = await public(
             info.context.services.cycle_counts.page(
                 info.context.caller,
                 page_size(first),
@@ -311,7 +308,7 @@ class Query:
         window_days: int = DEFAULT_WINDOW_DAYS,
         location: str | None = None,
     ) -> SalesVelocity:
-        velocity, available = await _public(
+        velocity, available = await public(
             info.context.services.reorder.velocity(info.context.caller, sku, window_days, location)
         )
         return SalesVelocity.from_domain(velocity, available)
@@ -324,7 +321,7 @@ class Query:
     async def reorder_suggestions(
         self, info: Info, location: str | None = None, window_days: int = DEFAULT_WINDOW_DAYS
     ) -> list[ReorderSuggestion]:
-        rows = await _public(
+        rows = await public(
             info.context.services.reorder.suggestions(info.context.caller, window_days, location)
         )
         return [ReorderSuggestion.from_domain(row) for row in rows]
@@ -347,14 +344,6 @@ class Query:
 MAX_SKUS_PER_READ = 500
 
 T = TypeVar("T")
-
-
-async def _public(action: Awaitable[T]) -> T:
-    """A domain refusal on a query is a top-level error with its code."""
-    try:
-        return await action
-    except StockpoolError as error:
-        raise PublicError(error.message, error.code.value) from None
 
 
 def _search(search: str | None) -> str | None:

@@ -48,6 +48,7 @@ from graphql import (
     is_list_type,
 )
 
+from domain.feeds import MAX_FEED_PAGE
 from schema.queries import MAX_SKUS_PER_READ
 from schema.types.pagination import MAX_PAGE_SIZE
 
@@ -348,11 +349,15 @@ def _static_size(
     return min(len(sent), size.maximum) if isinstance(sent, list) else size.absent
 
 
+LARGEST_PAGE = max(MAX_PAGE_SIZE, MAX_FEED_PAGE)
+"""No page is longer; a `first` over a field's own maximum is refused when it runs."""
+
+
 def _page_size(arguments: dict[str, Any]) -> int:
     first = arguments.get("first")
     if not isinstance(first, int):
         return MAX_PAGE_SIZE
-    return min(max(first, 1), MAX_PAGE_SIZE)
+    return min(max(first, 1), LARGEST_PAGE)
 
 
 def _elements(value: Any) -> list[Any]:

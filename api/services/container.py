@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TypeVar
 
 from api.auth import ApiKeyService
@@ -16,6 +17,7 @@ from api.services.bundles import BundleService
 from api.services.channels import ChannelService
 from api.services.connectors import ConnectorService
 from api.services.cycle_counts import CycleCountService
+from api.services.feeds import FeedService
 from api.services.group_commit import BatchRunner
 from api.services.listings import ListingService
 from api.services.purchase_orders import PurchaseOrderService
@@ -53,6 +55,7 @@ class Services:
     bundles: BundleService
     reorder: ReorderService
     connectors: ConnectorService
+    feeds: FeedService
 
     @classmethod
     def build(
@@ -83,6 +86,7 @@ class Services:
             bundles=BundleService(database, clock),
             reorder=ReorderService(database, clock),
             connectors=ConnectorService(database, dispatcher, clock),
+            feeds=FeedService(database, clock, timedelta(days=settings.feed_retention_days)),
         )
 
     async def dispatch(self, command: Command[R], principal: Principal) -> R:
