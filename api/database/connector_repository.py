@@ -8,13 +8,27 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, insert, literal, null, or_, select, union_all, update
+from sqlalchemy import (
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database.tables import channels, listings, skus
 from api.database.tables.connectors import exposure_holds
+from api.database.tables.feeds import feed_entries
 from domain.channel_pools import OutageCover
 from domain.connectors import Connector, ExposureHold, OutageFallback, Pair, outage_covers
+from domain.feeds import FeedStream
 
 PAUSING = OutageFallback.PAUSE_OTHER_LISTINGS_BELOW.value
 
@@ -170,14 +184,37 @@ async def exposure_of(conn: AsyncConnection, channel_ids: Iterable[int]) -> list
     return [ExposureHold(r.channel, r.sku, int(r.units), r.since) for r in rows]
 
 
-async def published_by_sku(conn: AsyncConnection, channel_id: int) -> dict[str, int]:
-    """What the channel's live listings last published (what its marketplace shows), by SKU."""
+async def published_by_sku(
+    conn: AsyncConnection, channel_id: int, seen_at: datetime | None = None
+) -> dict[str, int]:
+    """What the channel's live listings show on its marketplace, by SKU: as of `seen_at` (the
+    connector's last sign of life) the last value its availability feed carried at or before
+    that moment; where the feed has none (no change since, or older than its retention), the
+    value stored now."""
     rows = await conn.execute(
         select(skus.c.code, listings.c.published)
         .join(skus, skus.c.id == listings.c.sku_id)
         .where(listings.c.channel_id == channel_id, listings.c.removed_at.is_(None))
     )
-    return {row.code: int(row.published) for row in rows}
+    shown = {row.code: int(row.published) for row in rows}
+    if seen_at is None or not shown:
+        return shown
+    feed = feed_entries.c
+    mine = and_(feed.channel_id == channel_id, feed.stream == FeedStream.AVAILABILITY.value)
+    latest = (
+        select(feed.subject, func.max(feed.position).label("position"))
+        .where(mine, feed.recorded_at <= seen_at, feed.subject.in_(shown))
+        .group_by(feed.subject)
+        .subquery()
+    )
+    found = await conn.execute(
+        select(feed.subject, feed.payload).join(
+            latest, and_(mine, feed.subject == latest.c.subject, feed.position == latest.c.position)
+        )
+    )
+    for row in found:
+        shown[row.subject] = int(row.payload["published"])
+    return shown
 
 
 async def covers(conn: AsyncConnection, pairs: Iterable[Pair]) -> dict[Pair, OutageCover]:

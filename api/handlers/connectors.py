@@ -38,7 +38,7 @@ async def mark_connector_down(uow: UnitOfWork, command: MarkConnectorDown) -> bo
     uow.raised(await alert_repository.raise_alert(conn, raised, now))
     if connector.fallback is OutageFallback.NONE:
         return True
-    shown = await connector_repository.published_by_sku(conn, record.id)
+    shown = await connector_repository.published_by_sku(conn, record.id, connector.last_seen_at)
     affected = set(shown)
     if connector.fallback is HOLD_EXPOSURE:
         affected = await _hold_exposure(uow, record.id, shown)

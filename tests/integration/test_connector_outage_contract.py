@@ -25,7 +25,7 @@ from domain.listings import UpsertListing
 from domain.reservations import RecordChannelSale, RequestedLine, ReserveStock
 from tests.conftest import ADMIN
 from tests.integration.helpers import make_catalogue, make_channel, stock
-from tests.query_count import assert_num_queries
+from tests.query_count import assert_num_queries, count_queries
 
 MARKETPLACE = Principal("mp-connector", Role.PARTNER, "mp", key_id="k-mp")
 TIMEOUT = 30
@@ -114,6 +114,25 @@ async def test_a_silent_marketplace_goes_down_and_its_exposure_is_held_from_the_
         await services.dispatch(ReserveStock("web", "cart-1", (RequestedLine("TEE", 7),)), ADMIN)
     await services.dispatch(ReserveStock("web", "cart-2", (RequestedLine("TEE", 2),)), ADMIN)
     assert await published(services) == 4
+
+
+async def test_the_exposure_is_what_the_marketplace_was_shown_when_it_was_last_heard(
+    clocked_services, clock
+):
+    """Its availability feed's last value at or before its last sign of life, not a lower
+    value published after it fell silent (which it never fetched)."""
+    services = clocked_services
+    await marketplace_and_webstore(services)
+    await services.connectors.seen(MARKETPLACE)
+    await services.connectors.look()
+    clock.advance(1)
+    await services.dispatch(ReserveStock("web", "cart-1", (RequestedLine("TEE", 8),)), ADMIN)
+    assert await published(services, "mp") == 2
+    clock.advance(TIMEOUT + 1)
+    await services.connectors.look()
+    holds = await services.connectors.exposure_holds("mp")
+    assert [(h.sku, h.units) for h in holds] == [("CAP", 3), ("TEE", 4)]
+    assert await published(services) == 0
 
 
 async def test_the_marketplace_comes_back_reports_its_outage_sales_and_its_heartbeat_lifts_the_hold(
@@ -205,3 +224,23 @@ async def test_signs_of_life_cost_no_query_and_are_written_at_the_next_look(
         assert (await conn.execute(stored)).scalar() is None
     await services.connectors.look()
     assert (await connector(services)).last_seen_at == last
+
+
+@pytest.mark.parametrize("group_commit", ["one-by-one"], indirect=True)
+async def test_a_hold_asks_about_outages_only_while_one_may_cover_pools(clocked_services, clock):
+    """No outage: a hold sends what it always did (tests/integration/test_hold_queries.py).
+    While one may cover pools: one more query where the hold reads its pools and one more
+    where its republishing does."""
+    services = clocked_services
+    await marketplace_and_webstore(services)
+
+    async def hold_costs(order_ref: str) -> int:
+        with count_queries() as sent:
+            await services.dispatch(
+                ReserveStock("web", order_ref, (RequestedLine("TEE", 1),)), ADMIN
+            )
+        return len(sent)
+
+    quiet = await hold_costs("cart-1")
+    await silent_past_timeout(services, clock)
+    assert await hold_costs("cart-2") == quiet + 2
