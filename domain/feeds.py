@@ -4,10 +4,12 @@ channel; positions up to the retention horizon are gone, and a cursor before it 
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
 from enum import Enum
 
-from domain.cursors import decode_cursor, encode_cursor
+from domain.cursors import MAX_CURSOR_LENGTH, decode_cursor, encode_cursor
 from domain.error_codes import ErrorCode
 from domain.errors import StockpoolError
 
@@ -50,6 +52,23 @@ class FeedPosition:
         if position is None:
             raise InvalidFeedCursor(f"invalid cursor {cursor[:100]!r}", ("after",))
         return cls(stream, channel_id, position)
+
+    @classmethod
+    def read(cls, stream: FeedStream, cursor: str) -> FeedPosition | None:
+        """The position a cursor of this feed of any channel names (the channel is in the
+        cursor); None for anything else."""
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            return None
+        try:
+            kind = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")[0]
+        except (binascii.Error, UnicodeError, ValueError):
+            return None
+        prefix = stream.cursor_kind(0)[:-1]
+        channel = kind.removeprefix(prefix)
+        if not kind.startswith(prefix) or not (channel.isascii() and channel.isdigit()):
+            return None
+        position = decode_cursor(stream.cursor_kind(int(channel)), cursor)
+        return None if position is None else cls(stream, int(channel), position)
 
     def require_within(self, head: int, kept_after: int) -> None:
         """A position the feed has handed out (INVALID_CURSOR past its head) whose later

@@ -156,3 +156,47 @@ async def drop_before(conn: AsyncConnection, cutoff: datetime) -> int:
         )
         dropped += result.rowcount or 0
     return dropped
+
+
+async def newest_after(
+    conn: AsyncConnection,
+    channel_id: int,
+    stream: FeedStream,
+    position: int,
+    limit: int,
+    subjects: Sequence[str] | None = None,
+    until: int | None = None,
+) -> list[FeedEntry]:
+    """The newest entry of each subject changed after `position` (and up to `until`), up to
+    `limit` of them, oldest first. Paging on after the last one returned gives every subject
+    once, as of its newest change (one that changes meanwhile comes again, later)."""
+    conditions = [
+        feed_entries.c.channel_id == channel_id,
+        feed_entries.c.stream == stream.value,
+        feed_entries.c.position > position,
+    ]
+    if until is not None:
+        conditions.append(feed_entries.c.position <= until)
+    if subjects is not None:
+        conditions.append(feed_entries.c.subject.in_(list(subjects)))
+    newest = func.max(feed_entries.c.position)
+    positions = (
+        select(newest.label("position"))
+        .where(*conditions)
+        .group_by(feed_entries.c.subject)
+        .order_by(newest)
+        .limit(limit)
+        .subquery()
+    )
+    rows = await conn.execute(
+        select(
+            feed_entries.c.position,
+            feed_entries.c.subject,
+            feed_entries.c.payload,
+            feed_entries.c.recorded_at,
+        )
+        .join(positions, feed_entries.c.position == positions.c.position)
+        .where(feed_entries.c.channel_id == channel_id, feed_entries.c.stream == stream.value)
+        .order_by(feed_entries.c.position)
+    )
+    return [FeedEntry(int(r.position), r.subject, r.payload, r.recorded_at) for r in rows]

@@ -3,12 +3,13 @@ dropping what is older than the retention window."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.clock import Clock
 from api.database import feed_repository
@@ -24,6 +25,10 @@ from domain.publishing import ChannelAvailability
 from domain.reservations import Reservation
 
 T = TypeVar("T")
+Reader = Callable[
+    [AsyncConnection, int, FeedStream, int, int, Sequence[str] | None], Awaitable[list[FeedEntry]]
+]
+"""Reads a page of a feed: (conn, channel id, stream, after, limit, subjects)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +65,30 @@ class FeedService:
         first: int,
         caller: Principal,
         skus: Sequence[str] | None = None,
+        newest: bool = False,
     ) -> FeedPage[ChannelAvailability]:
+        """With `newest`, only the newest change of each listing (paging on gives each listing
+        once, as of its newest change): what a resuming subscription sends."""
+        read = feed_repository.newest_after if newest else feed_repository.after
         return await self._page(
-            FeedStream.AVAILABILITY, channel, after, first, caller, _availability, skus
+            FeedStream.AVAILABILITY, channel, after, first, caller, _availability, skus, read
         )
+
+    async def availability_between(
+        self, channel_id: int, after: int, until: int, limit: int
+    ) -> list[ChannelAvailability]:
+        """The newest change of each listing of the channel in (after, until], up to `limit`
+        of them, oldest first, each with its cursor (the hub fills gaps in the bus with it)."""
+        async with self._database.read() as conn:
+            entries = await feed_repository.newest_after(
+                conn, channel_id, FeedStream.AVAILABILITY, after, limit, until=until
+            )
+        return [
+            _availability(
+                entry, FeedPosition(FeedStream.AVAILABILITY, channel_id, entry.position).cursor
+            )
+            for entry in entries
+        ]
 
     async def reservations(
         self, channel: str, after: str | None, first: int, caller: Principal
@@ -81,6 +106,7 @@ class FeedService:
         caller: Principal,
         decode: Callable[[FeedEntry, str], T],
         subjects: Sequence[str] | None = None,
+        read: Reader = feed_repository.after,
     ) -> FeedPage[T]:
         caller.require_channel(channel)
         size = feed_page_size(first)
@@ -91,9 +117,7 @@ class FeedService:
             if after is not None:
                 start = FeedPosition.parse(stream, channel_id, after)
                 start.require_within(head.position, head.kept_after)
-            entries = await feed_repository.after(
-                conn, channel_id, stream, start.position, size + 1, subjects
-            )
+            entries = await read(conn, channel_id, stream, start.position, size + 1, subjects)
         changes = []
         for entry in entries[:size]:
             cursor = FeedPosition(stream, channel_id, entry.position).cursor
