@@ -111,6 +111,7 @@ class ConnectorService:
             if connector.is_seen_again or connector.timeout_seconds is None:
                 heard = connector.heartbeat_at
                 lift = heard is not None and heard > connector.down_since
+                lift = lift or connector.timeout_seconds is None  # monitoring turned off
                 await self._run(ConnectorBack(code, connector.last_seen_at or now, lift=lift))
                 return None
             return connector

@@ -190,3 +190,22 @@ async def test_a_silent_marketplace_lowers_the_webstore_within_seconds_on_a_serv
             assert beat["connector"]["status"] == "UP"
             (back,) = await subscriber.results(1)
             assert back["availabilityChanged"]["published"] == 10
+
+
+@SQLITE
+async def test_a_partner_websocket_is_a_sign_of_life_and_a_storefront_one_is_not(live_server):
+    async with http(live_server) as gql:
+        await marketplace(gql)
+        await update(gql, connectorTimeoutSeconds=60)
+        storefront = await key(gql, "STOREFRONT", "mp")
+        async with connected(live_server, token=storefront):
+            await asyncio.sleep(1.2)  # past a look and a write of any sign
+        state = (await gql(CHANNEL, {"code": "mp"}))["channel"]["connector"]
+        assert state["lastSeenAt"] is None
+        async with connected(live_server, token=await key(gql, "PARTNER", "mp")):
+            for _ in range(200):
+                state = (await gql(CHANNEL, {"code": "mp"}))["channel"]["connector"]
+                if state["lastSeenAt"] is not None:
+                    break
+                await asyncio.sleep(0.02)
+        assert state["status"] == "UP"

@@ -244,3 +244,15 @@ async def test_a_hold_asks_about_outages_only_while_one_may_cover_pools(clocked_
     quiet = await hold_costs("cart-1")
     await silent_past_timeout(services, clock)
     assert await hold_costs("cart-2") == quiet + 2
+
+
+async def test_turning_monitoring_off_ends_an_outage_and_lifts_its_hold(clocked_services, clock):
+    services = clocked_services
+    await marketplace_and_webstore(services)
+    await silent_past_timeout(services, clock)
+    await services.dispatch(UpdateChannel("mp", connector_timeout_seconds=None), ADMIN)
+    await services.connectors.look()
+    state = await connector(services)
+    assert (state.status, state.back_at) == (ConnectorStatus.UNKNOWN, None)
+    assert (await connector_alerts(services))[0].status is AlertStatus.RESOLVED
+    assert await published(services) == 10
