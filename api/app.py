@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
                     clock,
                     settings.sweep_seconds,
                     services.connectors,
+                    services.webhook_relay,
                 ):
                     yield
             finally:

@@ -13,6 +13,7 @@ from api.clock import Clock
 from api.services.connectors import ConnectorService
 from api.services.listings import ListingService
 from api.services.reservations import ReservationService
+from api.services.webhook_relay import WebhookRelay
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,11 @@ async def running(
     clock: Clock,
     sweep_seconds: float,
     connectors: ConnectorService | None = None,
+    webhooks: WebhookRelay | None = None,
 ) -> AsyncIterator[None]:
+    if webhooks is not None:
+        # Before serving: the outbox must know every endpoint from the first commit on.
+        await webhooks.reload()
     if connectors is not None:
         # One look before serving: this worker knows at once whether outages cover pools.
         await connectors.look()
@@ -68,6 +73,8 @@ async def running(
     ]
     if connectors is not None:
         tasks.append(asyncio.create_task(connectors.monitor_forever()))
+    if webhooks is not None:
+        tasks.append(asyncio.create_task(webhooks.run_forever()))
     try:
         yield
     finally:

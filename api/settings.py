@@ -70,6 +70,13 @@ class Settings:
     """Fields nested in fields (introspection's `__` fields not counted)."""
     max_definitions: int = 30
     """Operations and fragments in one document."""
+    # ---- outbound webhooks (docs/webhooks.md) ----
+    webhook_retry_seconds: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
+    """Waits after each failed attempt (with jitter); then the delivery is FAILED."""
+    webhook_disable_after_hours: float = 120.0
+    """An endpoint whose every attempt failed for this long is disabled (WEBHOOK_DISABLED)."""
+    webhook_allow_private: bool = False
+    """Allows http:// and loopback, private and link-local targets (tests, private networks)."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
@@ -174,6 +181,17 @@ def _origins(raw: str) -> tuple[str, ...]:
 _ORIGIN = re.compile(r"https?://[^/\s,]+")
 
 
+def _seconds_list(raw: str) -> tuple[float, ...]:
+    parse = _number(float, 0, 604_800)
+    return tuple(parse(item) for item in _csv(raw))
+
+
+def _flag(raw: str) -> bool:
+    return {"true": True, "1": True, "false": False, "0": False}[
+        _choice("true", "false", "1", "0")(raw)
+    ]
+
+
 def _bucket(raw: str) -> tuple[int, int]:
     """`POINTS/PER_SECOND`: a rate-limit bucket's size and how fast it refills."""
     size, slash, rate = raw.partition("/")
@@ -271,5 +289,16 @@ VARIABLES: dict[str, _Variable] = {
     "max_definitions": _Variable(
         "STOCKPOOL_MAX_DEFINITIONS", _number(int, 1, 100_000), "a whole number from 1 to 100000"
     ),
+    "webhook_retry_seconds": _Variable(
+        "STOCKPOOL_WEBHOOK_RETRY_SECONDS",
+        _seconds_list,
+        "a comma-separated list of seconds from 0 to 604800, e.g. 5,300,1800",
+    ),
+    "webhook_disable_after_hours": _Variable(
+        "STOCKPOOL_WEBHOOK_DISABLE_AFTER_HOURS",
+        _number(float, 0.001, 100_000),
+        "hours from 0.001 to 100000",
+    ),
+    "webhook_allow_private": _Variable("STOCKPOOL_WEBHOOK_ALLOW_PRIVATE", _flag, "true or false"),
 }
 """One entry per `Settings` field: a new setting adds its field and its variable here."""

@@ -34,10 +34,11 @@ from schema.types.reservations import Reservation, ReservationStatus
 from schema.types.returns import CustomerReturn, ReturnStatus
 from schema.types.stock import StockEvent, StockLevel
 from schema.types.transfers import Transfer, TransferStatus
+from schema.webhook_queries import WebhookQueries
 
 
 @strawberry.type
-class Query(FeedQueries):
+class Query(FeedQueries, WebhookQueries):
     @strawberry.field(description="The caller: who the API key belongs to.")
     def viewer(self, info: Info) -> Viewer:
         principal = info.context.caller

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api.database.change_journal import journal_of
 from api.database.tables import alerts
 from domain.alerts import Alert, AlertRaised, AlertStatus, AlertType
 from domain.errors import AlertNotFound
@@ -45,7 +46,9 @@ async def raise_alert(conn: AsyncConnection, raised: AlertRaised, now: datetime)
             .returning(alerts.c.id)
         )
         alert_id = inserted.scalar_one()
-    return await get(conn, int(alert_id))
+    alert = await get(conn, int(alert_id))
+    journal_of(conn).alert_raised(alert)
+    return alert
 
 
 async def change_status(

@@ -170,6 +170,7 @@ async def append_entries(
     """Writes the ledger rows in order; returns the ids the ledger gave them, in that order."""
     if not rows:
         return []
+    journal_of(conn).stock_changed([entry for _, entry in rows])
     values = [ledger_row(level, entry) for level, entry in rows]
     if conn.dialect.name == "sqlite":
         # The one writer holds the database's write lock, so the rows just inserted got the

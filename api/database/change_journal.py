@@ -16,12 +16,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.database import feed_repository
+from api.database import feed_repository, webhook_outbox
 from api.database.reservation_snapshots import snapshot
 from api.messages import availability_message
+from domain.alerts import Alert
 from domain.feeds import FeedPosition, FeedStream
 from domain.publishing import ChannelAvailability
 from domain.reservations import Reservation
+from domain.stock import LedgerEntry
 
 _KEY = "stockpool.change_journal"
 
@@ -36,6 +38,10 @@ class Journal:
     reservations: dict[str, tuple[int, Reservation] | None] = field(default_factory=dict)
     """Each reservation inserted or moved: as it became when the writer knows it whole, else
     None (read back before commit)."""
+    ledger: list[LedgerEntry] = field(default_factory=list)
+    """Every ledger row written (each stock level's new state), for the webhook outbox."""
+    alerts: list[Alert] = field(default_factory=list)
+    """Every alert raised, for the webhook outbox."""
     now: datetime | None = None
     cursors: dict[tuple[str, str, int], str] = field(default_factory=dict)
     """After it is written: the feed cursor of each (channel, SKU, version) it published."""
@@ -53,6 +59,15 @@ class Journal:
         self.reservations[reservation.id] = (channel_id, reservation)
         self._at(now)
 
+    def stock_changed(self, entries: list[LedgerEntry]) -> None:
+        self.ledger.extend(entries)
+        if entries:
+            self._at(entries[-1].created_at)
+
+    def alert_raised(self, alert: Alert) -> None:
+        self.alerts.append(alert)
+        self._at(alert.updated_at)
+
     def with_cursors(self, values: list[ChannelAvailability]) -> list[ChannelAvailability]:
         """The published values, each with the feed cursor it was written at."""
         return [
@@ -65,13 +80,21 @@ class Journal:
             self.now = now
 
     async def write(self, conn: AsyncConnection) -> None:
-        """Writes what the transaction changed into the channels' feeds."""
+        """Writes what the transaction changed into the channels' feeds, then into the
+        webhook outbox (api/database/webhook_outbox.py)."""
+        reservations = await self._reservations(conn)
+        await self._write_feeds(conn, reservations)
+        await webhook_outbox.write(conn, self, reservations)
+
+    async def _write_feeds(
+        self, conn: AsyncConnection, reservations: list[tuple[int, Reservation]]
+    ) -> None:
         feeds: dict[tuple[int, FeedStream], list[Change]] = defaultdict(list)
         for channel_id, value in self.availability:
             feeds[channel_id, FeedStream.AVAILABILITY].append(
                 (value.sku, availability_message(value))
             )
-        for channel_id, reservation in await self._reservations(conn):
+        for channel_id, reservation in reservations:
             feeds[channel_id, FeedStream.RESERVATIONS].append(
                 (reservation.id, snapshot(reservation))
             )

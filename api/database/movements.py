@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database import ledger_repository, stock_repository
+from api.database.change_journal import journal_of
 from api.database.rows import quantities_from
 from api.database.tables import locations, skus, stock_levels
 from domain.quantities import Quantities
@@ -105,4 +106,5 @@ async def apply_movements(
         entry = ledger_entry(movement.move(), before, prior_version, actor, now, idempotency_key)
         event_id = await ledger_repository.append(conn, level, entry)
         entries.append(entry.numbered(event_id))
+    journal_of(conn).stock_changed(entries)
     return entries

@@ -27,6 +27,8 @@ from api.services.reservations import ReservationService
 from api.services.reserve_batch import ReserveBatch, ReserveRequest
 from api.services.returns import ReturnService
 from api.services.transfers import TransferService
+from api.services.webhook_relay import WebhookRelay
+from api.services.webhooks import WebhookService
 from api.settings import Settings
 from domain.access import Principal
 from domain.commands import Command
@@ -54,6 +56,8 @@ class Services:
     alerts: AlertService
     bundles: BundleService
     reorder: ReorderService
+    webhooks: WebhookService
+    webhook_relay: WebhookRelay
     connectors: ConnectorService
     feeds: FeedService
 
@@ -67,6 +71,7 @@ class Services:
         routes = stock_routes(alerts) | configuration_routes(alerts, listings, api_keys, bus)
         dispatcher = Dispatcher(database, bus, clock, routes)
         hold_batches = _group_commit(dispatcher, database, bus, clock, settings)
+        relay = WebhookRelay(database, bus, clock, settings)
         return cls(
             settings=settings,
             database=database,
@@ -85,6 +90,8 @@ class Services:
             alerts=alerts,
             bundles=BundleService(database, clock),
             reorder=ReorderService(database, clock),
+            webhooks=WebhookService(database, clock, settings.webhook_allow_private, relay.changed),
+            webhook_relay=relay,
             connectors=ConnectorService(database, dispatcher, clock),
             feeds=FeedService(database, clock, timedelta(days=settings.feed_retention_days)),
         )

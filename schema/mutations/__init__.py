@@ -17,6 +17,7 @@ from schema.mutations.reservations import ReservationMutations
 from schema.mutations.returns import ReturnMutations
 from schema.mutations.stock import StockMutations
 from schema.mutations.transfers import TransferMutations
+from schema.mutations.webhooks import WebhookMutations
 
 
 @strawberry.type
@@ -34,5 +35,6 @@ class Mutation(
     BundleMutations,
     ReorderMutations,
     AccessMutations,
+    WebhookMutations,
 ):
     pass

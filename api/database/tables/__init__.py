@@ -34,6 +34,7 @@ from api.database.tables.documents import (
     transfers,
 )
 from api.database.tables.feeds import feed_entries, feed_heads
+from api.database.tables.webhooks import webhook_deliveries, webhook_endpoints
 
 __all__ = [
     "alerts",
@@ -65,4 +66,6 @@ __all__ = [
     "stock_levels",
     "transfer_lines",
     "transfers",
+    "webhook_deliveries",
+    "webhook_endpoints",
 ]
