@@ -1,5 +1,5 @@
 """Background work the app runs while it serves: the expired-hold sweeper, the campaign
-clock and the connector monitor."""
+clock, the connector monitor and the webhook relay."""
 
 from __future__ import annotations
 
