@@ -162,7 +162,6 @@ async def test_a_request_with_the_partner_key_is_a_sign_of_life(gql):
     assert seen["status"] == "UP"
 
 
-@SQLITE
 async def test_a_silent_marketplace_lowers_the_webstore_within_seconds_on_a_served_app(
     live_server,
 ):
