@@ -4,7 +4,7 @@ on it (api/handlers/holds.py) and republishing shows it (api/database/channel_po
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from domain.backorders import Incoming, IncomingStock, earliest_promise
@@ -79,3 +79,24 @@ def channel_pool(
             backordered,
         )
     return pool if cover == NO_COVER else cover.apply(pool)
+
+
+def covered_availability(
+    available: Mapping[tuple[str, str], int],
+    locations: Iterable[str],
+    covers: Mapping[str, OutageCover],
+) -> dict[tuple[str, str], int]:
+    """Per (SKU, location), the available units a sale on the channel may take while other
+    channels' outages cover its pools: what a SKU's cover takes from its pool is cut from its
+    locations last first (`locations` in the channel's order), so routing keeps its order."""
+    found = dict(available)
+    order = list(locations)
+    for sku, cover in covers.items():
+        keys = [(sku, location) for location in order if (sku, location) in found]
+        total = sum(max(found[key], 0) for key in keys)
+        cut = total - cover.apply(ChannelPool(total)).available
+        for key in reversed(keys):
+            taken = min(cut, max(found[key], 0))
+            found[key] -= taken
+            cut -= taken
+    return found

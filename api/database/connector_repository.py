@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.database.tables import channels, listings, skus
+from api.database.tables import channels, listings, reservation_lines, skus
 from api.database.tables.connectors import exposure_holds
 from api.database.tables.feeds import feed_entries
 from domain.channel_pools import OutageCover
@@ -148,16 +148,18 @@ async def hold_exposure(
         )
 
 
-async def lift_exposure(conn: AsyncConnection, channel_id: int) -> set[str]:
-    """Lifts the channel's exposure holds; returns the codes of their SKUs."""
+async def exposure_skus(conn: AsyncConnection, channel_id: int) -> set[str]:
+    """The codes of the SKUs the channel's exposure holds."""
     held = await conn.execute(
         select(skus.c.code)
         .join(exposure_holds, exposure_holds.c.sku_id == skus.c.id)
         .where(exposure_holds.c.channel_id == channel_id)
     )
-    codes = set(held.scalars())
+    return set(held.scalars())
+
+
+async def lift_exposure(conn: AsyncConnection, channel_id: int) -> None:
     await conn.execute(delete(exposure_holds).where(exposure_holds.c.channel_id == channel_id))
-    return codes
 
 
 async def consume_exposure(conn: AsyncConnection, channel_id: int, sold: Mapping[str, int]) -> None:
@@ -253,3 +255,24 @@ async def covers(conn: AsyncConnection, pairs: Iterable[Pair]) -> dict[Pair, Out
         [(int(r.channel_id), int(r.sku_id), int(r.units)) for r in rows if r.units is not None],
         [(int(r.channel_id), int(r.sku_id), int(r.paused)) for r in rows if r.units is None],
     )
+
+
+async def channel_covers(
+    conn: AsyncConnection, channel_id: int, sku_codes: Mapping[int, str]
+) -> dict[str, OutageCover]:
+    """Per SKU code, what other channels' outages take from this channel's pool of it."""
+    found = await covers(conn, [(channel_id, sku_id) for sku_id in sku_codes])
+    return {sku_codes[sku_id]: cover for (_, sku_id), cover in found.items()}
+
+
+async def oversold_among(conn: AsyncConnection, sku_codes: set[str]) -> set[str]:
+    """The SKUs among these with units recorded as oversold and still waiting."""
+    if not sku_codes:
+        return set()
+    found = await conn.execute(
+        select(skus.c.code)
+        .distinct()
+        .join(reservation_lines, reservation_lines.c.sku_id == skus.c.id)
+        .where(skus.c.code.in_(sku_codes), reservation_lines.c.oversold > 0)
+    )
+    return set(found.scalars())

@@ -12,7 +12,9 @@ from api.database import (
     outage_flag,
 )
 from api.database import channel_repository as channels
+from api.database.movements import LevelRef, lock_levels
 from api.service_layer.unit_of_work import UnitOfWork
+from api.services.backorder_fill import fill_backorders
 from api.services.publishing import republish
 from domain import alerts
 from domain.bundles import leaves
@@ -62,11 +64,12 @@ async def _hold_exposure(uow: UnitOfWork, channel_id: int, shown: dict[str, int]
 
 async def connector_back(uow: UnitOfWork, command: ConnectorBack) -> bool:
     """Brings a down connector back UP (the alert resolves; a pause ends) and, with `lift`
-    or when its fallback holds nothing, lifts its exposure holds."""
+    or when its fallback holds nothing, lifts its exposure holds. Units freed are handed to
+    the sales other channels recorded as oversold meanwhile, oldest first."""
     conn, now = uow.conn, uow.now
     record = await channels.get_channel(conn, command.channel)
     connector = record.channel.connector
-    affected: set[str] = set()
+    freed: set[str] = set()
     back_at = connector.back_at
     changed = False
     if connector.down_since is not None and await connector_repository.mark_back(
@@ -78,13 +81,31 @@ async def connector_back(uow: UnitOfWork, command: ConnectorBack) -> bool:
         if resolved is not None:
             uow.raised(resolved)
         if connector.fallback is OutageFallback.PAUSE_OTHER_LISTINGS_BELOW:
-            affected |= set(await connector_repository.published_by_sku(conn, record.id))
-    if back_at is not None and (command.lift or connector.fallback is not HOLD_EXPOSURE):
-        affected |= await connector_repository.lift_exposure(conn, record.id)
+            freed |= set(await connector_repository.published_by_sku(conn, record.id))
+    lifting = back_at is not None and (command.lift or connector.fallback is not HOLD_EXPOSURE)
+    if lifting:
+        freed |= await connector_repository.exposure_skus(conn, record.id)
+    levels = await _settle_freed(uow, freed)
+    if lifting:
+        await connector_repository.lift_exposure(conn, record.id)
         await connector_repository.clear_back(conn, record.id)
         changed = True
-    await _republish(uow, affected)
+    if levels:
+        filled, settled = await fill_backorders(conn, levels, now, uow.actor)
+        uow.record(filled)
+        uow.raised(*settled)
+    await _republish(uow, freed)
     return changed
+
+
+async def _settle_freed(uow: UnitOfWork, skus: set[str]) -> list[LevelRef]:
+    """Locks (in id order, before the exposure rows) the levels of the SKUs an outage held
+    back that have oversold units waiting."""
+    waiting = await connector_repository.oversold_among(uow.conn, skus)
+    if not waiting:
+        return []
+    ids = await catalogue_repository.sku_ids_by_code(uow.conn, waiting)
+    return [level.ref for level in await lock_levels(uow.conn, sku_ids=sorted(ids.values()))]
 
 
 async def _republish(uow: UnitOfWork, skus: set[str]) -> None:

@@ -28,6 +28,7 @@ from api.services.preemption import preempt_holds
 from api.services.reservation_records import new_reservation_id
 from domain import alerts
 from domain.bundles import BundledRequest
+from domain.channel_pools import OutageCover, covered_availability
 from domain.channels import SplitPolicy
 from domain.errors import DuplicateOrder, LocationNotInChannel, UnmappedSku
 from domain.reservations import (
@@ -70,10 +71,11 @@ async def record_sale(uow: UnitOfWork, command: RecordChannelSale) -> Reservatio
     bundled, bundle_ids = await take_apart(conn, requested, prefix)
     locked = await lock_channel_levels(uow, record, sorted({*sku_ids, *bundle_ids.values()}))
     wanted = tuple(part for line in requested for part in bundled.components_of(line))
-    allocations, shortfall = _route(record, wanted, locked)
+    covers = await _outage_covers(uow, record, locked)
+    allocations, shortfall = _route(record, wanted, locked, covers)
     if shortfall and record.channel.sales_preempt_holds:
         locked = await preempt_holds(uow, record, locked, _by_sku(wanted, shortfall))
-        allocations, shortfall = _route(record, wanted, locked)
+        allocations, shortfall = _route(record, wanted, locked, covers)
     lines = await book_lines(
         uow,
         [
@@ -99,13 +101,30 @@ async def record_sale(uow: UnitOfWork, command: RecordChannelSale) -> Reservatio
     return await reservation_as_written(uow, sale.id)
 
 
+async def _outage_covers(
+    uow: UnitOfWork, record: channels.ChannelRecord, locked: list[LockedLevel]
+) -> dict[str, OutageCover]:
+    """What other channels' connector outages hold back from this channel's pools: a sale
+    beyond what is left is recorded as oversold (settled when the hold lifts)."""
+    if not outage_flag.may_cover(uow.conn):
+        return {}
+    codes = {level.ref.sku_id: level.ref.sku for level in locked}
+    return await connector_repository.channel_covers(uow.conn, record.id, codes)
+
+
 def _route(
-    record: channels.ChannelRecord, wanted: tuple[RequestedLine, ...], locked: list[LockedLevel]
+    record: channels.ChannelRecord,
+    wanted: tuple[RequestedLine, ...],
+    locked: list[LockedLevel],
+    covers: dict[str, OutageCover],
 ) -> tuple[list[Allocation], dict[int, int]]:
+    available = availability(locked)
+    if covers:
+        available = covered_availability(available, [s.code for s in record.sites], covers)
     return route(
         wanted,
         record.sites,
-        availability(locked),
+        available,
         record.channel.routing,
         SplitPolicy.ALLOWED,
         allow_partial=True,

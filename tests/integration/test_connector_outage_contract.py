@@ -256,3 +256,29 @@ async def test_turning_monitoring_off_ends_an_outage_and_lifts_its_hold(clocked_
     assert (state.status, state.back_at) == (ConnectorStatus.UNKNOWN, None)
     assert (await connector_alerts(services))[0].status is AlertStatus.RESOLVED
     assert await published(services) == 10
+
+
+async def test_another_channels_sale_beyond_the_deduction_is_oversold_until_the_hold_lifts(
+    clocked_services, clock
+):
+    """A sale already happened is recorded, but what the silent marketplace may still sell is
+    not the webstore's: beyond it the webstore's order is oversold, and the units the lift
+    frees settle it."""
+    services = clocked_services
+    await marketplace_and_webstore(services)
+    await silent_past_timeout(services, clock)
+    sale = await services.dispatch(RecordChannelSale("web", "web-1", quantity=8, sku="TEE"), ADMIN)
+    ((committed, oversold),) = [(line.committed, line.oversold) for line in sale.lines]
+    assert (committed, oversold) == (6, 2)
+    (oversell,) = [
+        a for a in await services.alerts.list(None, ADMIN) if a.type is AlertType.OVERSELL
+    ]
+    await services.connectors.seen(MARKETPLACE)
+    await services.dispatch(RecordChannelSale("mp", "mp-1", quantity=1, sku="TEE"), MARKETPLACE)
+    await services.connectors.heartbeat("mp", MARKETPLACE)
+    settled = await services.reservations.get(sale.id, ADMIN)
+    assert [(line.committed, line.oversold) for line in settled.lines] == [(8, 0)]
+    assert await published(services) == 1
+    resolved = [a for a in await services.alerts.list(None, ADMIN) if a.id == oversell.id]
+    assert resolved[0].status is AlertStatus.RESOLVED
+    assert (await check_ledger(services.database)).ok
