@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.channel_pools import NO_COVER, OutageCover, channel_pool
+from domain.channel_pools import NO_COVER, OutageCover, channel_pool, covered_availability
 from domain.channels import Channel, ChannelKind, UpdateChannel
 from domain.connectors import (
     KEEP,
@@ -159,3 +159,14 @@ def test_a_pool_at_or_below_the_pause_threshold_publishes_nothing():
     assert channel_pool(levels, cover=OutageCover(paused_at_or_below=2)).available == 3
     # The threshold is judged on what is left after exposure.
     assert channel_pool(levels, cover=OutageCover(1, paused_at_or_below=2)).available == 0
+
+
+def test_a_sale_sees_the_cover_cut_from_its_channels_last_locations_first():
+    available = {("TEE", "A"): 5, ("TEE", "B"): 3, ("CAP", "A"): 2}
+    covers = {"TEE": OutageCover(withheld=4), "CAP": OutageCover(paused_at_or_below=2)}
+    assert covered_availability(available, ["A", "B"], covers) == {
+        ("TEE", "A"): 4,
+        ("TEE", "B"): 0,
+        ("CAP", "A"): 0,
+    }
+    assert covered_availability(available, ["A", "B"], {}) == available
