@@ -272,3 +272,17 @@ async def test_heartbeats_keep_the_connector_up_and_its_outage_sale_is_reported_
             await in_step(gql, market)
 
     assert market.showing() == {"MP-TEE": 17, "MP-CAP": 20}
+
+
+def test_the_guide_quotes_the_example_as_it_is():
+    """Every line of each Python block of docs/connectors.md is a line of examples/connector.py,
+    in the same order (indentation aside), so the guide never shows code the tests do not run."""
+    root = Path(__file__).resolve().parents[2]
+    example = [line.strip() for line in (root / "examples/connector.py").read_text().splitlines()]
+    guide = (root / "docs/connectors.md").read_text()
+    blocks = [block.split("```")[0] for block in guide.split("```python\n")[1:]]
+    assert len(blocks) >= 6
+    for block in blocks:
+        lines = iter(example)
+        for quoted in filter(None, (line.strip() for line in block.splitlines())):
+            assert any(line == quoted for line in lines), f"not in the example: {quoted}"
