@@ -45,14 +45,24 @@ class Subscription:
     @strawberry.subscription(
         description="What the channel shows of the SKUs (all its listings when `skus` is "
         "null): first each one's current value, then a message each time `published` or "
-        "`status` changes, newer `version`s only. Storefront and partner keys follow their "
-        "own channel."
+        "`status` changes, newer `version`s only, in the order of the channel's "
+        "availabilityFeed with none left out. Every message carries its `cursor`: with "
+        "`after` (the cursor of the last message received), instead of the current values it "
+        "first sends the newest change of each listing changed after that cursor, then goes "
+        "on live. A cursor past the retention window is the error CURSOR_EXPIRED (subscribe "
+        "again without `after`), one this feed did not hand out INVALID_CURSOR. Storefront "
+        "and partner keys follow their own channel."
     )
     async def availability_changed(
-        self, info: Info, channel: str, skus: list[str] | None = None
+        self,
+        info: Info,
+        channel: str,
+        skus: list[str] | None = None,
+        after: str | None = None,
     ) -> AsyncIterator[ChannelAvailability]:
         _check(lambda: info.context.caller.require_view(channel))
-        return Live(AvailabilityFeed(channel, _codes(skus)), ChannelAvailability.from_domain)
+        feed = AvailabilityFeed(channel, _codes(skus), after)
+        return Live(feed, ChannelAvailability.from_domain)
 
     @strawberry.subscription(
         description="Stock levels (filtered by SKU and/or location): first the current ones, "

@@ -4,7 +4,7 @@ with what orders it: the key a newer value replaces and its version."""
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +31,14 @@ class Change:
     value: Any
     key: Hashable | None = None
     version: int = 0
+
+
+def same_state(a: Any, b: Any) -> bool:
+    """Whether two values show the same: a listing's value read from a snapshot and the
+    change the group sent are the same whatever feed position each carries."""
+    if isinstance(a, ChannelAvailability) and isinstance(b, ChannelAvailability):
+        return replace(a, cursor=None) == replace(b, cursor=None)
+    return bool(a == b)
 
 
 def availability_change(found: ChannelAvailability) -> Change:

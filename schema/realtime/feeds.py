@@ -43,10 +43,19 @@ def _within(code: str, allowed: frozenset[str] | None) -> bool:
 class AvailabilityFeed:
     channel: str
     skus: frozenset[str] | None = None
+    after: str | None = None
+    """A cursor of the channel's availability feed: catch up from it instead of a snapshot
+    (schema/realtime/resume.py)."""
     topic: ClassVar[str] = AVAILABILITY
 
     def covers(self, value: Any) -> bool:
         return value.channel == self.channel and _within(value.sku, self.skus)
+
+    async def head(self, services: Services) -> str:
+        """The cursor of the channel's newest availability change: read before a snapshot,
+        the snapshot and the changes after it miss nothing."""
+        page = await services.feeds.availability(self.channel, None, 0, SYSTEM)
+        return page.head_cursor
 
     async def snapshot(self, services: Services) -> list[Change]:
         if self.skus is None:

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from schema.realtime.changes import Change
+from schema.realtime.changes import Change, same_state
 from schema.realtime.feeds import Feed
 from schema.realtime.subscriber import Subscriber
 
@@ -39,8 +39,9 @@ class Group:
         """How often the operation ran: once per change, however many members."""
         self._sent: dict[Hashable, Sent] = {}
 
-    async def deliver(self, change: Change) -> None:
-        """A change for everyone in the group, unless the group already sent it or newer."""
+    async def deliver(self, change: Change, newcomer: Subscriber | None = None) -> None:
+        """A change for everyone in the group, unless the group already sent it or newer
+        (`newcomer` takes it as part of its first state)."""
         if self._outdated(change):
             return
         payload = await self.render(change.value)
@@ -49,7 +50,10 @@ class Group:
         if change.key is not None:
             self._sent[change.key] = Sent(change.version, change.value, payload)
         for member in list(self.members):
-            member.offer(change, payload)
+            if member is newcomer:
+                member.first(change, payload)
+            else:
+                member.offer(change, payload)
 
     async def add_snapshot(self, member: Subscriber, snapshot: list[Change]) -> None:
         """Hands `member` the current value of everything the feed covers, then goes live.
@@ -59,10 +63,19 @@ class Group:
         for change in snapshot:
             sent = self._sent.get(change.key)
             if sent is None or change.version > sent.version:
-                await self.deliver(change)
+                await self.deliver(change, member)
             elif sent.version == change.version:
-                member.offer(change, await self._as_now(change, sent))
+                member.first(change, await self._as_now(change, sent))
         member.go_live()
+
+    async def add_first(self, member: Subscriber, change: Change) -> None:
+        """A value of `member`'s catch-up, to it alone (the group's other members have it or
+        a newer one, or will get it): the group's rendering when it sent the same."""
+        sent = self._sent.get(change.key)
+        if sent is not None and sent.version == change.version and sent.value == change.value:
+            member.first(change, sent.payload)
+        else:
+            member.first(change, await self.render(change.value))
 
     async def refresh(self, snapshot: list[Change]) -> None:
         """After the bus was lost: the snapshot read since it is back goes to every member,
@@ -71,7 +84,7 @@ class Group:
             sent = self._sent.get(change.key)
             if sent is None or sent.version != change.version:
                 await self.deliver(change)
-            elif sent.value != change.value:
+            elif not same_state(sent.value, change.value):
                 payload = await self._as_now(change, sent)
                 for member in list(self.members):
                     member.offer(change, payload)
@@ -79,7 +92,7 @@ class Group:
     async def _as_now(self, change: Change, sent: Sent) -> str:
         """The payload of a version the group sent already; rendered again when the value's
         other details (e.g. `sellable`) are no longer what was sent."""
-        if sent.value != change.value:
+        if not same_state(sent.value, change.value):
             payload = await self.render(change.value)
             self._sent[change.key] = Sent(change.version, change.value, payload)
             return payload

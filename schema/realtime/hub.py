@@ -3,7 +3,8 @@
 One bus subscription per process, to every topic, made at startup (so no change committed
 after startup is missed), however many WebSocket clients there are. When the bus was lost and
 is back, every group re-reads its snapshot: what changed meanwhile goes to its members. A
-revoked or expired key's sockets are closed with 4403."""
+revoked or expired key's sockets are closed with 4403. Availability changes reach the groups
+in the order of the channel's feed, with no gap (schema/realtime/resume.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from strawberry import Schema
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from api.bus import API_KEYS, STOCK_LEVELS, EventBus, Resumed
+from api.bus import API_KEYS, AVAILABILITY, STOCK_LEVELS, EventBus, Resumed
 from api.clock import Clock, utc_now
 from api.services.container import Services
 from domain.access import Principal
@@ -27,10 +28,11 @@ from schema.realtime import protocols
 from schema.realtime.admission import Admission
 from schema.realtime.changes import DECODERS, SKU_TOTALS, Change
 from schema.realtime.documents import Documents
-from schema.realtime.feeds import SkuTotalsFeed
+from schema.realtime.feeds import AvailabilityFeed, Feed, SkuTotalsFeed
 from schema.realtime.group import Group, Render
 from schema.realtime.limits import RealtimeLimits
 from schema.realtime.live import Live
+from schema.realtime.resume import AvailabilityPositions
 from schema.realtime.subscriber import Subscriber
 from schema.realtime.totals import TotalsRefresher
 
@@ -58,6 +60,16 @@ def result_json(result: ExecutionResult) -> str:
     if result.extensions:
         payload["extensions"] = result.extensions
     return orjson.dumps(payload).decode()
+
+
+def _shared(operation: Operation, live: Live[Any]) -> dict[str, Any]:
+    """The variables that shape what a group sends: a cursor to resume from only decides a
+    member's first state, so members resuming from different cursors share one group."""
+    variables = operation.variables or {}
+    after = getattr(live.feed, "after", None)
+    if after is None:
+        return variables
+    return {name: value for name, value in variables.items() if value != after}
 
 
 def _report_end(follower: asyncio.Task[None]) -> None:
@@ -96,6 +108,8 @@ class Hub:
         self._tasks: list[asyncio.Task[None]] = []
         self._detached: set[asyncio.Task[None]] = set()
         self._totals = TotalsRefresher(services, self._totals_wanted, self._dispatch)
+        self.availability = AvailabilityPositions(services, self._dispatch)
+        """Availability changes in feed order, per channel a group follows."""
         self._resnapshot: asyncio.Task[None] | None = None
 
     # ---- life -------------------------------------------------------------------------------
@@ -137,7 +151,7 @@ class Hub:
         self, operation: Operation, principal: Principal, live: Live[Any], member: Subscriber
     ) -> Group:
         """Adds `member` to the group of everyone with the same operation and scope."""
-        variables = orjson.dumps(operation.variables or {}, option=orjson.OPT_SORT_KEYS)
+        variables = orjson.dumps(_shared(operation, live), option=orjson.OPT_SORT_KEYS)
         scope = (principal.role, principal.channel)
         key = (operation.query, operation.operation_name, variables, scope)
         group = self._groups.get(key)
@@ -146,6 +160,7 @@ class Hub:
             group = Group(key, live.feed, self._renderer(operation, context, live))
             self._groups[key] = group
             self._by_topic.setdefault(live.feed.topic, set()).add(group)
+            self.availability.watch(live.feed)
         group.members.add(member)
         return group
 
@@ -154,6 +169,7 @@ class Hub:
         if not group.members and self._groups.get(group.key) is group:
             del self._groups[group.key]
             self._by_topic[group.feed.topic].discard(group)
+            self.availability.unwatch(group.feed)
             self._renders_of_gone_groups += group.renders
 
     def detach(self, task: asyncio.Task[None]) -> None:
@@ -211,7 +227,31 @@ class Hub:
             return
         if topic == STOCK_LEVELS:
             self._totals.level_changed(change.value.sku)
+        if topic == AVAILABILITY:
+            try:
+                await self.availability.take(change)
+            except Exception:  # the changes it could not read come with the next one
+                log.exception("could not read the %s feed of %r", topic, change.value.channel)
+            return
         await self._dispatch(change)
+
+    async def snapshot(self, feed: Feed) -> list[Change]:
+        """The current state of everything `feed` covers (availability: with its cursor)."""
+        if isinstance(feed, AvailabilityFeed):
+            return await self.availability.snapshot(feed)
+        return await feed.snapshot(self.services)
+
+    async def welcome(self, group: Group, member: Subscriber) -> None:
+        """Hands a member that joined `group` its first state, then lets it go live: the
+        snapshot, or with a cursor to resume from, the changes after it."""
+        feed = group.feed
+        if isinstance(feed, AvailabilityFeed) and feed.after is not None:
+            await self.availability.catch_up(
+                feed, feed.after, lambda change: group.add_first(member, change)
+            )
+            member.go_live()
+        else:
+            await group.add_snapshot(member, await self.snapshot(feed))
 
     def _resnapshot_all(self) -> None:
         """After a bus outage: changes published meanwhile never arrived here, so every group
@@ -226,7 +266,7 @@ class Hub:
             if self._groups.get(group.key) is not group:
                 continue  # its last member left meanwhile
             try:
-                await group.refresh(await group.feed.snapshot(self.services))
+                await group.refresh(await self.snapshot(group.feed))
             except Exception:
                 log.exception("could not re-read the snapshot of group %r", group.key)
 

@@ -197,8 +197,7 @@ class Operations:
         """Joined first, read second: nothing committed in between is missed, and the group
         drops what the snapshot already holds."""
         try:
-            snapshot = await group.feed.snapshot(self.hub.services)
-            await group.add_snapshot(subscriber, snapshot)
+            await self.hub.welcome(group, subscriber)
         except asyncio.CancelledError:
             raise
         except StockpoolError as refusal:  # e.g. an unknown channel

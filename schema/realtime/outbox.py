@@ -12,10 +12,12 @@ class OutboxOverflow(Exception):
 
 
 class Outbox:
-    """Frames in the order they were first put. A frame with a key replaces the waiting frame
-    of the same operation and key in place, so a client that falls behind gets the newest
-    value of each thing it follows, never a backlog. Frames without a key (ledger rows,
-    protocol replies) each count, and at most `max_unkeyed` of them may wait."""
+    """Frames in the order they were put. A frame with a key replaces the waiting frame of the
+    same operation and key and takes its place at the end, so a client that falls behind gets
+    the newest value of each thing it follows, never a backlog, and still in the order the
+    values happened (what the cursor of the last message received relies on: every change
+    before it was sent first, or is replaced by one still to come). Frames without a key
+    (ledger rows, protocol replies) each count, and at most `max_unkeyed` of them may wait."""
 
     def __init__(self, max_unkeyed: int) -> None:
         self.max_unkeyed = max_unkeyed
@@ -38,7 +40,7 @@ class Outbox:
             slot: tuple[Hashable, ...] = (operation, None, next(self._serial))
         else:
             slot = (operation, key)
-            if slot in self._frames:
+            if self._frames.pop(slot, None) is not None:
                 self.replaced += 1
         self._frames[slot] = frame
         self.peak = max(self.peak, len(self._frames))

@@ -1,0 +1,102 @@
+"""Availability in feed order, snapshots that carry a cursor, and subscriptions that resume
+from one (docs/realtime.md#resuming-availability).
+
+Every availability change the hub takes goes through `AvailabilityPositions.take`: for each
+channel that a group follows, changes reach the groups in the position order of the channel's
+availability feed with no gap (`FeedOrder`, schema/realtime/ordering.py): one that overtook
+another, or one the bus lost, is read from the feed and delivered first. So the cursor of the
+last message a client got is a place to resume from that misses nothing.
+
+A snapshot is read after the feed's head (its values carry the head's cursor), and the hub
+has delivered everything up to that head before the snapshot is handed to the group, so the
+cursor holds for the group's other members too. A catch-up (`after`) sends the newest change of
+each listing changed after the cursor, in feed order, page by page, then the hub delivers up to
+the head the last page saw, and the group's live changes follow."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from api.services.container import Services
+from domain.feeds import MAX_FEED_PAGE, FeedPosition, FeedStream
+from schema.realtime.changes import Change, availability_change
+from schema.realtime.feeds import SYSTEM, AvailabilityFeed, Feed
+from schema.realtime.ordering import FeedOrder
+
+Send = Callable[[Change], Awaitable[None]]
+
+
+def _position(cursor: str | None) -> FeedPosition | None:
+    return None if cursor is None else FeedPosition.read(FeedStream.AVAILABILITY, cursor)
+
+
+class AvailabilityPositions:
+    def __init__(self, services: Services, dispatch: Send) -> None:
+        self._services = services
+        self._dispatch = dispatch
+        self._channel_ids: dict[str, int] = {}
+        self.order: FeedOrder[str, Change] = FeedOrder(self._fill, dispatch, MAX_FEED_PAGE)
+
+    def watch(self, feed: Feed) -> None:
+        if isinstance(feed, AvailabilityFeed):
+            self.order.watch(feed.channel)
+
+    def unwatch(self, feed: Feed) -> None:
+        if isinstance(feed, AvailabilityFeed):
+            self.order.unwatch(feed.channel)
+
+    async def take(self, change: Change) -> None:
+        """A change from the bus; one without a cursor (from a worker of an earlier release)
+        is delivered as it comes."""
+        value = change.value
+        at = _position(value.cursor)
+        if at is None:
+            await self._dispatch(change)
+            return
+        self._channel_ids[value.channel] = at.channel_id
+        await self.order.offer(value.channel, at.position, change)
+
+    async def reach(self, channel: str, cursor: str) -> None:
+        """Returns once every change of the channel up to `cursor` went to its groups."""
+        at = _position(cursor)
+        if at is not None:
+            self._channel_ids[channel] = at.channel_id
+            await self.order.reach(channel, at.position)
+
+    async def snapshot(self, feed: AvailabilityFeed) -> list[Change]:
+        """What the feed covers now, each value with the cursor of the head read before it."""
+        head = await feed.head(self._services)
+        changes = await feed.snapshot(self._services)
+        await self.reach(feed.channel, head)
+        return [availability_change(replace(change.value, cursor=head)) for change in changes]
+
+    async def catch_up(self, feed: AvailabilityFeed, after: str, send: Send) -> None:
+        """Sends the newest change of each listing the feed covers changed after `after`, in
+        feed order, a page at a time (INVALID_CURSOR, CURSOR_EXPIRED are raised before any)."""
+        cursor = after
+        skus = None if feed.skus is None else sorted(feed.skus)
+        feeds = self._services.feeds
+        while True:
+            page = await feeds.availability(
+                feed.channel, cursor, MAX_FEED_PAGE, SYSTEM, skus, newest=True
+            )
+            for _, value in page.changes:
+                await send(availability_change(value))
+            cursor = page.end_cursor
+            if not page.has_next:
+                break
+        await self.reach(feed.channel, page.head_cursor)
+
+    async def _fill(
+        self, channel: str, after: int, until: int, limit: int
+    ) -> list[tuple[int, Change]]:
+        values = await self._services.feeds.availability_between(
+            self._channel_ids[channel], after, until, limit
+        )
+        filled = []
+        for value in values:
+            at = _position(value.cursor)
+            if at is not None:
+                filled.append((at.position, availability_change(value)))
+        return filled
