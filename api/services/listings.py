@@ -10,6 +10,7 @@ from api.bus import EventBus
 from api.clock import Clock, utc_now
 from api.database import channel_repository as channels
 from api.database import listing_repository as repository
+from api.database.change_journal import journal_of
 from api.database.engine import Database
 from api.messages import availability_messages
 from api.services.publishing import as_of, republish
@@ -45,9 +46,10 @@ class ListingService:
         looked up to, the `since` of the next call."""
         now = self._clock()
         async with self._database.transaction() as conn:
+            journal = journal_of(conn)
             ids = await repository.with_campaign_boundary_between(conn, since, now)
             changed = await republish(conn, now, listing_ids=ids) if ids else []
-        await self._bus.publish_committed(availability_messages(changed))
+        await self._bus.publish_committed(availability_messages(journal.with_cursors(changed)))
         return now
 
     async def next_campaign_boundary(self, after: datetime) -> datetime | None:
