@@ -115,7 +115,8 @@ class Stockpool:
                     return _data(response)
                 wait = float(response.headers.get("retry-after", wait))
                 log.warning("stockpool answered %s, retrying in %.1f s", response.status_code, wait)
-            time.sleep(wait)
+            if attempt + 1 < self.attempts:
+                time.sleep(wait)
         raise Unavailable(f"no answer after {self.attempts} attempts")
 
     def close(self) -> None:

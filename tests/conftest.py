@@ -154,13 +154,13 @@ class LiveServer:
 
 @asynccontextmanager
 async def serving(app: Any, **config: Any) -> AsyncIterator[LiveServer]:
-    """`app` under a real uvicorn, in this event loop, on a free port."""
+    """`app` under a real uvicorn, in this event loop, on a free port (or `port=`)."""
     import asyncio
 
     import uvicorn
 
-    options = {"log_level": "warning", "ws_per_message_deflate": False, **config}
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, **options))
+    options = {"log_level": "warning", "ws_per_message_deflate": False, "port": 0, **config}
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", **options))
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

@@ -1,9 +1,9 @@
 """The example connector (examples/connector.py, the one docs/connectors.md walks through) run
 against a served app with a partner key: it pushes every change once while running and after a
 restart from its state file, resyncs from a snapshot when its cursor expired, reports an order
-the marketplace sends twice once, and its heartbeats keep the channel's connector UP; stopped
-past the timeout it goes DOWN, and started again it reports its outage sale before the
-heartbeat that lifts the exposure hold."""
+the marketplace sends twice once, waits out throttling and a server that is down, and its
+heartbeats keep the channel's connector UP; stopped past the timeout it goes DOWN, and started
+again it reports its outage sale before the heartbeat that lifts the exposure hold."""
 
 from __future__ import annotations
 
@@ -234,6 +234,30 @@ async def test_a_throttled_connector_waits_as_retry_after_says_and_misses_nothin
     assert market.showing() == {"MP-TEE": 20, "MP-CAP": 130}
     assert market.pushed_versions()[before:] == feed[-110:]
     assert any("stockpool answered 429" in m for m in caplog.messages)
+
+
+@SQLITE
+async def test_a_connector_started_while_stockpool_is_down_catches_up_once_it_answers(
+    app_settings, tmp_path, caplog
+):
+    """Connections refused are retried with backoff; the server comes back on the same port
+    (and database) and the connector gets in step without a restart."""
+    state, market = tmp_path / "connector.json", FakeMarketplace()
+    async with (
+        serving(create_app(app_settings), lifespan="on") as gone,
+        marketplace_channel(gone) as (_, partner_key),
+    ):
+        pass
+    with caplog.at_level(logging.WARNING, "connector"):
+        async with running(connector(gone, partner_key, market, state)):
+            await until(lambda: any("stockpool unreachable" in m for m in caplog.messages))
+            async with (
+                serving(create_app(app_settings), lifespan="on", port=gone.port) as back,
+                http(back) as gql,
+            ):
+                await in_step(gql, market)
+
+    assert market.showing() == {"MP-TEE": 20, "MP-CAP": 20}
 
 
 @SQLITE
