@@ -241,10 +241,10 @@ class Hub:
             return await self.availability.snapshot(feed)
         return await feed.snapshot(self.services)
 
-    async def welcome(self, group: Group, member: Subscriber) -> None:
+    async def welcome(self, group: Group, member: Subscriber, feed: Feed) -> None:
         """Hands a member that joined `group` its first state, then lets it go live: the
-        snapshot, or with a cursor to resume from, the changes after it."""
-        feed = group.feed
+        snapshot, or with a cursor to resume from, the changes after it (`feed` is the
+        member's own: members resuming from different cursors share a group)."""
         if isinstance(feed, AvailabilityFeed) and feed.after is not None:
             await self.availability.catch_up(
                 feed, feed.after, lambda change: group.add_first(member, change)

@@ -25,6 +25,7 @@ from domain.errors import StockpoolError
 from schema.context import Context
 from schema.input_hygiene import input_problems
 from schema.realtime import protocols
+from schema.realtime.feeds import Feed
 from schema.realtime.graphql_core import graphql_core_schema
 from schema.realtime.group import Group
 from schema.realtime.hub import Hub, Operation, result_json
@@ -190,14 +191,16 @@ class Operations:
             return
         subscriber = Subscriber(operation_id, self.dialect.result_head(operation_id), self._put)
         group = self.hub.join(operation, self.context.principal, source, subscriber)
-        task = asyncio.create_task(self._snapshot(operation_id, group, subscriber))
+        task = asyncio.create_task(self._snapshot(operation_id, group, subscriber, source.feed))
         self.running[operation_id] = Running(task, group, subscriber)
 
-    async def _snapshot(self, operation_id: str, group: Group, subscriber: Subscriber) -> None:
+    async def _snapshot(
+        self, operation_id: str, group: Group, subscriber: Subscriber, feed: Feed
+    ) -> None:
         """Joined first, read second: nothing committed in between is missed, and the group
         drops what the snapshot already holds."""
         try:
-            await self.hub.welcome(group, subscriber)
+            await self.hub.welcome(group, subscriber, feed)
         except asyncio.CancelledError:
             raise
         except StockpoolError as refusal:  # e.g. an unknown channel

@@ -243,3 +243,29 @@ async def test_changes_that_arrive_out_of_order_are_sent_in_order_once(live_serv
         assert [c["cursor"] for c in changes] == [first.cursor, second.cursor]
         assert await client.silent()
         assert hub_of(live_server).availability.order.repeats == 1
+
+
+@SQLITE
+async def test_clients_resuming_from_different_cursors_share_a_group_and_each_catch_up(
+    live_server, shop
+):
+    head = (await shop('{ availabilityFeed(channel: "web", first: 0) { headCursor } }'))[
+        "availabilityFeed"
+    ]["headCursor"]
+    await receive(shop, "A", "WH", 1)
+    middle = (await shop('{ availabilityFeed(channel: "web", first: 0) { headCursor } }'))[
+        "availabilityFeed"
+    ]["headCursor"]
+    await receive(shop, "B", "WH", 1)
+
+    async with connected(live_server) as early, connected(live_server) as late:
+        await follow(early, "1", head)
+        assert [c["sku"] for c in shown(await early.results(2))] == ["A", "B"]
+        await follow(late, "1", middle)
+        assert [c["sku"] for c in shown(await late.results(1))] == ["B"]
+        assert hub_of(live_server).groups == 1
+
+        await receive(shop, "C", "WH", 1)
+        for client in (early, late):
+            [live] = shown(await client.results(1))
+            assert (live["sku"], live["published"]) == ("C", 11)
