@@ -22,12 +22,14 @@ from bench.churn import churn_rows
 from bench.config import BenchConfig
 from bench.engine import engine_rows
 from bench.fanout import fanout_rows
+from bench.feeds import feeds_rows
 from bench.goals import goals_paragraph
 from bench.http_api import http_rows
 from bench.loadgen import use_wrk
 from bench.machine import describe
 from bench.race import race_rows
 from bench.report import Row, document, failed_row, table
+from bench.webhooks import webhook_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,8 @@ BENCHMARKS: list[Group] = [
     Group("fanout", "fan-out of availabilityChanged to N WebSocket subscribers", fanout_rows),
     Group("churn", "WebSocket connect/subscribe/drop churn, server RSS per round", churn_rows),
     Group("abuse", "hostile requests, and the storefront's latency meanwhile", abuse_rows),
+    Group("feeds", "feed read throughput, paging through 100,000 changes", feeds_rows),
+    Group("webhooks", "reserveStock with a dead webhook endpoint subscribed vs none", webhook_rows),
 ]
 
 
