@@ -79,14 +79,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
         try:
             await hub.start()
             try:
-                async with background.running(
-                    services.reservations,
-                    services.listings,
-                    clock,
-                    settings.sweep_seconds,
-                    services.connectors,
-                    services.webhook_relay,
-                ):
+                async with background.running(services, clock):
                     yield
             finally:
                 await hub.stop()

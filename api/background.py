@@ -1,5 +1,5 @@
 """Background work the app runs while it serves: the expired-hold sweeper, the campaign
-clock, the connector monitor and the webhook relay."""
+clock, the connector monitor, the webhook relay and the feeds' retention."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 
 from api.clock import Clock
-from api.services.connectors import ConnectorService
+from api.services.container import Services
+from api.services.feeds import FeedService
 from api.services.listings import ListingService
 from api.services.reservations import ReservationService
-from api.services.webhook_relay import WebhookRelay
 
 log = logging.getLogger(__name__)
 
@@ -52,29 +52,35 @@ async def follow_campaigns(listings: ListingService, clock: Clock) -> None:
         listings.campaigns_changed.clear()
 
 
+FEED_RETENTION_POLL_SECONDS = 60.0
+"""How often the feeds drop changes older than the retention window."""
+
+
+async def drop_old_feed_changes_forever(feeds: FeedService) -> None:
+    """Keeps the channel feeds within STOCKPOOL_FEED_RETENTION_DAYS (cursors before what is
+    dropped get CURSOR_EXPIRED). Every worker runs it; each run is one short transaction."""
+    while True:
+        try:
+            await feeds.drop_expired()
+        except Exception:
+            log.exception("feed retention failed; retrying in %ss", FEED_RETENTION_POLL_SECONDS)
+        await asyncio.sleep(FEED_RETENTION_POLL_SECONDS)
+
+
 @asynccontextmanager
-async def running(
-    reservations: ReservationService,
-    listings: ListingService,
-    clock: Clock,
-    sweep_seconds: float,
-    connectors: ConnectorService | None = None,
-    webhooks: WebhookRelay | None = None,
-) -> AsyncIterator[None]:
-    if webhooks is not None:
-        # Before serving: the outbox must know every endpoint from the first commit on.
-        await webhooks.reload()
-    if connectors is not None:
-        # One look before serving: this worker knows at once whether outages cover pools.
-        await connectors.look()
+async def running(services: Services, clock: Clock) -> AsyncIterator[None]:
+    """Runs the background work of this worker while the block runs."""
+    # Before serving: the outbox must know every endpoint from the first commit on, and this
+    # worker whether outages cover pools.
+    await services.webhook_relay.reload()
+    await services.connectors.look()
     tasks = [
-        asyncio.create_task(sweep_forever(reservations, sweep_seconds)),
-        asyncio.create_task(follow_campaigns(listings, clock)),
+        asyncio.create_task(sweep_forever(services.reservations, services.settings.sweep_seconds)),
+        asyncio.create_task(follow_campaigns(services.listings, clock)),
+        asyncio.create_task(services.connectors.monitor_forever()),
+        asyncio.create_task(services.webhook_relay.run_forever()),
+        asyncio.create_task(drop_old_feed_changes_forever(services.feeds)),
     ]
-    if connectors is not None:
-        tasks.append(asyncio.create_task(connectors.monitor_forever()))
-    if webhooks is not None:
-        tasks.append(asyncio.create_task(webhooks.run_forever()))
     try:
         yield
     finally:
