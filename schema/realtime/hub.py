@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Hashable
 from contextlib import suppress
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -246,12 +247,11 @@ class Hub:
         snapshot, or with a cursor to resume from, the changes after it (`feed` is the
         member's own: members resuming from different cursors share a group)."""
         if isinstance(feed, AvailabilityFeed) and feed.after is not None:
-            await self.availability.catch_up(
-                feed, feed.after, lambda change: group.add_first(member, change)
-            )
-            member.go_live()
-        else:
-            await group.add_snapshot(member, await self.snapshot(feed))
+            send = partial(group.add_first, member)
+            if await self.availability.catch_up(feed, feed.after, send):
+                member.go_live()
+                return
+        await group.add_snapshot(member, await self.snapshot(feed))
 
     def _resnapshot_all(self) -> None:
         """After a bus outage: changes published meanwhile never arrived here, so every group

@@ -11,7 +11,8 @@ A snapshot is read after the feed's head (its values carry the head's cursor), a
 has delivered everything up to that head before the snapshot is handed to the group, so the
 cursor holds for the group's other members too. A catch-up (`after`) sends the newest change of
 each listing changed after the cursor, in feed order, page by page, then the hub delivers up to
-the head the last page saw, and the group's live changes follow."""
+the head the last page saw, and the group's live changes follow. A cursor too far behind
+(`CATCH_UP_LIMIT`) is answered with a snapshot instead."""
 
 from __future__ import annotations
 
@@ -26,6 +27,12 @@ from schema.realtime.ordering import FeedOrder
 
 Send = Callable[[Change], Awaitable[None]]
 
+CATCH_UP_LIMIT = 10_000
+"""A cursor further behind the head than this many changes is answered with a snapshot: each
+page of a catch-up reads every change after the cursor (to find each listing's newest), so a
+public storefront key with a week-old cursor must not make the server read a week of changes
+per page. The client ends in the same state either way (it drops versions it has)."""
+
 
 def _position(cursor: str | None) -> FeedPosition | None:
     return None if cursor is None else FeedPosition.read(FeedStream.AVAILABILITY, cursor)
@@ -36,6 +43,7 @@ class AvailabilityPositions:
         self._services = services
         self._dispatch = dispatch
         self._channel_ids: dict[str, int] = {}
+        self.catch_up_limit = CATCH_UP_LIMIT
         self.order: FeedOrder[str, Change] = FeedOrder(self._fill, dispatch, MAX_FEED_PAGE)
 
     def watch(self, feed: Feed) -> None:
@@ -71,12 +79,18 @@ class AvailabilityPositions:
         await self.reach(feed.channel, head)
         return [availability_change(replace(change.value, cursor=head)) for change in changes]
 
-    async def catch_up(self, feed: AvailabilityFeed, after: str, send: Send) -> None:
+    async def catch_up(self, feed: AvailabilityFeed, after: str, send: Send) -> bool:
         """Sends the newest change of each listing the feed covers changed after `after`, in
-        feed order, a page at a time (INVALID_CURSOR, CURSOR_EXPIRED are raised before any)."""
+        feed order, a page at a time (INVALID_CURSOR, CURSOR_EXPIRED are raised before any).
+        False, having sent nothing, when the cursor is more than `catch_up_limit` changes
+        behind the head: a snapshot is then cheaper, and leaves the client in the same state."""
+        feeds = self._services.feeds
+        head = (await feeds.availability(feed.channel, after, 0, SYSTEM)).head_cursor
+        start, end = _position(after), _position(head)
+        if start is None or end is None or end.position - start.position > self.catch_up_limit:
+            return False
         cursor = after
         skus = None if feed.skus is None else sorted(feed.skus)
-        feeds = self._services.feeds
         while True:
             page = await feeds.availability(
                 feed.channel, cursor, MAX_FEED_PAGE, SYSTEM, skus, newest=True
@@ -87,6 +101,7 @@ class AvailabilityPositions:
             if not page.has_next:
                 break
         await self.reach(feed.channel, page.head_cursor)
+        return True
 
     async def _fill(
         self, channel: str, after: int, until: int, limit: int

@@ -269,3 +269,49 @@ async def test_clients_resuming_from_different_cursors_share_a_group_and_each_ca
         for client in (early, late):
             [live] = shown(await client.results(1))
             assert (live["sku"], live["published"]) == ("C", 11)
+
+
+@SQLITE
+async def test_a_client_too_far_behind_is_sent_a_snapshot_instead(live_server, shop):
+    hub_of(live_server).availability.catch_up_limit = 2
+    async with connected(live_server) as client:
+        await follow(client, "1")
+        old = shown(await client.results(3))[0]["cursor"]
+    for sku in ("A", "A", "A"):
+        await receive(shop, sku, "WH", 1)
+
+    async with connected(live_server) as client:
+        await follow(client, "1", old)
+        snapshot = shown(await client.results(3))
+        assert {(c["sku"], c["published"]) for c in snapshot} == {
+            ("A", 13),
+            ("B", 10),
+            ("C", 10),
+        }
+        assert position(snapshot[0]["cursor"]) == position(old) + 3
+        assert await client.silent()
+
+
+@BOTH_STORES
+async def test_after_a_bus_outage_what_changed_meanwhile_comes_in_feed_order(
+    live_server, shop, gql
+):
+    """The changes made through `gql` never reach the live server's bus, as if it was down;
+    then the hub hears the bus is back (what `Resumed` makes it do)."""
+    async with connected(live_server) as client:
+        await follow(client, "1")
+        snapshot = shown(await client.results(3))
+        for sku in ("C", "A"):
+            await receive(gql, sku, "WH", 2)
+
+        hub_of(live_server)._resnapshot_all()
+
+        changes = shown(await client.results(2))
+        assert [(c["sku"], c["published"]) for c in changes] == [("C", 12), ("A", 12)]
+        positions = [position(c["cursor"]) for c in changes]
+        assert positions == [position(snapshot[0]["cursor"]) + n for n in (1, 2)]
+        assert await client.silent()
+
+        await receive(shop, "B", "WH", 1)
+        [live] = shown(await client.results(1))
+        assert position(live["cursor"]) == positions[-1] + 1
