@@ -2,19 +2,50 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+# Installs come from the lock files (exact versions, hashes checked): requirements.lock holds the
+# runtime dependencies (`make run`), requirements-dev.lock those plus every extra (development
+# tools, optional integrations) for `make test`. stockpool itself is installed editable, --no-deps.
+# A stamp per lock: a changed lock or pyproject.toml reinstalls. `pip check` fails when
+# pyproject.toml declares a dependency the lock lacks: run `make lock`.
+RUN_STAMP := $(VENV)/.run-stamp
+STAMP := $(VENV)/.dev-stamp
 
-.PHONY: install run test lint schema clean bench
-
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+
+$(RUN_STAMP): requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check
+	touch $@
+
+$(STAMP): requirements-dev.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check
+	touch $@ $(RUN_STAMP)
+
+# Regenerate both lock files from pyproject.toml (uv, in a venv of its own under .venv). Pins
+# already in the files are kept unless pyproject.toml needs others; to move them:
+# `make lock LOCK_ARGS=--upgrade` (everything) or `LOCK_ARGS="--upgrade-package NAME"`.
+UV_VERSION := 0.13.9
+UV := $(VENV)/lock-tools/bin/uv
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet \
+	--custom-compile-command "make lock" $(LOCK_ARGS)
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)/lock-tools
+	$(VENV)/lock-tools/bin/python -m pip install --quiet uv==$(UV_VERSION)
+
+lock: $(UV)
+	$(UV) pip compile $(LOCK_FLAGS) -o requirements.lock pyproject.toml
+	$(UV) pip compile $(LOCK_FLAGS) --all-extras -c requirements.lock \
+		-o requirements-dev.lock pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/stockpool migrate
 	$(BIN)/stockpool demo --if-empty
 	$(BIN)/stockpool serve
