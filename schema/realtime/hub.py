@@ -21,8 +21,9 @@ from strawberry import Schema
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from api.bus import API_KEYS, AVAILABILITY, STOCK_LEVELS, EventBus, Resumed
+from api.bus import API_KEYS, AVAILABILITY, PUBLISHED_AT, STOCK_LEVELS, EventBus, Resumed
 from api.clock import Clock, utc_now
+from api.observability import metrics
 from api.services.container import Services
 from domain.access import Principal
 from schema.realtime import protocols
@@ -219,6 +220,7 @@ class Hub:
                     await self._take(topic, message)
                     # Let writers and requests run between changes, even with a backlog.
                     await asyncio.sleep(0)
+                    metrics.delivered(topic, message.get(PUBLISHED_AT))
 
     async def _take(self, topic: str, message: dict[str, Any]) -> None:
         try:
@@ -236,10 +238,10 @@ class Hub:
             return
         await self._dispatch(change)
 
-    async def snapshot(self, feed: Feed) -> list[Change]:
+    async def snapshot(self, feed: Feed, bus_was_lost: bool = False) -> list[Change]:
         """The current state of everything `feed` covers (availability: with its cursor)."""
         if isinstance(feed, AvailabilityFeed):
-            return await self.availability.snapshot(feed)
+            return await self.availability.snapshot(feed, bus_was_lost)
         return await feed.snapshot(self.services)
 
     async def welcome(self, group: Group, member: Subscriber, feed: Feed) -> None:
@@ -266,7 +268,7 @@ class Hub:
             if self._groups.get(group.key) is not group:
                 continue  # its last member left meanwhile
             try:
-                await group.refresh(await self.snapshot(group.feed))
+                await group.refresh(await self.snapshot(group.feed, bus_was_lost=True))
             except Exception:
                 log.exception("could not re-read the snapshot of group %r", group.key)
 

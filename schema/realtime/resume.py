@@ -7,9 +7,10 @@ availability feed with no gap (`FeedOrder`, schema/realtime/ordering.py): one th
 another, or one the bus lost, is read from the feed and delivered first. So the cursor of the
 last message a client got is a place to resume from that misses nothing.
 
-A snapshot is read after the feed's head (its values carry the head's cursor), and the hub
-has delivered everything up to that head before the snapshot is handed to the group, so the
-cursor holds for the group's other members too. A catch-up (`after`) sends the newest change of
+A snapshot's values carry the cursor of a position read before the snapshot (the last one the
+hub delivered, or for a channel it does not follow yet, the feed's head), and the hub has
+delivered everything up to it before the snapshot is handed to the group, so the cursor holds
+for the group's other members too. A catch-up (`after`) sends the newest change of
 each listing changed after the cursor, in feed order, page by page, then the hub delivers up to
 the head the last page saw, and the group's live changes follow. A cursor too far behind
 (`CATCH_UP_LIMIT`) is answered with a snapshot instead."""
@@ -72,9 +73,13 @@ class AvailabilityPositions:
             self._channel_ids[channel] = at.channel_id
             await self.order.reach(channel, at.position)
 
-    async def snapshot(self, feed: AvailabilityFeed) -> list[Change]:
-        """What the feed covers now, each value with the cursor of the head read before it."""
-        head = await feed.head(self._services)
+    async def snapshot(self, feed: AvailabilityFeed, bus_was_lost: bool = False) -> list[Change]:
+        """What the feed covers now, each value with the cursor of a position every change up
+        to which was committed before it was read: the last one delivered here when the
+        channel is followed already (no query), else (and after a bus outage, when what the
+        bus lost must be read first) the feed's head, read first."""
+        head = None if bus_was_lost else self._delivered(feed.channel)
+        head = head or await feed.head(self._services)
         changes = await feed.snapshot(self._services)
         await self.reach(feed.channel, head)
         return [availability_change(replace(change.value, cursor=head)) for change in changes]
@@ -102,6 +107,12 @@ class AvailabilityPositions:
                 break
         await self.reach(feed.channel, page.head_cursor)
         return True
+
+    def _delivered(self, channel: str) -> str | None:
+        position, channel_id = self.order.position(channel), self._channel_ids.get(channel)
+        if position is None or channel_id is None:
+            return None
+        return FeedPosition(FeedStream.AVAILABILITY, channel_id, position).cursor
 
     async def _fill(
         self, channel: str, after: int, until: int, limit: int

@@ -315,3 +315,26 @@ async def test_after_a_bus_outage_what_changed_meanwhile_comes_in_feed_order(
         await receive(shop, "B", "WH", 1)
         [live] = shown(await client.results(1))
         assert position(live["cursor"]) == positions[-1] + 1
+
+
+@SQLITE
+async def test_a_later_subscriber_takes_its_snapshot_cursor_from_what_the_process_delivered(
+    live_server, shop, gql
+):
+    """No feed read for it: the last position delivered was committed before the snapshot is
+    read. A change the bus lost (through `gql`) is past it, so resuming from it brings it."""
+    async with connected(live_server) as first, connected(live_server) as later:
+        await follow(first, "1", skus=["A"])
+        await first.results(1)
+        await receive(shop, "A", "WH", 1)
+        [delivered] = shown(await first.results(1))
+        await receive(gql, "B", "WH", 1)  # not on this bus: the feed's head moves on
+
+        await follow(later, "1", skus=["A"])
+        [value] = shown(await later.results(1))
+
+        assert value["cursor"] == delivered["cursor"]
+    async with connected(live_server) as client:
+        await follow(client, "1", value["cursor"])
+        [missed] = shown(await client.results(1))
+        assert (missed["sku"], missed["published"]) == ("B", 11)
