@@ -21,6 +21,8 @@ from api.bus import EventBus
 from api.clock import Clock, utc_now
 from api.database.engine import Database
 from api.database.migrate import ensure_migrated
+from api.observability.exposition import metrics_page
+from api.observability.worker import observed
 from api.services.container import Services
 from api.settings import Settings
 from domain.access import Principal
@@ -79,8 +81,9 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
         try:
             await hub.start()
             try:
-                async with background.running(services, clock):
-                    yield
+                with observed(database):
+                    async with background.running(services, clock):
+                        yield
             finally:
                 await hub.stop()
         finally:
@@ -92,6 +95,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
         Route("/healthz", _healthz),
         Route("/livez", _livez),
         Route("/readyz", _readyz),
+        Route("/metrics", metrics_page),
         Route(
             "/graphql", _cors(graphql, settings.cors_origins), methods=["GET", "POST", "OPTIONS"]
         ),

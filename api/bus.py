@@ -4,7 +4,10 @@ memory:// reaches this process only; redis:// (or postgresql://) reaches every w
 bus heals: when its server goes away, commits go on and what cannot be published is dropped
 (one warning per outage, not one per message); every follower subscribes again by itself
 (retrying at most `RETRY_CAP` seconds apart) and is then handed `RESUMED`, so that it re-reads
-the state it may have missed. The transports are in api/bus_transports/."""
+the state it may have missed. The transports are in api/bus_transports/.
+
+Every message the sender publishes carries `publishedAt` (seconds since the epoch), so the
+hub that receives it can tell how long it took to reach its sockets (api/observability)."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from typing import Any, Final
 import orjson
 
 from api.bus_transports import Subscription, Transport, transport_for
+from api.observability import metrics
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +32,9 @@ ALERTS = "alerts"
 AVAILABILITY = "availability"
 API_KEYS = "api-keys"
 """A key was revoked: `{"key": id}`. Every worker closes the sockets opened with it."""
+
+PUBLISHED_AT = "publishedAt"
+"""The key of the moment a message was published, in seconds since the epoch."""
 
 RETRY_FIRST = 0.1
 RETRY_CAP = 2.0
@@ -113,6 +120,8 @@ class BusHealth:
             self._changed(was_up)
 
     def _changed(self, was_up: bool, error: BaseException | None = None) -> None:
+        if was_up != self.up:
+            metrics.bus_up(self.up)
         if was_up and not self.up:
             self._down_since = time.monotonic()
             log.warning(
@@ -147,7 +156,8 @@ class EventBus:
         self.prefix = prefix
         self.health = BusHealth()
         self._transport: Transport = transport_for(url)
-        self._outgoing: deque[list[Message]] = deque()
+        self._outgoing: deque[tuple[float, list[Message]]] = deque()
+        """(when it was committed, by time.perf_counter(); the messages) of each transaction."""
         self._sender: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
@@ -187,7 +197,7 @@ class EventBus:
         durable already, so a bus failure is logged, never turned into a failed mutation."""
         if not messages:
             return
-        self._outgoing.append(messages)
+        self._outgoing.append((time.perf_counter(), messages))
         if self._sender is None:
             self._sender = asyncio.get_running_loop().create_task(self._send())
 
@@ -195,18 +205,24 @@ class EventBus:
         try:
             while self._outgoing:
                 waiting: list[Message] = []
+                committed: list[float] = []
                 while self._outgoing:
-                    waiting += self._outgoing.popleft()
+                    at, messages = self._outgoing.popleft()
+                    committed.append(at)
+                    waiting += messages
                 sending = latest_states(waiting)
                 for sent, (topic, payload) in enumerate(sending):
                     try:
-                        await self.publish(topic, payload)
+                        await self.publish(topic, {**payload, PUBLISHED_AT: time.time()})
                     except Exception as error:
                         # Not retried: followers re-read their state when the bus is back.
                         self.health.failed(error, dropped=len(sending) - sent)
                         break
                 else:
                     self.health.answered()
+                    done = time.perf_counter()
+                    for at in committed:
+                        metrics.COMMIT_TO_PUBLISH.observe(done - at)
         finally:
             self._sender = None
 

@@ -1,4 +1,4 @@
-"""The `stockpool` command: serve, migrate, check, create-key, demo, listings,
+"""The `stockpool` command: serve, migrate, check, backup, create-key, demo, listings,
 reorder-suggestions."""
 
 from __future__ import annotations
@@ -84,6 +84,16 @@ def check(args: argparse.Namespace, settings: Settings) -> None:
 
     if not _run(run):
         sys.exit(1)
+
+
+def backup(args: argparse.Namespace, settings: Settings) -> None:
+    from api.backup import BackupError, backup_sqlite
+
+    try:
+        done = backup_sqlite(settings.database_url, Path(args.file), force=args.force)
+    except BackupError as error:
+        sys.exit(f"stockpool: {error}")
+    print(done.summary())
 
 
 def create_key(args: argparse.Namespace, settings: Settings) -> None:
@@ -231,6 +241,8 @@ def shown_url(url: str) -> str:
 def serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
+    from api.observability import multiprocess
+
     generated = None
     if not settings.admin_token:
         # Workers read settings from the environment, so they all share this one.
@@ -239,6 +251,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
     print(f"stockpool serving {shown_url(settings.database_url)} with {args.workers} worker(s)")
     print(f"  GraphQL API + GraphiQL: {base}/graphql")
     print(f"  Health:                 {base}/healthz")
+    print(f"  Metrics:                {base}/metrics")
     print(f"  Ops dashboard:          {base}/dashboard")
     print(f"  Demo store:             {base}/demo/store")
     if generated:
@@ -254,16 +267,21 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
             " set STOCKPOOL_BROADCAST_URL=redis://…"
         )
     sys.stdout.flush()
-    uvicorn.run(
-        "api.app:app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=settings.log_level,
-        ws_per_message_deflate=False,
-        ws_max_size=settings.websocket_max_message_bytes,
-    )
+    # With several workers, each keeps its metrics in files a scrape adds up.
+    metrics_directory = multiprocess.prepare(args.workers)
+    try:
+        uvicorn.run(
+            "api.app:app_from_env",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=settings.log_level,
+            ws_per_message_deflate=False,
+            ws_max_size=settings.websocket_max_message_bytes,
+        )
+    finally:
+        multiprocess.remove(metrics_directory)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -282,6 +300,13 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser(
         "check", help="replay the ledger and compare it with the counters"
     ).set_defaults(handler=check)
+
+    backup_parser = commands.add_parser(
+        "backup", help="copy the SQLite database to FILE, safely while the server runs"
+    )
+    backup_parser.add_argument("file", help="where the copy goes (kept unless --force)")
+    backup_parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    backup_parser.set_defaults(handler=backup)
 
     key_parser = commands.add_parser("create-key", help="mint an API key")
     key_parser.add_argument("--name", required=True)

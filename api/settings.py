@@ -77,6 +77,9 @@ class Settings:
     """An endpoint whose every attempt failed for this long is disabled (WEBHOOK_DISABLED)."""
     webhook_allow_private: bool = False
     """Allows http:// and loopback, private and link-local targets (tests, private networks)."""
+    # ---- metrics (docs/operations.md#metrics) ----
+    metrics_token: str | None = None
+    """When set, /metrics asks for `Authorization: Bearer <token>`; unset, it is open."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
@@ -300,5 +303,8 @@ VARIABLES: dict[str, _Variable] = {
         "hours from 0.001 to 100000",
     ),
     "webhook_allow_private": _Variable("STOCKPOOL_WEBHOOK_ALLOW_PRIVATE", _flag, "true or false"),
+    "metrics_token": _Variable(
+        "STOCKPOOL_METRICS_TOKEN", _text, "a token of printable characters", secret=True
+    ),
 }
 """One entry per `Settings` field: a new setting adds its field and its variable here."""

@@ -14,6 +14,7 @@ from schema.error_log import is_internal
 from schema.input_hygiene import InputHygiene
 from schema.mutations import Mutation
 from schema.queries import Query
+from schema.request_metrics import RequestMetrics
 from schema.scalars import DateTime
 from schema.stockpool_schema import StockpoolSchema
 from schema.subscriptions import Subscription
@@ -34,5 +35,6 @@ def build_schema(settings: Settings | None = None) -> StockpoolSchema:
             Throttling,  # query cost and rate limits (schema/throttling.py)
             InputHygiene,  # no control characters, no huge numbers (schema/input_hygiene.py)
             lambda: MaskErrors(should_mask_error=is_internal, error_message="internal error"),
+            RequestMetrics,  # /metrics: requests by operation and outcome (keep it last)
         ],
     )

@@ -17,6 +17,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from api.auth import parse_bearer
+from api.observability.metrics import REQUESTS
 from api.services.container import Services
 from schema.bounds.http_body import (
     BAD_REQUEST,
@@ -65,8 +66,10 @@ class StockpoolGraphQL(GraphQL[Context, None]):
             else:
                 await super().__call__(scope, receive, send)
         except RefusedBody as refusal:
+            REQUESTS.labels("none", "bad_request").inc()
             await refusal.response()(scope, receive, send)
         except Unauthorized as refusal:
+            REQUESTS.labels("none", "unauthenticated").inc()
             response = JSONResponse(
                 {"errors": [{"message": str(refusal), "extensions": {"code": "UNAUTHENTICATED"}}]},
                 status_code=401,

@@ -23,6 +23,7 @@ from api.database import idempotency
 from api.database.engine import Database
 from api.database.transient import retrying_transient
 from api.messages import committed_messages
+from api.observability import metrics
 from api.service_layer.unit_of_work import UnitOfWork
 from domain.access import Principal
 from domain.commands import Command
@@ -96,13 +97,19 @@ class Dispatcher:
     async def dispatch(self, command: Command[R], principal: Principal) -> R:
         """Checks who asks and what, then runs the command (or queues it, for group
         commit); a refusal is raised as the domain error it is."""
-        self._routes[type(command)].access.check(principal, command)
-        command.validate()
-        queue = self._queues.get(type(command))
-        if queue is not None:
-            answer: R = await queue(command, principal)
-            return answer
-        return await self.execute(command, principal)
+        try:
+            self._routes[type(command)].access.check(principal, command)
+            command.validate()
+            queue = self._queues.get(type(command))
+            if queue is not None:
+                answer: R = await queue(command, principal)
+            else:
+                answer = await self.execute(command, principal)
+        except StockpoolError as refusal:
+            metrics.command_answered(command, refusal.code.value)
+            raise
+        metrics.command_answered(command, None)
+        return answer
 
     async def execute(self, command: Command[R], principal: Principal) -> R:
         """Runs an already checked command in its own transaction and publishes what it
@@ -116,6 +123,7 @@ class Dispatcher:
             raise
         if done is not None:
             await self.publish(done)
+            metrics.command_committed(command, result)
         if route.on_commit is not None:
             route.on_commit(command, result)
         return result

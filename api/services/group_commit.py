@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from api.observability import metrics
+
 C = TypeVar("C")
 R = TypeVar("R")
 
@@ -87,6 +89,7 @@ class BatchRunner(Generic[C, R]):
                 self._queue.extendleft(reversed(batch[taken:]))
                 self.batches += 1
                 self.commands += taken
+                metrics.GROUP_COMMIT_BATCH.observe(taken)
         finally:
             self._runner = None
             if self._queue:

@@ -25,6 +25,7 @@ from api.database.engine import Database
 from api.database.webhook_claims import Claimed, Outcome
 from api.database.webhook_outbox import REFRESH_SECONDS, Subscribers, subscribers_for
 from api.messages import alert_message
+from api.observability import metrics
 from api.settings import Settings
 from api.webhook_targets import check_target
 from domain.webhooks import RetrySchedule, WebhookUrlNotAllowed, signatures
@@ -110,6 +111,7 @@ class WebhookRelay:
         if not claimed:
             return 0
         outcomes = await self._send_all(claimed)
+        metrics.webhook_attempts((o.status_code, o.delivered) for o in outcomes)
         async with self._database.transaction() as conn:
             await webhook_claims.record(
                 conn, outcomes, self._clock(), self._schedule, random.random()

@@ -18,6 +18,7 @@ from starlette.websockets import WebSocket
 
 from api import gc_tuning
 from api.client_address import client_address
+from api.observability import metrics
 from domain.access import Principal
 from schema.context import Context
 from schema.realtime import protocols
@@ -85,6 +86,8 @@ class Connection:
             if self._ticket is not None:
                 self.hub.admission.release(self._ticket)
                 self._ticket = None
+                if self.context.principal is not None:
+                    metrics.WEBSOCKET_CONNECTIONS.labels(self.context.principal.role.value).dec()
             await sender.finish()
             gc_tuning.connection_closed()
 
@@ -184,6 +187,7 @@ class Connection:
             return
         self.context.principal = principal
         self.context.connection_params = params
+        metrics.WEBSOCKET_CONNECTIONS.labels(principal.role.value).inc()
         self._send("connection_ack")
         self._acknowledged = True
 

@@ -21,6 +21,7 @@ from graphql import (
 from graphql import ExecutionResult as GraphQLResult
 from strawberry.types.graphql import OperationType as StrawberryOperationType
 
+from api.observability import metrics
 from domain.errors import StockpoolError
 from schema.context import Context
 from schema.input_hygiene import input_problems
@@ -133,6 +134,8 @@ class Operations:
         if running.group is not None and running.subscriber is not None:
             running.task.cancel()
             self.hub.leave(running.group, running.subscriber)
+            if self.context.principal is not None:
+                metrics.SUBSCRIPTIONS.labels(self.context.principal.role.value).dec()
 
     def stop_all(self) -> None:
         for operation_id in list(self.running):
@@ -193,6 +196,7 @@ class Operations:
         group = self.hub.join(operation, self.context.principal, source, subscriber)
         task = asyncio.create_task(self._snapshot(operation_id, group, subscriber, source.feed))
         self.running[operation_id] = Running(task, group, subscriber)
+        metrics.SUBSCRIPTIONS.labels(self.context.principal.role.value).inc()
 
     async def _snapshot(
         self, operation_id: str, group: Group, subscriber: Subscriber, feed: Feed
