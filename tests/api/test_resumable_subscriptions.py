@@ -338,3 +338,28 @@ async def test_a_later_subscriber_takes_its_snapshot_cursor_from_what_the_proces
         await follow(client, "1", value["cursor"])
         [missed] = shown(await client.results(1))
         assert (missed["sku"], missed["published"]) == ("B", 11)
+
+
+@SQLITE
+async def test_a_partner_key_resumes_its_own_channel_and_no_other(live_server, shop):
+    keys = {}
+    for channel_code in ("web", "amazon"):
+        created = await shop(
+            CREATE_KEY,
+            {"input": {"name": channel_code, "role": "PARTNER", "channel": channel_code}},
+        )
+        keys[channel_code] = created["createApiKey"]["secret"]
+    head = (await shop('{ availabilityFeed(channel: "web", first: 0) { headCursor } }'))[
+        "availabilityFeed"
+    ]["headCursor"]
+    await receive(shop, "C", "WH", 1)
+
+    async with connected(live_server, token=keys["web"]) as own:
+        await follow(own, "1", head)
+        [caught_up] = shown(await own.results(1))
+        assert (caught_up["sku"], caught_up["published"]) == ("C", 11)
+    async with connected(live_server, token=keys["amazon"]) as other:
+        await follow(other, "1", head)
+        error = await other.receive()
+        assert error["type"] == "error"
+        assert error["payload"][0]["extensions"]["code"] == "FORBIDDEN"
