@@ -12,6 +12,7 @@ from domain.validation import MAX_SEARCH_LENGTH
 from schema.context import Info
 from schema.errors import PublicError, public
 from schema.feed_queries import FeedQueries
+from schema.node_queries import NodeQueries
 from schema.permissions import IsAdmin, ReadsMoreThanPublished
 from schema.types.access import ApiKey, Viewer
 from schema.types.alerts import Alert, AlertStatus
@@ -38,7 +39,7 @@ from schema.webhook_queries import WebhookQueries
 
 
 @strawberry.type
-class Query(FeedQueries, WebhookQueries):
+class Query(FeedQueries, WebhookQueries, NodeQueries):
     @strawberry.field(description="The caller: who the API key belongs to.")
     def viewer(self, info: Info) -> Viewer:
         principal = info.context.caller

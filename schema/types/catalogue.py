@@ -9,6 +9,7 @@ import strawberry
 from domain import catalogue
 from schema.context import Info
 from schema.errors import PublicError
+from schema.node import ID_DESCRIPTION, Node, NodeKind, node_id
 from schema.types.bundles import BundleComponent, BundleStock
 from schema.types.stock import StockLevel, StockQuantities
 
@@ -36,7 +37,7 @@ def attributes_dict(attributes: list[AttributeInput] | None) -> dict[str, str] |
 
 
 @strawberry.type
-class Sku:
+class Sku(Node):
     code: str
     name: str
     barcode: str | None
@@ -44,6 +45,10 @@ class Sku:
     active: bool
     created_at: datetime
     updated_at: datetime
+
+    @strawberry.field(description=ID_DESCRIPTION)
+    def id(self) -> strawberry.ID:
+        return node_id(NodeKind.SKU, self.code)
 
     @strawberry.field(description="Counters summed over every location.")
     async def totals(self, info: Info) -> StockQuantities:
@@ -86,7 +91,7 @@ class Sku:
 
 
 @strawberry.type
-class Location:
+class Location(Node):
     code: str
     name: str
     kind: LocationKind  # type: ignore[valid-type]
@@ -96,6 +101,10 @@ class Location:
     active: bool
     created_at: datetime
     updated_at: datetime
+
+    @strawberry.field(description=ID_DESCRIPTION)
+    def id(self) -> strawberry.ID:
+        return node_id(NodeKind.LOCATION, self.code)
 
     @classmethod
     def from_domain(cls, location: catalogue.Location) -> Location:

@@ -8,6 +8,7 @@ import strawberry
 
 from domain import channels, listings
 from schema.context import Info
+from schema.node import ID_DESCRIPTION, Node, NodeKind, node_id
 from schema.types.connectors import Connector, ExposureHold
 
 ChannelKind = strawberry.enum(channels.ChannelKind)
@@ -17,7 +18,7 @@ SplitPolicy = strawberry.enum(channels.SplitPolicy)
 
 
 @strawberry.type
-class Channel:
+class Channel(Node):
     code: str
     name: str
     kind: ChannelKind  # type: ignore[valid-type]
@@ -40,6 +41,10 @@ class Channel:
     connector: Connector
     created_at: datetime | None
     updated_at: datetime | None
+
+    @strawberry.field(description=ID_DESCRIPTION)
+    def id(self) -> strawberry.ID:
+        return node_id(NodeKind.CHANNEL, self.code)
 
     @strawberry.field(
         description="What this channel's last connector outage holds back from the other "

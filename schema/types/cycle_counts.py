@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from domain import cycle_counts
+from schema.node import Node
 
 CountStatus = strawberry.enum(cycle_counts.CountStatus)
 
@@ -58,7 +59,7 @@ class CountAccuracy:
 
 
 @strawberry.type(description="Counting some SKUs at one location.")
-class CycleCount:
+class CycleCount(Node):
     id: strawberry.ID
     location: str
     reference: str | None

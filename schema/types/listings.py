@@ -7,13 +7,14 @@ from datetime import datetime
 import strawberry
 
 from domain import listings, publishing
+from schema.node import ID_DESCRIPTION, Node, NodeKind, node_id
 
 ListingStatus = strawberry.enum(listings.ListingStatus)
 AvailabilityStatus = strawberry.enum(publishing.AvailabilityStatus)
 
 
 @strawberry.type(description="What one channel shows of one SKU.")
-class ChannelAvailability:
+class ChannelAvailability(Node):
     sku: str
     channel: str
     external_sku: str
@@ -37,6 +38,10 @@ class ChannelAvailability:
         "the feed (or `availabilityChanged(after:)`) after it. Null on values read "
         "from the `availability` query, which shows the present, not a change.",
     )
+
+    @strawberry.field(description=ID_DESCRIPTION)
+    def id(self) -> strawberry.ID:
+        return node_id(NodeKind.CHANNEL_AVAILABILITY, self.channel, self.sku)
 
     @classmethod
     def from_domain(cls, found: publishing.ChannelAvailability) -> ChannelAvailability:
@@ -71,7 +76,7 @@ class Campaign:
 
 
 @strawberry.type(description="A SKU offered on a channel, and the rules of what it shows.")
-class Listing:
+class Listing(Node):
     sku: str
     channel: str
     external_sku: str
@@ -89,6 +94,10 @@ class Listing:
     reported_at: datetime | None
     created_at: datetime | None
     updated_at: datetime | None
+
+    @strawberry.field(description=ID_DESCRIPTION)
+    def id(self) -> strawberry.ID:
+        return node_id(NodeKind.LISTING, self.channel, self.sku)
 
     @classmethod
     def from_domain(cls, found: publishing.PublishedListing) -> Listing:

@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from domain import purchase_orders
+from schema.node import Node
 
 PurchaseOrderStatus = strawberry.enum(purchase_orders.PurchaseOrderStatus)
 
@@ -35,7 +36,7 @@ class PurchaseOrderLine:
 
 
 @strawberry.type(description="Units expected from a supplier at one location.")
-class PurchaseOrder:
+class PurchaseOrder(Node):
     id: strawberry.ID
     supplier: str
     location: str

@@ -8,6 +8,7 @@ import strawberry
 
 from domain import reservations
 from schema.context import Info
+from schema.node import Node
 from schema.types.bundles import ReservationBundleLine
 
 ReservationStatus = strawberry.enum(reservations.ReservationStatus)
@@ -49,7 +50,7 @@ class ReservationLine:
 
 
 @strawberry.type
-class Reservation:
+class Reservation(Node):
     id: strawberry.ID
     channel: str
     order_ref: str

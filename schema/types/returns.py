@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from domain import returns
+from schema.node import Node
 
 ReturnStatus = strawberry.enum(returns.ReturnStatus)
 ReturnReason = strawberry.enum(returns.ReturnReason, description="Why the customer sent it back.")
@@ -56,7 +57,7 @@ class ReturnLine:
 
 
 @strawberry.type(description="Units of an order back from the customer, at one location.")
-class CustomerReturn:
+class CustomerReturn(Node):
     id: strawberry.ID
     channel: str
     order_ref: str

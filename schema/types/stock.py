@@ -8,6 +8,7 @@ import strawberry
 
 from domain import stock, stock_totals
 from domain.quantities import Quantities, capped
+from schema.node import ID_DESCRIPTION, Node, NodeKind, node_id
 
 StockReason = strawberry.enum(stock.StockReason)
 StockEventType = strawberry.enum(stock.StockEventType)
@@ -37,7 +38,7 @@ class StockQuantities:
 
 
 @strawberry.type(description="One SKU at one location.")
-class StockLevel:
+class StockLevel(Node):
     sku: str
     location: str
     on_hand: int
@@ -53,6 +54,10 @@ class StockLevel:
     )
     version: int = strawberry.field(description="Grows by one with every change.")
     updated_at: datetime | None
+
+    @strawberry.field(description=ID_DESCRIPTION)
+    def id(self) -> strawberry.ID:
+        return node_id(NodeKind.STOCK_LEVEL, self.sku, self.location)
 
     @classmethod
     def from_domain(cls, level: stock.StockLevel) -> StockLevel:

@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from domain import transfers
+from schema.node import Node
 
 TransferStatus = strawberry.enum(transfers.TransferStatus)
 
@@ -39,7 +40,7 @@ class TransferLine:
 
 
 @strawberry.type(description="Units moving from one location to another.")
-class Transfer:
+class Transfer(Node):
     id: strawberry.ID
     from_location: str = strawberry.field(name="from")
     to_location: str = strawberry.field(name="to")

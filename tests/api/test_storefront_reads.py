@@ -28,7 +28,9 @@ from tests.api.test_auth_api import CREATE_KEY
 from tests.api.test_reservations_api import RESERVE, channel, lines
 from tests.api.test_subscriptions_protocol import codes, refusal
 
-PUBLISHED = {"viewer", "availability"}
+PUBLISHED = {"viewer", "availability", "node"}
+"""`node` reads a ChannelAvailability of the key's channel and refuses every other type
+(tests/api/test_node_api.py)."""
 PUBLISHED_FEEDS = {"availabilityChanged"}
 OWN_CHANNEL = "web"
 
