@@ -29,8 +29,6 @@ INVALID = "invalid"
 OTHER = "other"
 INTROSPECTION = frozenset({"__schema", "__type", "__typename"})
 
-_combinations: set[str] = set()
-
 
 class RequestMetrics(SchemaExtension):
     """Keep it last among the schema's extensions: it sees errors before MaskErrors hides
@@ -59,12 +57,16 @@ class RequestMetrics(SchemaExtension):
             return INVALID
         if definition is None:
             return INVALID
-        return operation_label(definition, _root_fields(context.schema, definition))
+        return LABELS.of(definition, _root_fields(context.schema, definition))
 
     def _outcome(self) -> str:
         context = self.execution_context
         result = context.result
         errors = list(getattr(result, "errors", None) or context.pre_execution_errors or [])
+        if result is None and not errors:
+            # Ended by an exception, which Strawberry answers after the operation: a refused
+            # document (schema/bounds) before it was parsed, or something unexpected.
+            return INVALID if context.graphql_document is None else "internal_error"
         return outcome_of(getattr(result, "data", None), errors)
 
 
@@ -73,24 +75,35 @@ def _root_fields(schema: Any, definition: OperationDefinitionNode) -> Container[
     return root.fields if root is not None else ()
 
 
-def operation_label(definition: OperationDefinitionNode, known: Container[str]) -> str:
-    names = set()
-    for selection in definition.selection_set.selections:
-        if not isinstance(selection, FieldNode):
-            return OTHER  # a fragment spread at the root: not worth reading through
-        name = selection.name.value
-        if name not in known and name not in INTROSPECTION:
+class OperationLabels:
+    """The `operation` label of each request: at most `max_combinations` of several fields."""
+
+    def __init__(self, max_combinations: int = MAX_COMBINATIONS) -> None:
+        self.max_combinations = max_combinations
+        self._combinations: set[str] = set()
+
+    def of(self, definition: OperationDefinitionNode, known: Container[str]) -> str:
+        names = set()
+        for selection in definition.selection_set.selections:
+            if not isinstance(selection, FieldNode):
+                return OTHER  # a fragment spread at the root: not worth reading through
+            name = selection.name.value
+            if name not in known and name not in INTROSPECTION:
+                return INVALID
+            names.add(name)
+        if not names:
             return INVALID
-        names.add(name)
-    if not names:
-        return INVALID
-    label = "+".join(sorted(names))
-    if len(names) == 1 or label in _combinations:
+        label = "+".join(sorted(names))
+        if len(names) == 1 or label in self._combinations:
+            return label
+        if len(self._combinations) >= self.max_combinations:
+            return OTHER
+        self._combinations.add(label)
         return label
-    if len(_combinations) >= MAX_COMBINATIONS:
-        return OTHER
-    _combinations.add(label)
-    return label
+
+
+LABELS = OperationLabels()
+"""This worker's labels."""
 
 
 def outcome_of(data: Any, errors: list[GraphQLError]) -> str:

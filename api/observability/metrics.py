@@ -20,12 +20,13 @@ from typing import Any
 from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
 from sqlalchemy import event
 
-from domain.reservations import RecordChannelSale, Reservation, ReserveStock
+from domain.alerts import Alert, AlertType
+from domain.reservations import ReserveStock
 
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 """prometheus-client decides at import whether values live in files; so does this module."""
 
-disable_created_metrics()  # no `_created` series: Prometheus reads counter resets itself
+disable_created_metrics()  # type: ignore[no-untyped-call]  # no `_created` series: Prometheus reads counter resets itself
 
 DELAY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
 """Seconds: from a fraction of a millisecond to the one second a change must take at most."""
@@ -116,12 +117,14 @@ def command_answered(command: Any, refusal_code: str | None) -> None:
         RESERVATIONS.labels(refusal_code or HELD).inc()
 
 
-def command_committed(command: Any, answer: Any) -> None:
-    """`command` ran (not a replay) and what it changed is committed."""
-    if isinstance(command, RecordChannelSale) and isinstance(answer, Reservation):
-        units = sum(line.oversold for line in answer.lines)
-        if units > 0:
-            UNITS_OVERSOLD.labels(command.channel).inc(units)
+def committed(alerts: Iterable[Alert]) -> None:
+    """A transaction committed raising `alerts`: an OVERSELL one says how many units a sale
+    found no stock for (a replayed sale raises none)."""
+    for alert in alerts:
+        if alert.type is AlertType.OVERSELL and alert.channel is not None:
+            units = alert.details.get("oversold")
+            if isinstance(units, int) and units > 0:
+                UNITS_OVERSOLD.labels(alert.channel).inc(units)
 
 
 def webhook_attempts(outcomes: Iterable[tuple[int | None, bool]]) -> None:

@@ -123,7 +123,7 @@ class Dispatcher:
             raise
         if done is not None:
             await self.publish(done)
-            metrics.command_committed(command, result)
+            metrics.committed(done.alerts)
         if route.on_commit is not None:
             route.on_commit(command, result)
         return result
