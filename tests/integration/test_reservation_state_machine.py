@@ -2,11 +2,15 @@
 
 A Hypothesis state machine receives, adjusts, holds, commits, releases, extends, fulfils and
 cancels stock, records channel sales of one or more SKUs (overselling too; till sales that ship
-at once), resends orders (same lines: the first sale; other lines: DUPLICATE_ORDER), ships,
-receives and closes transfers short, moves the clock and runs the expiry sweeper, in any
-order, against a real database. After every step it checks that no counter
-is negative, that `available` is what its definition says, that the ledger replays to the
-counters, and that counters and reservations agree with a model the test keeps itself.
+at once; on a marketplace whose sales preempt the web's live holds, newest first), resends
+orders (same lines: the first sale; other lines: DUPLICATE_ORDER), ships, receives and closes
+transfers short, counts a level, takes returns of shipped units (a till sale, a count and its
+return in a row too), retries any command with its idempotency key (the first answer comes
+back), moves the clock and runs the expiry sweeper, in any order, against a real database.
+After every step it checks that no counter is negative, that `available` is what its
+definition says, that the ledger replays to the counters, and that counters and reservations
+agree with a model the test keeps itself (tests/integration/state_machine_model.py; the sale,
+transfer, count and return rules are in the state_machine_*.py modules next to it).
 
 The tests are plain functions with their own event loop: a Hypothesis state machine runs its
 rules synchronously, and pytest-asyncio's session loop must not be running around them."""
@@ -15,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -42,10 +46,8 @@ from api.services.container import Services
 from api.services.ledger_check import check_ledger
 from api.settings import Settings
 from domain.access import Principal
-from domain.alerts import ACTIVE_STATUSES, AlertType
-from domain.channels import SplitPolicy
+from domain.channels import SplitPolicy, UpdateChannel
 from domain.errors import (
-    DuplicateOrder,
     InsufficientStock,
     InvalidQuantity,
     InvalidTransition,
@@ -59,30 +61,35 @@ from domain.reservations import (
     CommitReservation,
     ExtendReservation,
     FulfilReservation,
-    RecordChannelSale,
     ReleaseReservation,
     RequestedLine,
     Reservation,
     ReservationKind,
     ReservationStatus,
     ReserveStock,
-    SaleLine,
 )
 from domain.stock import StockReason
 from domain.stock_commands import ADJUST_MOVEMENT_PER_UNIT, AdjustStock, ReceiveStock
-from domain.transfers import Transfer
 from tests import services as external
 from tests.conftest import ADMIN, both_hold_paths
 from tests.integration.clock import MovableClock
 from tests.integration.helpers import make_catalogue, make_channel
+from tests.integration.state_machine_counts_returns import CountReturnRules
+from tests.integration.state_machine_model import (
+    CHANNEL,
+    LOCATIONS,
+    MARKETPLACE,
+    SKUS,
+    Key,
+    Model,
+    ModelLine,
+    ModelReservation,
+)
+from tests.integration.state_machine_sales import SaleRules
 from tests.integration.state_machine_transfers import ModelTransfer, TransferRules
 
 T = TypeVar("T")
 
-SKUS = ("TEE", "CAP", "MUG")
-LOCATIONS = ("A", "B")
-"""The channel's locations, in its priority order."""
-CHANNEL = "web"
 HOLD_SECONDS = 60
 ADJUST_REASONS = (
     StockReason.DAMAGED,
@@ -90,113 +97,6 @@ ADJUST_REASONS = (
     StockReason.WRITE_OFF,
     StockReason.SHRINKAGE,
 )
-
-Key = tuple[str, str]
-
-
-# ---- the model ------------------------------------------------------------------------------
-
-
-@dataclass
-class ModelLine:
-    sku: str
-    location: str
-    quantity: int
-    reserved: int = 0
-    committed: int = 0
-    fulfilled: int = 0
-    oversold: int = 0
-
-
-@dataclass
-class ModelReservation:
-    id: str
-    kind: ReservationKind
-    status: ReservationStatus
-    """As stored by the last transition the model knows of; a HELD one may have expired."""
-    expires_at: datetime
-    lines: list[ModelLine]
-
-    def status_at(self, now: datetime) -> ReservationStatus:
-        if self.status is ReservationStatus.HELD and self.expires_at <= now:
-            return ReservationStatus.EXPIRED
-        return self.status
-
-
-@dataclass
-class Model:
-    on_hand: dict[Key, int] = field(default_factory=dict)
-    damaged: dict[Key, int] = field(default_factory=dict)
-    in_transit: dict[Key, int] = field(default_factory=dict)
-    reservations: dict[str, ModelReservation] = field(default_factory=dict)
-    received: int = 0
-    written_off: int = 0
-    shrunk: int = 0
-    fulfilled: int = 0
-    lost_in_transit: int = 0
-    oversells: dict[str, int] = field(default_factory=dict)
-    """Sales per SKU that sold more than was available: the active OVERSELL alert counts
-    them (once every short order's units are settled by arriving stock, it resolves)."""
-
-    def settle_oversold(self, key: Key, free: int) -> None:
-        """Units free at a level after stock arrived go to the oversold units of committed
-        sales there first, in the order the sales were recorded: each line's quantity and
-        committed grow, its oversold shrinks. An OVERSELL alert of a SKU settled resolves
-        once no committed sale of the SKU is short."""
-        settled = False
-        for r in self.reservations.values():  # in creation order
-            if r.status is not ReservationStatus.COMMITTED:
-                continue
-            for line in r.lines:
-                if free <= 0:
-                    break
-                if (line.sku, line.location) != key or not line.oversold:
-                    continue
-                units = min(line.oversold, free)
-                line.oversold -= units
-                line.quantity += units
-                line.committed += units
-                free -= units
-                settled = True
-        sku = key[0]
-        if settled and not any(
-            line.oversold
-            for r in self.reservations.values()
-            if r.status is ReservationStatus.COMMITTED
-            for line in r.lines
-            if line.sku == sku
-        ):
-            self.oversells.pop(sku, None)
-
-    def committed(self, key: Key) -> int:
-        return sum(
-            line.committed
-            for r in self.reservations.values()
-            for line in r.lines
-            if (line.sku, line.location) == key
-        )
-
-    def live_reserved(self, key: Key, now: datetime) -> int:
-        """Units held for live holds: what `reserved` is as of now, swept or not."""
-        return sum(
-            line.reserved
-            for r in self.reservations.values()
-            if r.status_at(now) is ReservationStatus.HELD
-            for line in r.lines
-            if (line.sku, line.location) == key
-        )
-
-    def level(self, key: Key, now: datetime) -> Quantities:
-        return Quantities(
-            on_hand=self.on_hand.get(key, 0),
-            damaged=self.damaged.get(key, 0),
-            reserved=self.live_reserved(key, now),
-            committed=self.committed(key),
-            in_transit=self.in_transit.get(key, 0),
-        )
-
-    def available(self, sku: str, now: datetime) -> int:
-        return sum(self.level((sku, location), now).available for location in LOCATIONS)
 
 
 # ---- the machine ----------------------------------------------------------------------------
@@ -232,7 +132,7 @@ def _check_counters(what: str, levels: dict[Key, Quantities]) -> None:
         assert q.available >= 0, f"{what} {key}: available is negative: {q}"
 
 
-class ReservationMachine(TransferRules, RuleBasedStateMachine):
+class ReservationMachine(SaleRules, TransferRules, CountReturnRules, RuleBasedStateMachine):
     def __init__(self, backend: Backend) -> None:
         super().__init__()
         self.backend = backend
@@ -248,15 +148,16 @@ class ReservationMachine(TransferRules, RuleBasedStateMachine):
         self.key_number = 0
         self.sent: list[tuple[Any, Any, object]] = []
         """Commands that succeeded: (service method, command, result), for `retry`."""
-        self.orders: list[tuple[str, tuple[SaleLine, ...], str]] = []
-        """Channel orders recorded: (orderRef, lines, the sale's id), for `resend_order`."""
+        self.orders = []
         self.transfers: list[ModelTransfer] = []
         self.run(self._start())
 
     async def _start(self) -> None:
         await _empty(self.backend.database)
         await make_catalogue(self.services, skus=SKUS, locations=LOCATIONS)
-        await make_channel(self.services, CHANNEL, locations=LOCATIONS, split=SplitPolicy.ALLOWED)
+        for code in (CHANNEL, MARKETPLACE):
+            await make_channel(self.services, code, locations=LOCATIONS, split=SplitPolicy.ALLOWED)
+        await self.services.dispatch(UpdateChannel(MARKETPLACE, sales_preempt_holds=True), ADMIN)
         for sku in SKUS:
             # No buffer: the channel publishes its whole pool, which the model knows.
             await self.services.dispatch(UpsertListing(CHANNEL, sku, f"ext-{sku}"), ADMIN)
@@ -420,129 +321,6 @@ class ReservationMachine(TransferRules, RuleBasedStateMachine):
             [ModelLine(x.sku, x.location, x.quantity, reserved=x.quantity) for x in result.lines],
         )
 
-    @rule(
-        lines=st.lists(
-            st.tuples(
-                st.sampled_from(SKUS), st.integers(1, 4), st.none() | st.sampled_from(LOCATIONS)
-            ),
-            min_size=1,
-            max_size=3,
-            unique_by=lambda line: line[0],
-        ),
-        fulfilled=st.booleans(),
-    )
-    def record_sale(self, lines: list[tuple[str, int, str | None]], fulfilled: bool) -> None:
-        """An order of one or more SKUs sold on the channel (overselling too); a till sale
-        (`fulfilled`) leaves with the customer at once."""
-        order_ref = self.next_order()
-        sold = tuple(
-            SaleLine(quantity, sku, location=location) for sku, quantity, location in lines
-        )
-        if len(sold) == 1:
-            command = RecordChannelSale(
-                CHANNEL,
-                order_ref,
-                sold[0].quantity,
-                sku=sold[0].sku,
-                location=sold[0].location,
-                idempotency_key=self.next_key(),
-                fulfilled=fulfilled,
-            )
-        else:
-            command = RecordChannelSale(
-                CHANNEL, order_ref, lines=sold, idempotency_key=self.next_key(), fulfilled=fulfilled
-            )
-        before = {key: self.model.level(key, self.now) for key in self.model_levels()}
-        result = self.send(self.services.dispatch, command)
-        assert not isinstance(result, StockpoolError), result
-        status = ReservationStatus.FULFILLED if fulfilled else ReservationStatus.COMMITTED
-        assert result.status is status
-        assert result.kind is ReservationKind.SALE
-        for sku, quantity, location in lines:
-            self.check_sale_of(result, before, sku, quantity, location)
-        alerts = self.run(self.services.alerts.list(None, ADMIN))
-        occurrences = {
-            alert.sku: alert.occurrences
-            for alert in alerts
-            if alert.type is AlertType.OVERSELL and alert.status in ACTIVE_STATUSES
-        }
-        assert occurrences == self.model.oversells, alerts
-        for x in result.lines:
-            key = (x.sku, x.location)
-            self.model.on_hand[key] = self.model.on_hand.get(key, 0) - x.fulfilled
-            self.model.fulfilled += x.fulfilled
-        self.model.reservations[result.id] = ModelReservation(
-            result.id,
-            ReservationKind.SALE,
-            status,
-            result.expires_at,
-            [
-                ModelLine(
-                    x.sku,
-                    x.location,
-                    x.quantity,
-                    committed=x.committed,
-                    fulfilled=x.fulfilled,
-                    oversold=x.oversold,
-                )
-                for x in result.lines
-            ],
-        )
-        self.orders.append((order_ref, command.sale_lines(), result.id))
-
-    def check_sale_of(
-        self,
-        sale: Reservation,
-        before: dict[Key, Quantities],
-        sku: str,
-        quantity: int,
-        location: str | None,
-    ) -> None:
-        """One SKU of a sale: booked where the channel had it, up to what was available, the
-        rest oversold (one OVERSELL occurrence); a till sale's booked units are fulfilled."""
-        where = [location] if location else list(LOCATIONS)
-        zero = Quantities()
-        available = sum(before.get((sku, loc), zero).available for loc in where)
-        lines = [line for line in sale.lines if line.sku == sku]
-        till = sale.status is ReservationStatus.FULFILLED
-        booked = sum(line.fulfilled if till else line.committed for line in lines)
-        oversold = sum(line.oversold for line in lines)
-        assert booked == min(quantity, available), (quantity, available, sale.lines)
-        assert oversold == quantity - booked, sale.lines
-        for line in lines:
-            assert line.location in where, line
-            assert line.reserved == 0, line
-            assert (line.fulfilled if till else line.committed) == line.quantity, line
-            assert (line.committed if till else line.fulfilled) == 0, line
-            assert line.quantity <= before.get((sku, line.location), zero).available, line
-        if oversold:
-            self.model.oversells[sku] = self.model.oversells.get(sku, 0) + 1
-
-    @precondition(lambda self: self.orders)
-    @rule(index=st.integers(0, 100), same=st.booleans(), keyed=st.booleans())
-    def resend_order(self, index: int, same: bool, keyed: bool) -> None:
-        """A channel sends an order again (with an idempotency key of its own or none): the
-        same lines, in any order, answer the first sale and change nothing; other lines are
-        DUPLICATE_ORDER."""
-        order_ref, lines, sale_id = self.orders[index % len(self.orders)]
-        if same:
-            sent = tuple(reversed(lines))
-        else:
-            last = lines[-1]
-            sent = (*lines[:-1], replace(last, quantity=last.quantity + 1))
-        key = self.next_key() if keyed else None
-        command = RecordChannelSale(CHANNEL, order_ref, lines=sent, idempotency_key=key)
-        result = self.attempt(self.services.dispatch(command, ADMIN))
-        if not same:
-            assert isinstance(result, DuplicateOrder), result
-            return
-        assert isinstance(result, Reservation), result
-        r = self.model.reservations[sale_id]
-        assert result.id == sale_id and result.status is r.status_at(self.now), result
-        got = [(x.sku, x.location, x.quantity, x.committed, x.fulfilled) for x in result.lines]
-        want = [(x.sku, x.location, x.quantity, x.committed, x.fulfilled) for x in r.lines]
-        assert got == want, (got, want)
-
     def expect_refusal(
         self, result: object, kind: type[StockpoolError], r: ModelReservation
     ) -> None:
@@ -675,11 +453,6 @@ class ReservationMachine(TransferRules, RuleBasedStateMachine):
         since: it gets the first answer back, and nothing changes (the model stays as it is)."""
         method, command, first = self.sent[index % len(self.sent)]
         again = self.attempt(method(command, ADMIN))
-        if isinstance(first, Transfer):
-            # A document's command is remembered by the document's id: it answers the
-            # transfer as it is now, received or closed since.
-            assert isinstance(again, Transfer) and again.id == first.id, (command, again)
-            return
         assert again == first, (command, first, again)
 
     # ---- time -------------------------------------------------------------------------------
@@ -777,7 +550,7 @@ class ReservationMachine(TransferRules, RuleBasedStateMachine):
 
         stocked = sum(q.on_hand + q.in_transit for q in raw.values())
         m = self.model
-        assert stocked == m.received - m.written_off - m.shrunk - m.fulfilled - m.lost_in_transit
+        assert stocked == m.stocked(), (stocked, m)
 
         raw_reserved: dict[Key, int] = {}
         for rid, r in m.reservations.items():
