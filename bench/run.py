@@ -29,6 +29,7 @@ from bench.loadgen import use_wrk
 from bench.machine import describe
 from bench.race import race_rows
 from bench.report import Row, document, failed_row, table
+from bench.webhooks import webhook_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,7 @@ BENCHMARKS: list[Group] = [
     Group("churn", "WebSocket connect/subscribe/drop churn, server RSS per round", churn_rows),
     Group("abuse", "hostile requests, and the storefront's latency meanwhile", abuse_rows),
     Group("feeds", "feed read throughput, paging through 100,000 changes", feeds_rows),
+    Group("webhooks", "reserveStock with a dead webhook endpoint subscribed vs none", webhook_rows),
 ]
 
 

@@ -10,10 +10,12 @@ until commit, so positions follow commit order) and keep the changes."""
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.exc import PendingRollbackError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database import feed_repository, webhook_outbox
@@ -145,4 +147,7 @@ def begin(conn: AsyncConnection) -> Journal:
 
 
 def end(conn: AsyncConnection) -> None:
-    conn.info.pop(_KEY, None)
+    # A transaction cancelled mid-statement leaves the connection unusable until rollback,
+    # info included: the journal goes with it, and the cancellation must not be masked.
+    with suppress(PendingRollbackError):
+        conn.info.pop(_KEY, None)

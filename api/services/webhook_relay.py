@@ -80,6 +80,8 @@ class WebhookRelay:
                 try:
                     busy = await self.run_once()
                 except Exception:
+                    if _cancelling():
+                        raise
                     log.exception("webhook relay failed; retrying in %ss", IDLE_SECONDS)
                     busy = False
                 if not busy:
@@ -175,6 +177,8 @@ class WebhookRelay:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                if _cancelling():
+                    raise
                 log.exception("webhook endpoint changes not followed; polling only")
                 await asyncio.sleep(REFRESH_SECONDS)
 
@@ -186,6 +190,12 @@ class WebhookRelay:
             dropped = await webhook_claims.purge(conn, self._clock() - PURGE_AFTER)
         if dropped:
             log.info("dropped %d finished webhook deliveries", dropped)
+
+
+def _cancelling() -> bool:
+    """Whether this task is being cancelled (an error raised meanwhile must not swallow it)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 async def _post(
