@@ -127,7 +127,6 @@ async def test_a_sale_racing_fifty_cart_holds_is_never_oversold_while_holds_exis
     statuses = [await status_of(services, h.id) for h in placed]
     assert set(statuses) <= {ReservationStatus.HELD, ReservationStatus.PREEMPTED}
     held = statuses.count(ReservationStatus.HELD)
-    print("DIST", len(refused), held, statuses.count(ReservationStatus.PREEMPTED))
     assert held <= 2
     assert await level(services) == Quantities(on_hand=10, reserved=held, committed=8)
     assert (await check_ledger(services.database)).ok
