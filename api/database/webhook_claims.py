@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, text, update
+from sqlalchemy import and_, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database import alert_repository
@@ -46,10 +46,12 @@ class Outcome:
     claimed: Claimed
     status_code: int | None
     error: str | None
+    tried: bool = True
+    """False: not sent, because an earlier request to its endpoint failed this round."""
 
     @property
     def delivered(self) -> bool:
-        return self.error is None
+        return self.tried and self.error is None
 
 
 async def due_exists(conn: AsyncConnection, now: datetime) -> bool:
@@ -76,6 +78,7 @@ async def claim(conn: AsyncConnection, now: datetime, limit: int, lease: float) 
                 D.next_attempt_at <= now,
                 or_(D.claimed_until.is_(None), D.claimed_until <= now),
                 E.enabled,
+                or_(E.paused_until.is_(None), E.paused_until <= now),
             )
             .order_by(D.id)
             .limit(limit)
@@ -159,8 +162,15 @@ async def record(
     spread: float,
 ) -> None:
     """How each attempt went: DELIVERED; or PENDING again after the schedule's wait; or
-    FAILED when the schedule has run out. Endpoints remember since when they fail."""
-    for outcome in outcomes:
+    FAILED when the schedule has run out; not tried: claimable again. An endpoint that
+    failed is paused for the schedule's first wait, and remembers since when it fails."""
+    untried = [o.claimed.id for o in outcomes if not o.tried]
+    if untried:
+        await conn.execute(
+            update(webhook_deliveries).where(D.id.in_(untried)).values(claimed_until=None)
+        )
+    tried = [o for o in outcomes if o.tried]
+    for outcome in tried:
         attempts = outcome.claimed.attempts + 1
         values: dict[str, Any] = {
             "attempts": attempts,
@@ -181,23 +191,28 @@ async def record(
         await conn.execute(
             update(webhook_deliveries).where(D.id == outcome.claimed.id).values(values)
         )
-    await _remember_failing(conn, outcomes, now)
+    await _remember_failing(conn, tried, now, schedule.next_delay(1, spread) or 0.0)
 
 
-async def _remember_failing(conn: AsyncConnection, outcomes: list[Outcome], now: datetime) -> None:
+async def _remember_failing(
+    conn: AsyncConnection, outcomes: list[Outcome], now: datetime, pause: float
+) -> None:
     succeeded = sorted({o.claimed.endpoint_id for o in outcomes if o.delivered})
     failed = sorted({o.claimed.endpoint_id for o in outcomes if not o.delivered} - set(succeeded))
     if succeeded:
         await conn.execute(
             update(webhook_endpoints)
-            .where(E.id.in_(succeeded), E.failing_since.is_not(None))
-            .values(failing_since=None)
+            .where(E.id.in_(succeeded))
+            .values(failing_since=None, paused_until=None)
         )
     if failed:
         await conn.execute(
             update(webhook_endpoints)
-            .where(E.id.in_(failed), E.failing_since.is_(None))
-            .values(failing_since=now)
+            .where(E.id.in_(failed))
+            .values(
+                failing_since=func.coalesce(E.failing_since, now),
+                paused_until=now + timedelta(seconds=pause),
+            )
         )
 
 

@@ -129,6 +129,12 @@ class WebhookRelay:
         return len(claimed)
 
     async def _send_all(self, claimed: list[Claimed]) -> list[Outcome]:
+        """Per endpoint: one request first; if it succeeds the rest, CONCURRENCY at a time in
+        all; if it fails, the rest are not tried (the endpoint pauses), so a dead endpoint
+        costs one request per pause, not one per delivery."""
+        by_endpoint: dict[int, list[Claimed]] = {}
+        for delivery in claimed:
+            by_endpoint.setdefault(delivery.endpoint_id, []).append(delivery)
         limit = asyncio.Semaphore(CONCURRENCY)
         async with httpx.AsyncClient(
             timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False
@@ -138,7 +144,14 @@ class WebhookRelay:
                 async with limit:
                     return await self.send(client, delivery)
 
-            return list(await asyncio.gather(*(one(delivery) for delivery in claimed)))
+            async def endpoint(deliveries: list[Claimed]) -> list[Outcome]:
+                probe = await one(deliveries[0])
+                if not probe.delivered:
+                    return [probe, *(Outcome(d, None, None, tried=False) for d in deliveries[1:])]
+                return [probe, *await asyncio.gather(*(one(d) for d in deliveries[1:]))]
+
+            done = await asyncio.gather(*(endpoint(d) for d in by_endpoint.values()))
+        return [outcome for outcomes in done for outcome in outcomes]
 
     async def send(self, client: httpx.AsyncClient, delivery: Claimed) -> Outcome:
         body = orjson.dumps(delivery.payload)

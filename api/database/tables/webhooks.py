@@ -35,6 +35,8 @@ webhook_endpoints = Table(
     Column("disabled_at", Timestamp),
     # The first failed attempt since the last delivered one (None: not failing).
     Column("failing_since", Timestamp),
+    # After a failed attempt nothing more is sent to it until then (one probe, not a storm).
+    Column("paused_until", Timestamp),
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
 )

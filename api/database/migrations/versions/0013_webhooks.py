@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("disabled_at", Timestamp, nullable=True),
         sa.Column("failing_since", Timestamp, nullable=True),
+        sa.Column("paused_until", Timestamp, nullable=True),
         sa.Column("created_at", Timestamp, nullable=False),
         sa.Column("updated_at", Timestamp, nullable=False),
         sa.ForeignKeyConstraint(
