@@ -1,11 +1,12 @@
 """Several workers, one set of metrics: prometheus-client's multi-process mode.
 
-`stockpool serve --workers N` (N > 1) makes a fresh directory for each server start and
-names it in PROMETHEUS_MULTIPROC_DIR before the workers start: each worker keeps its values
-in files there, and a scrape, whichever worker it reaches, adds them all up. A worker that
-stops takes its live gauges with it (`mark_process_dead`); one that died without stopping is
-cleared by the next worker to start (uvicorn starts a replacement at once). Counters and
-histograms of workers that are gone stay in the sums, as Prometheus expects of counters."""
+`stockpool serve --workers N` (N > 1) makes a fresh directory for each server start (in the
+system's temporary directory, TMPDIR) and names it in PROMETHEUS_MULTIPROC_DIR before the
+workers start: each worker keeps its values in files there, and a scrape, whichever worker
+it reaches, adds them all up. A worker that stops takes its live gauges with it
+(`mark_process_dead`); one that died without stopping is cleared by the next worker to
+start (uvicorn starts a replacement at once). Counters and histograms of workers that are
+gone stay in the sums, as Prometheus expects of counters."""
 
 from __future__ import annotations
 
@@ -23,16 +24,16 @@ ENVIRONMENT = "PROMETHEUS_MULTIPROC_DIR"
 _LIVE_GAUGE_FILE = re.compile(r"gauge_live\w+?_(\d+)\.db$")
 
 
+PREFIX = "stockpool-metrics-"
+
+
 def prepare(workers: int) -> str | None:
     """For more than one worker: a fresh directory, named in the environment the workers
-    inherit (under PROMETHEUS_MULTIPROC_DIR if that is set already). Returns it, to remove
-    once the server has stopped."""
+    inherit (whatever PROMETHEUS_MULTIPROC_DIR said before: files of an earlier run would
+    add up with this one's). Returns it, to remove once the server has stopped."""
     if workers <= 1:
         return None
-    base = os.environ.get(ENVIRONMENT) or None
-    if base is not None:
-        os.makedirs(base, exist_ok=True)
-    path = tempfile.mkdtemp(prefix="stockpool-metrics-", dir=base)
+    path = tempfile.mkdtemp(prefix=PREFIX)
     os.environ[ENVIRONMENT] = path
     return path
 
