@@ -30,13 +30,14 @@ $(STAMP): requirements-dev.lock pyproject.toml | $(BIN)/python
 # already in the files are kept unless pyproject.toml needs others; to move them:
 # `make lock LOCK_ARGS=--upgrade` (everything) or `LOCK_ARGS="--upgrade-package NAME"`.
 UV_VERSION := 0.13.9
-UV := $(VENV)/lock-tools/bin/uv
+LOCK_TOOLS := $(VENV)/lock-tools-$(UV_VERSION)
+UV := $(LOCK_TOOLS)/bin/uv
 LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet \
 	--custom-compile-command "make lock" $(LOCK_ARGS)
 
 $(UV):
-	$(PYTHON) -m venv $(VENV)/lock-tools
-	$(VENV)/lock-tools/bin/python -m pip install --quiet uv==$(UV_VERSION)
+	$(PYTHON) -m venv $(LOCK_TOOLS)
+	$(LOCK_TOOLS)/bin/python -m pip install --quiet uv==$(UV_VERSION)
 
 lock: $(UV)
 	$(UV) pip compile $(LOCK_FLAGS) -o requirements.lock pyproject.toml
