@@ -155,3 +155,12 @@ async def test_a_partner_key_reads_through_node_only_its_own_channel(gql):
     other_reservation = held["reserveStock"]["reservation"]["id"]
     assert await node(partner, other_reservation) == (None, [])  # as reservation(id:) answers
     assert await node(partner, found["sku"]["id"]) == (None, ["FORBIDDEN"])
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_node_costs_one_object(gql):
+    await shop(gql)
+    found = await gql('{ sku(code: "TEE") { id } }')
+    response = await gql.post(NODE, {"id": found["sku"]["id"]})
+    cost = response.json()["extensions"]["cost"]
+    assert (cost["requestedQueryCost"], cost["actualQueryCost"]) == (1, 1)
