@@ -4,12 +4,16 @@ files (`make lock`) pin every declared one, with hashes, the runtime pins the sa
 from __future__ import annotations
 
 import ast
+import os
 import re
+import shutil
+import subprocess
 import sys
 import tomllib
 from importlib.metadata import packages_distributions
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -101,3 +105,33 @@ def test_the_dev_lock_pins_every_extra_and_the_runtime_pins_unchanged():
 def test_the_lock_files_say_how_to_regenerate_them():
     for lock in ("requirements.lock", "requirements-dev.lock"):
         assert "#    make lock\n" in (ROOT / lock).read_text(encoding="utf-8")
+
+
+def test_a_changed_lock_file_reinstalls_at_the_next_make_run_or_make_test(tmp_path):
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    for name in ("Makefile", "pyproject.toml", "requirements.lock", "requirements-dev.lock"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    stamps = {"run": tmp_path / ".venv/.run-stamp", "dev": tmp_path / ".venv/.dev-stamp"}
+    for path in (tmp_path / ".venv/bin/python", *stamps.values()):
+        path.touch()
+        os.utime(path, (2_000_000, 2_000_000))  # installed after the locks were written
+    locks = {"run": tmp_path / "requirements.lock", "dev": tmp_path / "requirements-dev.lock"}
+    for lock in [*locks.values(), tmp_path / "pyproject.toml"]:
+        os.utime(lock, (1_000_000, 1_000_000))
+
+    def planned(stamp: str) -> str:
+        return subprocess.run(
+            ["make", "-n", f".venv/.{stamp}-stamp"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    assert "pip install" not in planned("run") + planned("dev")
+    os.utime(locks["run"], (3_000_000, 3_000_000))  # `make lock` wrote it since
+    assert "--require-hashes -r requirements.lock" in planned("run")
+    os.utime(locks["dev"], (3_000_000, 3_000_000))
+    assert "--require-hashes -r requirements-dev.lock" in planned("dev")
