@@ -65,8 +65,8 @@ COMMIT_TO_PUBLISH = Histogram(
 )
 PUBLISH_TO_SOCKET = Histogram(
     "stockpool_publish_to_socket_seconds",
-    "From a change's publication on the bus to its frames waiting on every subscribed "
-    "WebSocket of a worker, by bus topic (clocks of the publishing and receiving machines).",
+    "From a change's publication on the bus until a worker has handed its frames to every "
+    "subscribed WebSocket, by bus topic (the publishing and the receiving machine's clocks).",
     ["topic"],
     buckets=DELAY_BUCKETS,
 )
