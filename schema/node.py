@@ -2,9 +2,10 @@
 
 Two schemes, both defined here and nowhere else:
 
-- objects named by codes (a SKU, a location, a channel, a stock level, a listing and what a
-  channel shows of it) get an opaque id: unpadded URL-safe base64 of `Type:code[:code]`,
-  e.g. `U3RvY2tMZXZlbDpURUU6V0g` for the stock level of TEE at WH. Codes never hold `:`.
+- objects named by codes (a SKU, a location, a channel, a stock level, a SKU's totals, a
+  listing and what a channel shows of it) get an opaque id: unpadded URL-safe base64 of
+  `Type:code[:code]`, e.g. `U3RvY2tMZXZlbDpURUU6V0g` for the stock level of TEE at WH.
+  Codes never hold `:`.
 - reservations and stock documents keep the ids they always had (additive only): those
   already name their kind by a prefix (`r`, `po`, `tr`, `rt`, `cc`, then hexadecimal digits,
   api/services/document_ids.py), so no two types share one, nor does any opaque id, which
@@ -50,6 +51,7 @@ class NodeKind(Enum):
     LOCATION = ("Location", 1)
     CHANNEL = ("Channel", 1)
     STOCK_LEVEL = ("StockLevel", 2)  # sku, location
+    SKU_TOTALS = ("SkuTotals", 1)
     LISTING = ("Listing", 2)  # channel, sku
     CHANNEL_AVAILABILITY = ("ChannelAvailability", 2)  # channel, sku
     RESERVATION = ("Reservation", 0)

@@ -9,6 +9,9 @@ import strawberry
 from strawberry.permission import BasePermission
 
 from domain.errors import ChannelNotFound
+from domain.quantities import Quantities
+from domain.stock_totals import SkuTotals as Totals
+from domain.stock_totals import totals_of
 from schema.context import Info
 from schema.errors import PublicError, public
 from schema.node import Node, NodeKind, NodeRef, node_ref
@@ -20,7 +23,7 @@ from schema.types.listings import ChannelAvailability, Listing
 from schema.types.purchase_orders import PurchaseOrder
 from schema.types.reservations import Reservation
 from schema.types.returns import CustomerReturn
-from schema.types.stock import StockLevel
+from schema.types.stock import SkuTotals, StockLevel
 from schema.types.transfers import Transfer
 
 Loader = Callable[[Info, tuple[str, ...]], Awaitable[Node | None]]
@@ -40,6 +43,15 @@ async def _stock_level(info: Info, codes: tuple[str, ...]) -> Node | None:
     sku, location = codes
     found = await info.context.services.queries.stock_levels(sku, location)
     return StockLevel.from_domain(found[0]) if found else None
+
+
+async def _sku_totals(info: Info, codes: tuple[str, ...]) -> Node | None:
+    """As skuTotalsChanged sends them; a SKU no location holds yet has zero totals."""
+    queries = info.context.services.queries
+    found = totals_of(await queries.stock_levels(codes[0], None))
+    if not found and await queries.sku(codes[0]) is not None:
+        found = [Totals(codes[0], Quantities(), version=0, locations=0)]
+    return SkuTotals.from_domain(found[0]) if found else None
 
 
 async def _channel(info: Info, codes: tuple[str, ...]) -> Node | None:
@@ -97,6 +109,7 @@ NODES: dict[NodeKind, tuple[type[BasePermission] | None, Loader]] = {
     NodeKind.SKU: (IsAdmin, _sku),
     NodeKind.LOCATION: (IsAdmin, _location),
     NodeKind.STOCK_LEVEL: (IsAdmin, _stock_level),
+    NodeKind.SKU_TOTALS: (IsAdmin, _sku_totals),
     NodeKind.CHANNEL: (ReadsMoreThanPublished, _channel),
     NodeKind.LISTING: (ReadsMoreThanPublished, _listing),
     NodeKind.CHANNEL_AVAILABILITY: (_ANY_KEY, _availability),

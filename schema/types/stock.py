@@ -72,7 +72,7 @@ class StockLevel(Node):
 
 
 @strawberry.type(description="A SKU's counters summed over every location that holds it.")
-class SkuTotals:
+class SkuTotals(Node):
     sku: str
     totals: StockQuantities
     locations: int = strawberry.field(description="How many locations hold a stock level of it.")
@@ -80,6 +80,10 @@ class SkuTotals:
         description="The sum of its stock levels' versions: grows with every change to any "
         "of them, so drop totals older than what you show."
     )
+
+    @strawberry.field(description=ID_DESCRIPTION)
+    def id(self) -> strawberry.ID:
+        return node_id(NodeKind.SKU_TOTALS, self.sku)
 
     @classmethod
     def from_domain(cls, found: stock_totals.SkuTotals) -> SkuTotals:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from schema.node import NodeKind, node_id
 from tests.api.purchase_order_helpers import order
 from tests.api.stock_operations import RECEIVE, seed
 from tests.api.test_auth_api import CREATE_KEY
@@ -164,3 +165,21 @@ async def test_node_costs_one_object(gql):
     response = await gql.post(NODE, {"id": found["sku"]["id"]})
     cost = response.json()["extensions"]["cost"]
     assert (cost["requestedQueryCost"], cost["actualQueryCost"]) == (1, 1)
+
+
+async def test_a_skus_totals_are_a_node_too(gql):
+    await shop(gql)
+    for sku, on_hand, locations in (("TEE", 5, 1), ("CAP", 0, 0)):  # CAP: never stocked
+        id = node_id(NodeKind.SKU_TOTALS, sku)
+        found = await gql(
+            "query($id: ID!) { node(id: $id) { id ... on SkuTotals { sku locations "
+            "totals { onHand } } } }",
+            {"id": id},
+        )
+        assert found["node"] == {
+            "id": id,
+            "sku": sku,
+            "locations": locations,
+            "totals": {"onHand": on_hand},
+        }
+    assert await node(gql, node_id(NodeKind.SKU_TOTALS, "NEVER")) == (None, [])
