@@ -26,9 +26,10 @@ $(STAMP): requirements-dev.lock pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip check
 	touch $@ $(RUN_STAMP)
 
-# Regenerate both lock files from pyproject.toml (uv, in a venv of its own under .venv). Pins
-# already in the files are kept unless pyproject.toml needs others; to move them:
-# `make lock LOCK_ARGS=--upgrade` (everything) or `LOCK_ARGS="--upgrade-package NAME"`.
+# Regenerate the lock files from pyproject.toml (uv, in a venv of its own under .venv): the two
+# above, and requirements-<extra>.lock (runtime + that extra) for each optional integration, to
+# install in production. Pins already in the files are kept unless pyproject.toml needs others;
+# to move them: `make lock LOCK_ARGS=--upgrade` or `LOCK_ARGS="--upgrade-package NAME"`.
 UV_VERSION := 0.13.9
 LOCK_TOOLS := $(VENV)/lock-tools-$(UV_VERSION)
 UV := $(LOCK_TOOLS)/bin/uv
@@ -39,10 +40,17 @@ $(UV):
 	$(PYTHON) -m venv $(LOCK_TOOLS)
 	$(LOCK_TOOLS)/bin/python -m pip install --quiet uv==$(UV_VERSION)
 
+INTEGRATIONS = $(shell $(PYTHON) -c "import tomllib; print(*(e for e in tomllib.load(open( \
+	'pyproject.toml', 'rb'))['project'].get('optional-dependencies', {}) if e != 'dev'))")
+
 lock: $(UV)
 	$(UV) pip compile $(LOCK_FLAGS) -o requirements.lock pyproject.toml
 	$(UV) pip compile $(LOCK_FLAGS) --all-extras -c requirements.lock \
 		-o requirements-dev.lock pyproject.toml
+	for extra in $(INTEGRATIONS); do \
+		$(UV) pip compile $(LOCK_FLAGS) --extra $$extra -c requirements-dev.lock \
+			-o requirements-$$extra.lock pyproject.toml || exit 1; \
+	done
 
 install: $(STAMP)
 

@@ -30,6 +30,7 @@ PIN = re.compile(r"^(?P<name>[A-Za-z0-9._-]+)==(?P<version>\S+)(?: ;[^\\]*)? \\$
 
 def pins(lock: str) -> dict[str, str]:
     """Name → pinned version, and a check that each pin carries a hash."""
+    assert (ROOT / lock).exists(), f"{lock} is missing: run `make lock`"
     lines = (ROOT / lock).read_text(encoding="utf-8").splitlines()
     found: dict[str, str] = {}
     for number, line in enumerate(lines):
@@ -80,31 +81,41 @@ def test_every_package_the_tests_import_is_declared():
     assert undeclared(imported_distributions("tests"), everything) == []
 
 
-def test_the_runtime_lock_pins_every_runtime_dependency_within_its_range():
-    locked = pins("requirements.lock")
-    for requirement in RUNTIME:
+def assert_pinned(lock: str, requirements: list[Requirement]) -> dict[str, str]:
+    locked = pins(lock)
+    for requirement in requirements:
         version = locked.get(canonicalize_name(requirement.name))
-        assert version, f"requirements.lock lacks {requirement.name}: run `make lock`"
+        assert version, f"{lock} lacks {requirement.name}: run `make lock`"
         assert requirement.specifier.contains(version, prereleases=True), (
-            f"requirements.lock pins {requirement.name}=={version}, outside "
+            f"{lock} pins {requirement.name}=={version}, outside "
             f"{requirement.specifier}: run `make lock`"
         )
+    return locked
+
+
+def test_the_runtime_lock_pins_every_runtime_dependency_within_its_range():
+    assert_pinned("requirements.lock", RUNTIME)
+
+
+def test_each_optional_integration_has_a_lock_of_its_own_with_the_dev_locks_pins():
+    dev = pins("requirements-dev.lock")
+    runtime = pins("requirements.lock")
+    for extra, requirements in EXTRAS.items():
+        if extra != "dev":
+            locked = assert_pinned(f"requirements-{extra}.lock", RUNTIME + requirements)
+            assert {name: dev.get(name) for name in locked} == locked
+            assert {name: locked.get(name) for name in runtime} == runtime
 
 
 def test_the_dev_lock_pins_every_extra_and_the_runtime_pins_unchanged():
-    locked = pins("requirements-dev.lock")
-    for extra, requirements in EXTRAS.items():
-        for requirement in requirements:
-            version = locked.get(canonicalize_name(requirement.name))
-            assert version, f"requirements-dev.lock lacks {requirement.name} ({extra}): make lock"
-            assert requirement.specifier.contains(version, prereleases=True), requirement
+    locked = assert_pinned("requirements-dev.lock", [r for reqs in EXTRAS.values() for r in reqs])
     runtime = pins("requirements.lock")
     assert {name: locked.get(name) for name in runtime} == runtime
 
 
 def test_the_lock_files_say_how_to_regenerate_them():
-    for lock in ("requirements.lock", "requirements-dev.lock"):
-        assert "#    make lock\n" in (ROOT / lock).read_text(encoding="utf-8")
+    for lock in ROOT.glob("requirements*.lock"):
+        assert "#    make lock\n" in lock.read_text(encoding="utf-8")
 
 
 def test_a_changed_lock_file_reinstalls_at_the_next_make_run_or_make_test(tmp_path):
