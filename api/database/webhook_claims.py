@@ -65,8 +65,10 @@ async def due_exists(conn: AsyncConnection, now: datetime) -> bool:
 async def claim(conn: AsyncConnection, now: datetime, limit: int, lease: float) -> list[Claimed]:
     """Up to `limit` due deliveries of enabled endpoints, claimed until now + `lease`.
     Availability and stock levels are coalesced first: a pending state older than another
-    state of the same key for the same endpoint is SUPERSEDED, and a key whose older state is
-    still being sent waits, so a receiver never gets an older state after a newer one."""
+    pending state of the same key for the same endpoint is SUPERSEDED, and a key whose older
+    state is still being sent waits, so a receiver never gets an older state after a newer
+    one. (A state is claimed only as its key's newest pending one, so no older state can be
+    pending once a newer one was sent; redeliverWebhook keeps it so.)"""
     if conn.dialect.name == "postgresql":
         await conn.execute(text(f"SELECT pg_advisory_xact_lock({_CLAIM_LOCK})"))
     rows = (
@@ -113,7 +115,7 @@ async def _coalesce(
         select(D.id, D.endpoint_id, D.coalescing_key, D.version, D.status, D.claimed_until).where(
             D.coalescing_key.in_(sorted({key for _, key in keys})),
             D.endpoint_id.in_(sorted({endpoint for endpoint, _ in keys})),
-            D.status.in_([PENDING, DELIVERED]),
+            D.status == PENDING,
         )
     )
     by_key: dict[tuple[int, str], list[Any]] = defaultdict(list)

@@ -12,7 +12,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database.tables import channels, webhook_deliveries, webhook_endpoints
-from domain.webhooks import Delivery, DeliveryStatus, WebhookEndpoint, WebhookEvent
+from domain.webhooks import Delivery, DeliveryStatus, WebhookEndpoint, WebhookEvent, coalesces
 
 _endpoints = select(webhook_endpoints, channels.c.code.label("channel")).outerjoin(
     channels, channels.c.id == webhook_endpoints.c.channel_id
@@ -148,16 +148,44 @@ async def find_delivery(conn: AsyncConnection, delivery_id: int) -> Delivery | N
 
 
 async def redeliver(conn: AsyncConnection, delivery_id: int, now: datetime) -> Delivery:
-    """Pending again, due now, with the same `webhook-id`."""
+    """Pending again, due now, with the same `webhook-id`; SUPERSEDED instead if it is a state
+    (availability, stock level) older than one already sent or waiting for its endpoint."""
+    status = DeliveryStatus.PENDING if not await _outdated(conn, delivery_id) else None
     await conn.execute(
         update(webhook_deliveries)
         .where(webhook_deliveries.c.id == delivery_id)
-        .values(status=DeliveryStatus.PENDING.value, next_attempt_at=now, claimed_until=None)
+        .values(
+            status=(status or DeliveryStatus.SUPERSEDED).value,
+            next_attempt_at=now if status else None,
+            claimed_until=None,
+        )
     )
     found = await find_delivery(conn, delivery_id)
     if found is None:
         raise LookupError(delivery_id)
     return found
+
+
+async def _outdated(conn: AsyncConnection, delivery_id: int) -> bool:
+    D = webhook_deliveries.c
+    mine = (
+        await conn.execute(
+            select(D.endpoint_id, D.coalescing_key, D.version).where(D.id == delivery_id)
+        )
+    ).one()
+    if not coalesces(mine.coalescing_key):
+        return False
+    newer = await conn.execute(
+        select(D.id)
+        .where(
+            D.endpoint_id == mine.endpoint_id,
+            D.coalescing_key == mine.coalescing_key,
+            D.version > mine.version,
+            D.status.in_([DeliveryStatus.PENDING.value, DeliveryStatus.DELIVERED.value]),
+        )
+        .limit(1)
+    )
+    return newer.first() is not None
 
 
 def endpoint_from(row: Any) -> WebhookEndpoint:

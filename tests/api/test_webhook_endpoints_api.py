@@ -161,3 +161,26 @@ async def test_a_failed_delivery_is_sent_again_on_request(gql, receiver):
     assert missing.json()["errors"][0]["extensions"]["code"] == "WEBHOOK_ENDPOINT_NOT_FOUND"
     no_events = await gql(CREATE, {"input": {"url": receiver.url, "events": []}})
     assert codes(no_events["createWebhookEndpoint"]) == [(("input", "events"), "INVALID_VALUE")]
+
+
+async def test_redelivering_an_older_state_than_one_sent_supersedes_it(gql, receiver):
+    await shop(gql)
+    created = await subscribe(gql, receiver.url, ["AVAILABILITY_CHANGED"], "web")
+    endpoint = created["endpoint"]["id"]
+    await gql(RECEIVE, {"input": {"sku": "TEE", "location": "WH", "quantity": 1}})
+    await eventually(lambda: deliveries(gql, endpoint, "DELIVERED"), lambda found: len(found) == 1)
+    await gql(RECEIVE, {"input": {"sku": "TEE", "location": "WH", "quantity": 1}})
+    newer, older = await eventually(
+        lambda: deliveries(gql, endpoint, "DELIVERED"), lambda found: len(found) == 2
+    )
+    assert newer["version"] > older["version"]
+    stale = await gql(REDELIVER, {"input": {"id": older["id"]}})
+    assert stale["redeliverWebhook"]["delivery"]["status"] == "SUPERSEDED"
+    fresh = await gql(REDELIVER, {"input": {"id": newer["id"]}})
+    assert fresh["redeliverWebhook"]["delivery"]["status"] == "PENDING"
+    await receiver.wait_for(lambda: len(receiver.received) == 3)
+    assert [r.json["data"]["version"] for r in receiver.received] == [
+        older["version"],
+        newer["version"],
+        newer["version"],
+    ]
