@@ -9,11 +9,14 @@ import hashlib
 import hmac
 from dataclasses import replace
 
+import httpx
 import pytest
 
+from api.app import create_app
 from api.settings import Settings
 from tests.api.stock_operations import RECEIVE
 from tests.api.webhook_helpers import CREATE, RESERVE, deliveries, eventually, shop, subscribe
+from tests.conftest import GraphQLClient
 from tests.webhook_receiver import receiving
 
 
@@ -137,15 +140,8 @@ async def test_five_changes_while_the_receiver_is_down_arrive_as_the_newest(gql,
         "ftp://example.com/in",
     ],
 )
-async def test_private_and_plain_http_targets_are_refused(gql, app_settings, url):
-    from api.app import create_app
-
-    strict = replace(app_settings, webhook_allow_private=False)
-    app = create_app(strict)
-    import httpx
-
-    from tests.conftest import GraphQLClient
-
+async def test_private_and_plain_http_targets_are_refused(app_settings, url):
+    app = create_app(replace(app_settings, webhook_allow_private=False))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://stockpool") as http:
