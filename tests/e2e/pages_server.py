@@ -1,6 +1,6 @@
 """For the browser tests: a real `stockpool serve` on a free port with a temporary SQLite
-database holding the demo catalogue, a merchant's own site on another origin, and GraphQL with
-the admin key."""
+database holding the demo catalogue, a merchant's own site on another origin, GraphQL with
+the admin key, and headless Chromium."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import suppress
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.services import IN_CI
+
 REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("STOCKPOOL_TEST_CHROMIUM", "/usr/bin/chromium"))
 STARTUP_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 
@@ -44,6 +48,32 @@ def stockpool(database: Path, *args: str, **env: str) -> subprocess.CompletedPro
         timeout=120,
         check=False,
     )
+
+
+def require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    message = f"Chromium is not at {CHROMIUM} (apt-get install chromium)"
+    if IN_CI:
+        pytest.fail(f"{message}; CI must run the browser tests", pytrace=False)
+    pytest.skip(message)
+
+
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Any]:
+    """A headless Chromium (a Playwright `Browser`); the caller has checked Playwright
+    imports."""
+    require_chromium()
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox"]
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()
 
 
 class StockpoolServer:
@@ -112,6 +142,17 @@ class StockpoolServer:
                 if time.monotonic() > deadline:
                     pytest.fail(f"the server did not start:\n{self.output()}", pytrace=False)
                 await asyncio.sleep(0.1)
+
+
+async def demo_server(directory: Path, **env: str) -> StockpoolServer:
+    """A started server on a new SQLite database in `directory` holding the demo catalogue."""
+    database = directory / "stockpool.db"
+    for command in (["migrate"], ["demo"]):
+        done = stockpool(database, *command)
+        assert done.returncode == 0, done.stderr
+    server = StockpoolServer(database, directory / "server.log", **env)
+    await server.start()
+    return server
 
 
 class Admin:

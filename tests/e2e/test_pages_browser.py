@@ -5,20 +5,17 @@ back by itself after the server restarts. Screenshots go to test-output/pages/."
 from __future__ import annotations
 
 import html
-import os
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.e2e.pages_server import REPO, Admin, MerchantSite, StockpoolServer, stockpool
+from tests.e2e.pages_server import REPO, Admin, MerchantSite, StockpoolServer, chromium, demo_server
 from tests.services import IN_CI
 
-CHROMIUM = Path(os.environ.get("STOCKPOOL_TEST_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = REPO / "test-output" / "pages"
 WAIT_MS = 10_000
 
@@ -32,15 +29,6 @@ except ImportError as missing:  # pragma: no cover - depends on the machine
     )
 
 
-def _require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    message = f"Chromium is not at {CHROMIUM} (apt-get install chromium)"
-    if IN_CI:
-        pytest.fail(f"{message}; CI must run the browser tests", pytrace=False)
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
 def merchant() -> Iterator[MerchantSite]:
     site = MerchantSite()
@@ -52,17 +40,11 @@ def merchant() -> Iterator[MerchantSite]:
 async def server(
     tmp_path_factory: pytest.TempPathFactory, merchant: MerchantSite
 ) -> AsyncIterator[StockpoolServer]:
-    directory = tmp_path_factory.mktemp("pages")
-    database = directory / "stockpool.db"
-    for command in (["migrate"], ["demo"]):
-        done = stockpool(database, *command)
-        assert done.returncode == 0, done.stderr
     # Only the merchant's site may open WebSockets from another origin; the server's own pages
     # (the dashboard, the demo store) are same-origin and always may.
-    server = StockpoolServer(
-        database, directory / "server.log", STOCKPOOL_WEBSOCKET_ORIGINS=merchant.origin
+    server = await demo_server(
+        tmp_path_factory.mktemp("pages"), STOCKPOOL_WEBSOCKET_ORIGINS=merchant.origin
     )
-    await server.start()
     yield server
     server.stop()
 
@@ -74,15 +56,8 @@ def admin(server: StockpoolServer) -> Admin:
 
 @pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Browser]:
-    _require_chromium()
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox"]
-        )
+    async with chromium() as browser:
         yield browser
-        await browser.close()
 
 
 @pytest.fixture

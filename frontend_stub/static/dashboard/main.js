@@ -3,6 +3,7 @@
 
 import { LiveConnection, State, websocketUrl } from "../graphql-transport-ws.js";
 import { ALERTS, AVAILABILITY, AlertsPanel, LowStockList } from "./alerts-panel.js";
+import { SkuCatalogue } from "./catalogue.js";
 import { graphql } from "./graphql-http.js";
 import { LEDGER_EVENTS, LedgerTail, RECENT_EVENTS } from "./ledger-tail.js";
 import { SalesChart } from "./sales-chart.js";
@@ -11,6 +12,7 @@ import { STOCK_LEVELS, StockTable } from "./stock-table.js";
 const KEY = "stockpool.dashboard.key";
 const NOTICE = "stockpool.dashboard.notice";
 const LOOKUP_BATCH = 50;
+const NEW_SKUS_EVERY_MS = 30_000; // nothing announces a new SKU before it is stocked
 const CONNECTION_LABELS = {
   [State.IDLE]: "idle",
   [State.CONNECTING]: "connecting…",
@@ -68,6 +70,9 @@ async function open(key) {
   const table = new StockTable($("stock-table"), $("filter-sku"), $("filter-location"));
   table.setLocations(locations.map((location) => location.code));
   watch(STOCK_LEVELS, {}, (data) => table.apply(data.stockLevelChanged));
+  const catalogue = new SkuCatalogue(send, (codes) => table.addSkus(codes));
+  const readNewSkus = () => catalogue.readNew().catch((error) => console.error(error));
+  setInterval(readNewSkus, NEW_SKUS_EVERY_MS);
 
   const alerts = new AlertsPanel($("alerts"), send);
   watch(ALERTS, {}, (data) => alerts.apply(data.alertRaised));
@@ -96,7 +101,10 @@ async function open(key) {
     const badge = $("connection");
     badge.textContent = CONNECTION_LABELS[state];
     badge.dataset.state = state;
-    if (state === State.LIVE) readRecent().catch((error) => console.error(error));
+    if (state === State.LIVE) {
+      readRecent().catch((error) => console.error(error));
+      readNewSkus();
+    }
     if (state === State.REFUSED) logOut("The server refused the key; log in again.");
   });
 }

@@ -1,13 +1,14 @@
 // Units sold per minute per channel over the last minutes, as stacked bars. A sale is a ledger
 // row that commits units (a reservation committed, a channel sale recorded); its reference is
-// the order, and the order's channel is looked up once per order.
+// the order, and the order's channel is looked up once per order. The SVG has no viewBox: it is
+// as wide as its box, bars are placed in percent of that width and heights in CSS pixels, so
+// its text stays the size the style sheet gives it on a phone and on a wide screen alike.
 
 import { el } from "./dom.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const MINUTES = 15;
-const WIDTH = 360;
-const HEIGHT = 120;
+const HEIGHT = 120; // px of bars; the labels below take the rest of the chart's 136 px
 const COLOURS = ["#2f6fdf", "#e08a1e", "#2e9e5b", "#a347c2", "#d04a4a", "#5a6b7d"];
 const SOLD_TYPES = new Set(["COMMITTED", "SOLD"]);
 
@@ -33,7 +34,6 @@ export class SalesChart {
     this.#chart = chart;
     this.#legend = legend;
     this.#channelsOf = channelsOf;
-    this.#chart.setAttribute("viewBox", `0 0 ${WIDTH} ${HEIGHT + 16}`);
     setInterval(() => this.#draw(), 10000); // the window moves on even when nothing sells
     this.#draw();
   }
@@ -85,8 +85,8 @@ export class SalesChart {
     const channels = [...perChannel.keys()].sort();
     const colour = (channel) => COLOURS[channels.indexOf(channel) % COLOURS.length];
     const highest = Math.max(1, ...[...perMinute.values()].map((b) => [...b.values()].reduce((x, y) => x + y, 0)));
-    const slot = WIDTH / MINUTES;
-    const nodes = [svg("line", { x1: 0, y1: HEIGHT, x2: WIDTH, y2: HEIGHT, class: "axis" })];
+    const slot = 100 / MINUTES; // percent of the width
+    const nodes = [svg("line", { x1: "0", y1: HEIGHT, x2: "100%", y2: HEIGHT, class: "axis" })];
     for (let minute = first; minute <= now; minute++) {
       let top = HEIGHT;
       for (const channel of channels) {
@@ -95,7 +95,7 @@ export class SalesChart {
         const height = (units / highest) * (HEIGHT - 14);
         top -= height;
         const bar = svg("rect", {
-          x: (minute - first) * slot + 2, y: top, width: slot - 4, height, fill: colour(channel),
+          x: `${(minute - first + 0.1) * slot}%`, y: top, width: `${slot * 0.8}%`, height, fill: colour(channel),
         });
         bar.append(svg("title", {}, `${channel}: ${units} units`));
         nodes.push(bar);
@@ -104,7 +104,7 @@ export class SalesChart {
     nodes.push(
       svg("text", { x: 2, y: 10, class: "label" }, `${highest} / min`),
       svg("text", { x: 0, y: HEIGHT + 13, class: "label" }, `−${MINUTES} min`),
-      svg("text", { x: WIDTH, y: HEIGHT + 13, class: "label", "text-anchor": "end" }, "now"),
+      svg("text", { x: "100%", y: HEIGHT + 13, class: "label", "text-anchor": "end" }, "now"),
     );
     this.#chart.replaceChildren(...nodes);
     this.#legend.replaceChildren(

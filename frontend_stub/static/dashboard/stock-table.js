@@ -1,6 +1,7 @@
 // SKUs × locations: on hand, available, reserved and committed per stock level, a total per
 // SKU over the locations shown and a total row; filtered by SKU and location; cells that
-// change flash.
+// change flash. Every SKU of the catalogue has a row, stocked or not: a location where a SKU
+// has no stock level yet shows zeros, greyed.
 
 import { batched, el, flash } from "./dom.js";
 
@@ -19,6 +20,7 @@ const TOTAL = "_total"; // codes start with a letter or digit, so no SKU or loca
 export class StockTable {
   #table;
   #levels = new Map(); // "sku location" -> newest level
+  #skus = new Set(); // every SKU with a row: the catalogue's and those seen in a level
   #locations = []; // in priority order, from the locations query
   #skuFilter = "";
   #locationFilter = "";
@@ -45,11 +47,19 @@ export class StockTable {
     this.#render();
   }
 
+  /** SKUs from the catalogue, shown even before they have a stock level. */
+  addSkus(codes) {
+    const before = this.#skus.size;
+    for (const code of codes) this.#skus.add(code);
+    if (this.#skus.size !== before) this.#render();
+  }
+
   apply(level) {
     const id = `${level.sku} ${level.location}`;
     const known = this.#levels.get(id);
     if (known && known.version >= level.version) return;
     this.#levels.set(id, level);
+    this.#skus.add(level.sku);
     if (!this.#locations.includes(level.location)) {
       this.#locations.push(level.location);
       this.locationSelect.append(el("option", { value: level.location }, level.location));
@@ -59,7 +69,7 @@ export class StockTable {
 
   #draw() {
     const locations = this.#locationFilter ? [this.#locationFilter] : this.#locations;
-    const skus = [...new Set([...this.#levels.values()].map((level) => level.sku))]
+    const skus = [...this.#skus]
       .filter((sku) => sku.toUpperCase().includes(this.#skuFilter))
       .sort();
     const layout = JSON.stringify([skus, locations]);
@@ -67,17 +77,19 @@ export class StockTable {
     if (rebuilt) this.#build(skus, locations);
     this.#layout = layout;
 
-    const columnTotals = new Map();
+    const columnTotals = new Map(
+      [...locations, TOTAL].flatMap((group) => FIELDS.map(([field]) => [`${group} ${field}`, 0])),
+    );
     for (const sku of skus) {
       const rowTotals = Object.fromEntries(FIELDS.map(([field]) => [field, 0]));
       for (const location of locations) {
         const level = this.#levels.get(`${sku} ${location}`);
         for (const [field] of FIELDS) {
-          const value = level ? level[field] : null;
-          this.#set(`${sku} ${location} ${field}`, value, rebuilt);
-          rowTotals[field] += value ?? 0;
+          const value = level ? level[field] : 0;
+          this.#set(`${sku} ${location} ${field}`, value, rebuilt, !level);
+          rowTotals[field] += value;
           const column = `${location} ${field}`;
-          columnTotals.set(column, (columnTotals.get(column) ?? 0) + (value ?? 0));
+          columnTotals.set(column, (columnTotals.get(column) ?? 0) + value);
         }
       }
       for (const [field] of FIELDS) {
@@ -89,10 +101,14 @@ export class StockTable {
     for (const [column, value] of columnTotals) this.#set(`${TOTAL} ${column}`, value, rebuilt);
   }
 
-  #set(id, value, rebuilt) {
+  #set(id, value, rebuilt, noLevel = false) {
     const cell = this.#cells.get(id);
-    const text = value === null ? "–" : String(value);
-    if (!cell || cell.textContent === text) return;
+    if (!cell) return;
+    cell.classList.toggle("no-level", noLevel);
+    if (noLevel) cell.title = "no stock level here yet";
+    else cell.removeAttribute("title");
+    const text = String(value);
+    if (cell.textContent === text) return;
     cell.textContent = text;
     if (!rebuilt) flash(cell);
   }
