@@ -3,6 +3,8 @@ gap and no repeat, against a feed held in a dict (no database)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from schema.realtime.ordering import FeedOrder
@@ -15,9 +17,15 @@ class Feed:
         self.entries = {position: f"c{position}" for position in positions}
         self.reads: list[tuple[str, int, int]] = []
         self.failing = False
+        self.reading = asyncio.Event()
+        self.gate: asyncio.Event | None = None
+        """When set, reads wait for it."""
 
     async def fill(self, stream: str, after: int, until: int, limit: int) -> list[tuple[int, str]]:
         self.reads.append((stream, after, until))
+        self.reading.set()
+        if self.gate is not None:
+            await self.gate.wait()
         if self.failing:
             raise ConnectionError("database gone")
         found = sorted(p for p in self.entries if after < p <= until)[:limit]
@@ -189,5 +197,21 @@ async def test_a_failed_read_delivers_nothing_and_the_next_item_reads_the_span_a
 
     feed.failing = False
     await feed_order.offer("web", 13, "c13")
+
+    assert delivered == ["c11", "c12", "c13"]
+
+
+async def test_an_item_offered_while_a_read_runs_waits_for_it_and_keeps_its_place():
+    feed = Feed(range(1, 20))
+    feed_order, delivered = await following(feed, 10)
+    feed.gate = asyncio.Event()
+
+    reaching = asyncio.create_task(feed_order.reach("web", 12))  # a snapshot's reach
+    await feed.reading.wait()
+    offering = asyncio.create_task(feed_order.offer("web", 13, "c13"))  # the bus meanwhile
+    await asyncio.sleep(0)
+    assert delivered == []
+    feed.gate.set()
+    await asyncio.gather(reaching, offering)
 
     assert delivered == ["c11", "c12", "c13"]
