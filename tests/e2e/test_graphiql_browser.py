@@ -9,7 +9,6 @@ off this server is refused."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -25,6 +24,7 @@ from tests.api.test_listings_api import listed
 from tests.api.test_reservations_api import channel
 from tests.conftest import ADMIN_TOKEN
 from tests.e2e.npm import installed
+from tests.e2e.pages_server import REPO, chromium, require_chromium
 from tests.services import IN_CI
 
 try:
@@ -34,8 +34,7 @@ except ImportError as missing:  # pragma: no cover - depends on the machine
         raise
     pytest.skip(f"Playwright is not installed ({missing})", allow_module_level=True)
 
-CHROMIUM = Path(os.environ.get("STOCKPOOL_TEST_CHROMIUM", "/usr/bin/chromium"))
-SCREENSHOTS = Path(__file__).parents[2] / "test-output" / "pages"
+SCREENSHOTS = REPO / "test-output" / "pages"
 WAIT_MS = 10_000
 
 ASSETS = Path(__file__).parent / "graphiql"
@@ -79,22 +78,13 @@ async def _unpkg_from_npm(modules: Path, route: Route) -> None:
 @pytest.fixture(scope="module")
 def modules() -> Path:
     """Chromium is there and the assets are installed (before any server or loop runs)."""
-    if not CHROMIUM.exists():
-        message = f"Chromium is not at {CHROMIUM} (apt-get install chromium)"
-        if IN_CI:
-            pytest.fail(f"{message}; CI must run the browser tests", pytrace=False)
-        pytest.skip(message)
+    require_chromium()
     return installed(ASSETS)
 
 
 @pytest.fixture
 async def page(modules: Path, live_server: Any) -> AsyncIterator[Page]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox"]
-        )
+    async with chromium() as browser:
         context = await browser.new_context(viewport={"width": 1400, "height": 900})
         own = live_server.http_url
 
@@ -109,8 +99,8 @@ async def page(modules: Path, live_server: Any) -> AsyncIterator[Page]:
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         yield page
-        await browser.close()
-        assert errors == [], f"uncaught errors in the page: {errors}"
+        await context.close()
+    assert errors == [], f"uncaught errors in the page: {errors}"
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
