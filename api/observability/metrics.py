@@ -15,13 +15,16 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
 from sqlalchemy import event
 
 from domain.alerts import Alert, AlertType
 from domain.reservations import ReserveStock
+
+if TYPE_CHECKING:
+    from api.database.engine import Database
 
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 """prometheus-client decides at import whether values live in files; so does this module."""
@@ -145,7 +148,7 @@ def bus_up(up: bool) -> None:
     BUS_UP.set(1 if up else 0)
 
 
-def watch_database(database: Any) -> Callable[[], None]:
+def watch_database(database: Database) -> Callable[[], None]:
     """Counts the connections checked out of `database`'s pools as they come and go (a
     scrape could only read the pools of the worker it reaches; counted, every worker's add
     up). Returns what to call when the database is disposed of."""
@@ -153,7 +156,7 @@ def watch_database(database: Any) -> Callable[[], None]:
     pools = pools or {"read": database.reader, "write": database.writer}
     capacities = {name: _capacity(engine.sync_engine.pool) for name, engine in pools.items()}
     for name, engine in pools.items():
-        _count_checkouts(engine.sync_engine.pool, DB_CONNECTIONS_IN_USE.labels(name))
+        _count_checkouts(engine.sync_engine, DB_CONNECTIONS_IN_USE.labels(name))
         DB_CONNECTIONS_MAX.labels(name).inc(capacities[name])
 
     def unwatch() -> None:
@@ -163,15 +166,18 @@ def watch_database(database: Any) -> Callable[[], None]:
     return unwatch
 
 
-def _count_checkouts(pool: Any, in_use: Gauge) -> None:
+def _count_checkouts(engine: Any, in_use: Gauge) -> None:
     """Sets the gauge from the pool's own count, so connections taken before the watch began
-    never make it drift (at `checkin` the pool still counts the connection coming back)."""
+    never make it drift (at `checkin` the pool still counts the connection coming back). The
+    engine's pool is read each time: disposing of the engine replaces it (keeping these
+    listeners)."""
+    pool = engine.pool
     if not hasattr(pool, "checkedout"):
         event.listen(pool, "checkout", lambda *_: in_use.inc())
         event.listen(pool, "checkin", lambda *_: in_use.dec())
         return
-    event.listen(pool, "checkout", lambda *_: in_use.set(pool.checkedout()))
-    event.listen(pool, "checkin", lambda *_: in_use.set(pool.checkedout() - 1))
+    event.listen(pool, "checkout", lambda *_: in_use.set(engine.pool.checkedout()))
+    event.listen(pool, "checkin", lambda *_: in_use.set(engine.pool.checkedout() - 1))
 
 
 def _capacity(pool: Any) -> int:
