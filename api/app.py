@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -22,6 +23,7 @@ from api.clock import Clock, utc_now
 from api.database.engine import Database
 from api.database.migrate import ensure_migrated
 from api.observability.exposition import metrics_page
+from api.observability.request_log import RequestLog
 from api.observability.worker import observed
 from api.services.container import Services
 from api.settings import Settings
@@ -102,7 +104,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
         WebSocketRoute("/graphql", graphql),
         *pages.routes(),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    # Request ids and one log line per request (api/observability/request_log.py).
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(RequestLog)])
 
 
 CORS_MAX_AGE = 600

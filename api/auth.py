@@ -27,6 +27,12 @@ KEY_CACHE_SECONDS = 5.0
 within this long (this worker's own, at once). Expiry is checked on every request, cached
 or not, so the cache never extends a key's life."""
 KEY_CACHE_SIZE = 10_000
+KEY_PREFIX_LENGTH = 10
+"""The characters of a minted key kept in clear (`ApiKey.prefix`): what listings and logs show."""
+
+
+def key_prefix(secret: str) -> str:
+    return secret[:KEY_PREFIX_LENGTH]
 
 
 def hash_key(secret: str) -> str:
@@ -138,7 +144,7 @@ async def store_key(
             name=command.name,
             role=command.role.value,
             channel=command.channel,
-            prefix=secret[:10],
+            prefix=key_prefix(secret),
             key_hash=hash_key(secret),
             created_at=now,
             expires_at=command.expires_at,

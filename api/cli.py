@@ -242,6 +242,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
     from api.observability import multiprocess
+    from api.observability.logs import logging_config
 
     generated = None
     if not settings.admin_token:
@@ -277,6 +278,10 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
             port=args.port,
             workers=args.workers,
             log_level=settings.log_level,
+            # One handler for every logger, JSON or text, with request ids; the request log
+            # replaces uvicorn's access log (api/observability/request_log.py).
+            log_config=logging_config(settings.log_format, settings.log_level),
+            access_log=False,
             ws_per_message_deflate=False,
             ws_max_size=settings.websocket_max_message_bytes,
         )

@@ -28,6 +28,8 @@ class Settings:
     admin_token: str | None = None
     database_pool_size: int = 10
     log_level: str = "info"
+    log_format: str = "text"
+    """Log lines as `text` or `json` (one object a line), request ids in both (operations.md)."""
     bus_prefix: str = "stockpool"
     sweep_seconds: float = 1.0
     feed_retention_days: float = 7.0
@@ -222,6 +224,7 @@ VARIABLES: dict[str, _Variable] = {
         "STOCKPOOL_DATABASE_POOL_SIZE", _number(int, 1, 1000), "a whole number from 1 to 1000"
     ),
     "log_level": _Variable("STOCKPOOL_LOG_LEVEL", _choice(*LOG_LEVELS), " or ".join(LOG_LEVELS)),
+    "log_format": _Variable("STOCKPOOL_LOG_FORMAT", _choice("text", "json"), "text or json"),
     "bus_prefix": _Variable("STOCKPOOL_BUS_PREFIX", _text, "a prefix of printable characters"),
     "sweep_seconds": _Variable(
         "STOCKPOOL_SWEEP_SECONDS", _number(float, 0.05, 3600), "seconds from 0.05 to 3600"

@@ -18,6 +18,7 @@ from strawberry.types.unset import UNSET
 
 from api.auth import parse_bearer
 from api.observability.metrics import REQUESTS
+from api.observability.request_log import note_caller
 from api.services.container import Services
 from schema.bounds.http_body import (
     BAD_REQUEST,
@@ -135,6 +136,7 @@ class StockpoolGraphQL(GraphQL[Context, None]):
         if secret is None:
             raise Unauthorized("send an API key as `Authorization: Bearer <key>`")
         context.principal = await self.services.api_keys.authenticate(secret)
+        note_caller(context.principal, secret)  # role and key prefix in the request's log line
         if context.principal is None:
             raise Unauthorized("unknown, revoked or expired API key")
         await self.services.connectors.seen(context.principal)  # a partner's sign of life

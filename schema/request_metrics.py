@@ -22,6 +22,7 @@ from strawberry.extensions import SchemaExtension
 from api.observability.metrics import REQUEST_SECONDS, REQUESTS
 from schema.error_log import is_internal
 from schema.realtime.graphql_core import graphql_core_schema
+from schema.request_logging import note_operation
 from schema.throttling import QUERY_TOO_COMPLEX, THROTTLED
 
 MAX_COMBINATIONS = 100
@@ -42,9 +43,10 @@ class RequestMetrics(SchemaExtension):
         try:
             yield
         finally:
-            operation = self._operation()
-            REQUESTS.labels(operation, self._outcome()).inc()
+            operation, outcome = self._operation(), self._outcome()
+            REQUESTS.labels(operation, outcome).inc()
             REQUEST_SECONDS.labels(operation).observe(time.perf_counter() - started)
+            note_operation(self.execution_context, operation, outcome)  # the request's log line
 
     def _operation(self) -> str:
         context = self.execution_context

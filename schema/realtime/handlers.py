@@ -13,6 +13,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
 from api.auth import parse_bearer
+from api.observability.request_log import note_caller
 from domain.access import Principal
 from schema.context import Context
 from schema.realtime.connection import Connection
@@ -31,6 +32,7 @@ async def _serve(view: Any, context: Context, dialect: Dialect) -> None:
         header = params.get("authorization") or params.get("Authorization")
         secret = parse_bearer(header) if isinstance(header, str) else None
         principal = await hub.services.api_keys.authenticate(secret)
+        note_caller(principal, secret)  # the connection's log line names its role and key
         await hub.services.connectors.seen(principal)  # a partner's sign of life
         return principal
 

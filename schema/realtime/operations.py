@@ -33,6 +33,7 @@ from schema.realtime.hub import Hub, Operation, result_json
 from schema.realtime.live import Live
 from schema.realtime.protocols import Dialect
 from schema.realtime.subscriber import Put, Subscriber
+from schema.request_logging import subscription_started
 from schema.throttling import Bill, Costing, Refusal, charge, settle
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ class Operations:
         if bill is None:
             return
         if definition.operation is OperationType.SUBSCRIPTION:
+            subscription_started(definition, operation.operation_name)  # a log line
             await self._subscribe(operation_id, document, operation)
         else:
             task = asyncio.create_task(self._execute(operation_id, operation, costing, bill))

@@ -53,8 +53,10 @@ def only_error(body: dict) -> dict:
 
 
 def server_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    """What the server logged at INFO and above (the test's HTTP client logs each request)."""
-    return [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]
+    """What the server logged at INFO and above about the errors: not the test's HTTP client
+    (it logs each request), nor the request's own summary line (test_request_logs.py)."""
+    ignored = ("httpx", "httpcore", "stockpool.request")
+    return [r for r in caplog.records if not r.name.startswith(ignored)]
 
 
 async def storefront(gql: GraphQLClient) -> GraphQLClient:
