@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
-from api.bus import AVAILABILITY
+from api.bus import ALERTS, AVAILABILITY
 from api.database import outage_flag
 from api.database.tables import channels
 from api.services.connectors import ConnectorService
@@ -282,3 +282,25 @@ async def test_another_channels_sale_beyond_the_deduction_is_oversold_until_the_
     resolved = [a for a in await services.alerts.list(None, ADMIN) if a.id == oversell.id]
     assert resolved[0].status is AlertStatus.RESOLVED
     assert (await check_ledger(services.database)).ok
+
+
+async def test_the_connector_down_alert_is_published_and_so_is_its_resolution(
+    clocked_services, clock
+):
+    services = clocked_services
+    await marketplace_and_webstore(services)
+    received: list[dict] = []
+    async with services.bus.subscribe(ALERTS) as messages:
+
+        async def collect() -> None:
+            async for message in messages:
+                received.append(message)
+
+        task = asyncio.create_task(collect())
+        await asyncio.sleep(0.05)
+        await silent_past_timeout(services, clock)
+        await services.connectors.seen(MARKETPLACE)
+        await asyncio.sleep(0.1)
+        task.cancel()
+    moves = [(m["type"], m["status"], m["channel"]) for m in received]
+    assert moves == [("CONNECTOR_DOWN", "OPEN", "mp"), ("CONNECTOR_DOWN", "RESOLVED", "mp")]
