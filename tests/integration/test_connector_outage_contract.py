@@ -18,6 +18,7 @@ from api.services.connectors import ConnectorService
 from api.services.ledger_check import check_ledger
 from domain.access import Principal, Role
 from domain.alerts import AlertStatus, AlertType
+from domain.bundles import Component, SetBundleComponents
 from domain.channels import UpdateChannel
 from domain.connectors import ConnectorStatus, OutageFallback
 from domain.errors import InsufficientStock
@@ -304,3 +305,30 @@ async def test_the_connector_down_alert_is_published_and_so_is_its_resolution(
         task.cancel()
     moves = [(m["type"], m["status"], m["channel"]) for m in received]
     assert moves == [("CONNECTOR_DOWN", "OPEN", "mp"), ("CONNECTOR_DOWN", "RESOLVED", "mp")]
+
+
+async def test_a_bundle_the_marketplace_shows_holds_its_components_back(clocked_services, clock):
+    """mp shows 2 KITs (2 TEE and 1 CAP each, capped at 2): 4 TEE and 2 CAP are held back,
+    and the webstore's own KIT listing drops with its components."""
+    services = clocked_services
+    await make_catalogue(services, skus=("TEE", "CAP", "KIT"))
+    await make_channel(services, "web")
+    await make_channel(services, "mp")
+    await stock(services, ("TEE", "WH", 10), ("CAP", "WH", 3))
+    await services.dispatch(
+        SetBundleComponents("KIT", (Component("TEE", 2), Component("CAP", 1))), ADMIN
+    )
+    await services.dispatch(UpsertListing("mp", "KIT", "mp-kit", cap=2), ADMIN)
+    for sku in ("TEE", "CAP", "KIT"):
+        await services.dispatch(UpsertListing("web", sku, f"web-{sku}"), ADMIN)
+    await services.dispatch(
+        UpdateChannel(
+            "mp", connector_timeout_seconds=TIMEOUT, outage_fallback=OutageFallback.HOLD_EXPOSURE
+        ),
+        ADMIN,
+    )
+    await silent_past_timeout(services, clock)
+    holds = await services.connectors.exposure_holds("mp")
+    assert [(h.sku, h.units) for h in holds] == [("CAP", 2), ("TEE", 4)]
+    shown = [await published(services, sku=sku) for sku in ("TEE", "CAP", "KIT")]
+    assert shown == [6, 1, 1]
