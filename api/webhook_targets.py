@@ -3,8 +3,9 @@
 Refused (WEBHOOK_URL_NOT_ALLOWED): other schemes, and hosts resolving to loopback, private,
 link-local, multicast, reserved or unspecified addresses (an IPv4 address mapped into IPv6
 counts as itself), so a key holder cannot make the server call into its own network. Checked
-when an endpoint is created or changed and again before every attempt (a name may be pointed
-elsewhere later). `STOCKPOOL_WEBHOOK_ALLOW_PRIVATE=true` allows `http` and every address."""
+when an endpoint is created or changed and again before each round of attempts to it (a name
+may be pointed elsewhere later). `STOCKPOOL_WEBHOOK_ALLOW_PRIVATE=true` allows `http` and every
+address."""
 
 from __future__ import annotations
 

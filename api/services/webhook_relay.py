@@ -12,7 +12,7 @@ import asyncio
 import logging
 import random
 import time
-from contextlib import suppress
+from contextlib import AsyncExitStack, suppress
 from datetime import timedelta
 
 import httpx
@@ -58,14 +58,16 @@ class WebhookRelay:
         self._disable_after = timedelta(hours=settings.webhook_disable_after_hours)
         self.subscribers: Subscribers = subscribers_for(database.writer.sync_engine)
         self._wake = asyncio.Event()
+        self.subscribers.on_write = self._wake.set
         self._purged_at = 0.0
+        self._client: httpx.AsyncClient | None = None
+        """While run_forever runs: one client, so connections to endpoints are kept alive."""
 
     async def reload(self) -> None:
         """Reads the enabled endpoints again (after a change, and every REFRESH_SECONDS)."""
         async with self._database.read() as conn:
             found = await webhook_repository.list_endpoints(conn, enabled_only=True)
         self.subscribers.replace(found, time.monotonic())
-        self.subscribers.on_write = self._wake.set
 
     async def changed(self) -> None:
         """This worker changed an endpoint: reload now, and tell the others."""
@@ -75,6 +77,7 @@ class WebhookRelay:
 
     async def run_forever(self) -> None:
         follower = asyncio.create_task(self._follow_changes())
+        self._client = _new_client()
         try:
             while True:
                 try:
@@ -92,6 +95,8 @@ class WebhookRelay:
             follower.cancel()
             with suppress(asyncio.CancelledError):
                 await follower
+            client, self._client = self._client, None
+            await client.aclose()
 
     async def run_once(self) -> bool:
         """One round: reload if stale, send one batch. True if the batch was full."""
@@ -136,18 +141,25 @@ class WebhookRelay:
         for delivery in claimed:
             by_endpoint.setdefault(delivery.endpoint_id, []).append(delivery)
         limit = asyncio.Semaphore(CONCURRENCY)
-        async with httpx.AsyncClient(
-            timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False
-        ) as client:
+        async with AsyncExitStack() as stack:
+            client = self._client
+            if client is None:  # a round outside run_forever (tests)
+                client = _new_client()
+                stack.push_async_callback(client.aclose)
 
             async def one(delivery: Claimed) -> Outcome:
                 async with limit:
                     return await self.send(client, delivery)
 
             async def endpoint(deliveries: list[Claimed]) -> list[Outcome]:
+                untried = [Outcome(d, None, None, tried=False) for d in deliveries[1:]]
+                try:  # where it points now: once per endpoint and round
+                    await check_target(deliveries[0].url, self._allow_private)
+                except WebhookUrlNotAllowed as refused:
+                    return [Outcome(deliveries[0], None, refused.message), *untried]
                 probe = await one(deliveries[0])
                 if not probe.delivered:
-                    return [probe, *(Outcome(d, None, None, tried=False) for d in deliveries[1:])]
+                    return [probe, *untried]
                 return [probe, *await asyncio.gather(*(one(d) for d in deliveries[1:]))]
 
             done = await asyncio.gather(*(endpoint(d) for d in by_endpoint.values()))
@@ -164,12 +176,9 @@ class WebhookRelay:
             "webhook-signature": signatures(delivery.secrets, delivery.message_id, timestamp, body),
         }
         try:
-            await check_target(delivery.url, self._allow_private)
             status, text = await asyncio.wait_for(
                 _post(client, delivery.url, body, headers), TIMEOUT_SECONDS
             )
-        except WebhookUrlNotAllowed as refused:
-            return Outcome(delivery, None, refused.message)
         except TimeoutError:
             return Outcome(delivery, None, f"no answer within {TIMEOUT_SECONDS:g} s")
         except httpx.HTTPError as error:
@@ -203,6 +212,10 @@ class WebhookRelay:
             dropped = await webhook_claims.purge(conn, self._clock() - PURGE_AFTER)
         if dropped:
             log.info("dropped %d finished webhook deliveries", dropped)
+
+
+def _new_client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False)
 
 
 def _cancelling() -> bool:
