@@ -95,6 +95,9 @@ class ConnectorService:
         now = self._clock()
         down: set[str] = set()
         holding: set[str] = set()
+        # Conservative: an outage read here still covers pools until the next look, even if
+        # this look ends it (a stale "may cover" costs a query, a stale "no" a wrong pool).
+        covering = any(c.down_since or c.back_at for _, _, c in watched)
         for _, code, connector in watched:
             after = await self._decide(code, connector, now)
             if after is not None and after.down_since is not None:
@@ -102,7 +105,7 @@ class ConnectorService:
             elif after is not None and after.back_at is not None:
                 holding.add(code)
         self._down, self._holding = down, holding
-        outage_flag.set_covering(self._database.url, bool(down or holding))
+        outage_flag.set_covering(self._database.url, covering or bool(down))
 
     async def _decide(self, code: str, connector: Connector, now: datetime) -> Connector | None:
         """What to do with one watched connector; returns its state as this worker now
@@ -112,8 +115,9 @@ class ConnectorService:
                 heard = connector.heartbeat_at
                 lift = heard is not None and heard > connector.down_since
                 lift = lift or connector.timeout_seconds is None  # monitoring turned off
-                await self._run(ConnectorBack(code, connector.last_seen_at or now, lift=lift))
-                return None
+                seen_at = connector.last_seen_at or now
+                await self._run(ConnectorBack(code, seen_at, lift=lift))
+                return None if lift else Connector(back_at=seen_at)
             return connector
         if code not in self._seen and connector.is_silent_past_timeout(now):
             await self._run(MarkConnectorDown(code))

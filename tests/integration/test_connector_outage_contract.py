@@ -332,3 +332,23 @@ async def test_a_bundle_the_marketplace_shows_holds_its_components_back(clocked_
     assert [(h.sku, h.units) for h in holds] == [("CAP", 2), ("TEE", 4)]
     shown = [await published(services, sku=sku) for sku in ("TEE", "CAP", "KIT")]
     assert shown == [6, 1, 1]
+
+
+async def test_a_sign_reaching_a_worker_that_missed_the_outage_brings_the_connector_back(
+    clocked_services, clock
+):
+    """Worker B never looked while the connector was down: it writes the sign at its next
+    look, which brings the connector back (the hold stays until the heartbeat)."""
+    services = clocked_services
+    await marketplace_and_webstore(services)
+    other = ConnectorService(services.database, services.dispatcher, clock)
+    await silent_past_timeout(services, clock)
+    clock.advance(1)
+    await other.seen(MARKETPLACE)
+    assert (await connector(services)).status is ConnectorStatus.DOWN
+    await other.look()
+    state = await connector(services)
+    assert (state.status, state.back_at) == (ConnectorStatus.UP, clock.now)
+    assert await published(services) == 6
+    await other.heartbeat("mp", MARKETPLACE)
+    assert await published(services) == 10
