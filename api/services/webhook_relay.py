@@ -43,6 +43,8 @@ LEASE_SECONDS = 60.0
 """A claim lasts this long: longer than any one request may take."""
 IDLE_SECONDS = 0.5
 """How often an idle relay looks for due deliveries written by other workers."""
+COMMIT_GRACE = 0.25
+"""After this worker wrote deliveries, the relay looks every 20 ms this long for them."""
 PURGE_AFTER = timedelta(days=7)
 """Finished deliveries are kept this long for webhookDeliveries."""
 ALERTS = "alerts"
@@ -58,7 +60,8 @@ class WebhookRelay:
         self._disable_after = timedelta(hours=settings.webhook_disable_after_hours)
         self.subscribers: Subscribers = subscribers_for(database.writer.sync_engine)
         self._wake = asyncio.Event()
-        self.subscribers.on_write = self._wake.set
+        self.subscribers.on_write = self._written
+        self._written_at = -COMMIT_GRACE
         self._purged_at = 0.0
         self._client: httpx.AsyncClient | None = None
         """While run_forever runs: one client, so connections to endpoints are kept alive."""
@@ -68,6 +71,11 @@ class WebhookRelay:
         async with self._database.read() as conn:
             found = await webhook_repository.list_endpoints(conn, enabled_only=True)
         self.subscribers.replace(found, time.monotonic())
+
+    def _written(self) -> None:
+        """A transaction of this worker wrote deliveries (it commits in a moment)."""
+        self._written_at = time.monotonic()
+        self._wake.set()
 
     async def changed(self) -> None:
         """This worker changed an endpoint: reload now, and tell the others."""
@@ -88,8 +96,11 @@ class WebhookRelay:
                     log.exception("webhook relay failed; retrying in %ss", IDLE_SECONDS)
                     busy = False
                 if not busy:
+                    # Deliveries this worker wrote are told before their commit: look again
+                    # soon, until they show.
+                    soon = time.monotonic() - self._written_at < COMMIT_GRACE
                     with suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), IDLE_SECONDS)
+                        await asyncio.wait_for(self._wake.wait(), 0.02 if soon else IDLE_SECONDS)
                     self._wake.clear()
         finally:
             follower.cancel()
