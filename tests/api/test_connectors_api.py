@@ -208,3 +208,25 @@ async def test_a_partner_websocket_is_a_sign_of_life_and_a_storefront_one_is_not
                     break
                 await asyncio.sleep(0.02)
         assert state["status"] == "UP"
+
+
+@SQLITE
+async def test_create_channel_takes_the_connector_settings(gql):
+    data = await gql(
+        """mutation { createChannel(input: {code: "tiktok", name: "TikTok", kind: MARKETPLACE,
+          connectorTimeoutSeconds: 30, outageFallback: HOLD_EXPOSURE}) {
+          channel { connector { status timeoutSeconds fallback } } userErrors { code } } }"""
+    )
+    assert data["createChannel"] == {
+        "channel": {
+            "connector": {"status": "UNKNOWN", "timeoutSeconds": 30, "fallback": "HOLD_EXPOSURE"}
+        },
+        "userErrors": [],
+    }
+    refused = await gql(
+        """mutation { createChannel(input: {code: "x", name: "X", kind: MARKETPLACE,
+          connectorTimeoutSeconds: 4}) { channel { code } userErrors { field code } } }"""
+    )
+    assert refused["createChannel"]["userErrors"] == [
+        {"field": ["input", "connectorTimeoutSeconds"], "code": "INVALID_VALUE"}
+    ]
