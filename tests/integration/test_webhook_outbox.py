@@ -29,6 +29,8 @@ from domain.webhooks import WebhookEvent
 from tests import services as external
 from tests.conftest import ADMIN, ADMIN_TOKEN, _empty
 from tests.integration.helpers import make_catalogue, make_channel, stock
+from tests.integration.test_hold_queries import HOLD_QUERIES, _listed_tee
+from tests.query_count import assert_num_queries
 from tests.webhook_receiver import receiving
 
 FAST_RETRIES = (0.05, 0.05)
@@ -255,3 +257,26 @@ async def test_two_workers_on_postgres_deliver_each_message_once(postgres_url):
     finally:
         await one.dispose()
         await two.dispose()
+
+
+async def test_with_an_endpoint_a_batch_of_holds_sends_one_statement_more(database):
+    """The outbox costs one INSERT per transaction, for every delivery of every hold in it."""
+    async with worker(database) as services:
+        await _listed_tee(services)
+        await services.webhooks.create(ADMIN, dead_url(), list(WebhookEvent), None)
+        with assert_num_queries(HOLD_QUERIES[database.dialect] + 1) as sent:
+            await asyncio.gather(
+                *(
+                    services.dispatch(
+                        ReserveStock("web", f"o-{n}", (RequestedLine("TEE", 1),)), ADMIN
+                    )
+                    for n in range(50)
+                )
+            )
+    assert "webhook_deliveries" in sent[-1]
+    rows = await outbox(database)
+    assert Counter(r.event for r in rows) == {
+        "RESERVATION_CHANGED": 50,
+        "STOCK_LEVEL_CHANGED": 1,
+        "AVAILABILITY_CHANGED": 1,
+    }
