@@ -22,6 +22,7 @@ from api.bus import EventBus
 from api.clock import Clock, utc_now
 from api.database.engine import Database
 from api.database.migrate import ensure_migrated
+from api.observability import tracing
 from api.observability.exposition import metrics_page
 from api.observability.request_log import RequestLog
 from api.observability.worker import observed
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Star
         services = Services.build(settings, database, bus, clock)
         app.state.services = services
         app.state.rate_limits = RateLimits.from_settings(settings, lambda: clock().timestamp())
+        tracing.configure()  # OTLP traces when OTEL_EXPORTER_OTLP_ENDPOINT is set
         schema = build_schema(settings)
 
         def context_for(principal: Principal) -> Context:
@@ -121,7 +123,7 @@ def _cors(app: ASGIApp, origins: tuple[str, ...]) -> ASGIApp:
         allow_origins=origins,
         allow_methods=["GET", "POST"],
         allow_headers=["Authorization", "Content-Type"],
-        expose_headers=["Retry-After"],
+        expose_headers=["Retry-After", "X-Request-Id"],
         max_age=CORS_MAX_AGE,
     )
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import MaskErrors, SchemaExtension
 
+from api.observability import tracing
 from api.settings import Settings
 from schema.bounds.cache import DocumentCache
 from schema.bounds.extension import CheckedDocuments
@@ -22,6 +23,7 @@ from schema.throttling import Throttling
 
 
 def build_schema(settings: Settings | None = None) -> StockpoolSchema:
+    """Traces operations if tracing is on when it is built (api/observability/tracing.py)."""
     documents = DocumentCache(RequestBounds.from_settings(settings or Settings()))
     return StockpoolSchema(
         query=Query,
@@ -32,9 +34,18 @@ def build_schema(settings: Settings | None = None) -> StockpoolSchema:
         extensions=[
             # Parses, bounds and validates: keep it first, the others see its document.
             lambda: CheckedDocuments(documents),
+            *_traced(),  # a span per operation, when tracing is on (schema/operation_spans.py)
             Throttling,  # query cost and rate limits (schema/throttling.py)
             InputHygiene,  # no control characters, no huge numbers (schema/input_hygiene.py)
             lambda: MaskErrors(should_mask_error=is_internal, error_message="internal error"),
             RequestMetrics,  # /metrics: requests by operation and outcome (keep it last)
         ],
     )
+
+
+def _traced() -> list[type[SchemaExtension]]:
+    if not tracing.enabled():
+        return []
+    from schema.operation_spans import OperationSpans  # needs the otel extra
+
+    return [OperationSpans]

@@ -18,6 +18,7 @@ from typing import Any
 
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, get_operation_ast
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from api.observability.metrics import REQUEST_SECONDS, REQUESTS
 from schema.error_log import is_internal
@@ -49,17 +50,7 @@ class RequestMetrics(SchemaExtension):
             note_operation(self.execution_context, operation, outcome)  # the request's log line
 
     def _operation(self) -> str:
-        context = self.execution_context
-        document = context.graphql_document
-        if document is None:
-            return INVALID
-        try:
-            definition = get_operation_ast(document, context.operation_name)
-        except GraphQLError:
-            return INVALID
-        if definition is None:
-            return INVALID
-        return LABELS.of(definition, _root_fields(context.schema, definition))
+        return operation_label(self.execution_context)
 
     def _outcome(self) -> str:
         context = self.execution_context
@@ -70,6 +61,25 @@ class RequestMetrics(SchemaExtension):
             # document (schema/bounds) before it was parsed, or something unexpected.
             return INVALID if context.graphql_document is None else "internal_error"
         return outcome_of(getattr(result, "data", None), errors)
+
+
+def operation_definition(context: ExecutionContext) -> OperationDefinitionNode | None:
+    """The operation a request runs, if its document parsed and names one."""
+    document = context.graphql_document
+    if document is None:
+        return None
+    try:
+        return get_operation_ast(document, context.operation_name)
+    except GraphQLError:
+        return None
+
+
+def operation_label(context: ExecutionContext) -> str:
+    """The `operation` label: the root fields asked for (see the module)."""
+    definition = operation_definition(context)
+    if definition is None:
+        return INVALID
+    return LABELS.of(definition, _root_fields(context.schema, definition))
 
 
 def _root_fields(schema: Any, definition: OperationDefinitionNode) -> Container[str]:

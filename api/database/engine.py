@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from api.database import change_journal, inline_sqlite
+from api.observability import tracing
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -31,6 +32,7 @@ class Database:
                 url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
             )
             self.writer = self.reader
+        self._span_attributes = {"db.system.name": self.dialect}
 
     @property
     def is_sqlite(self) -> bool:
@@ -40,19 +42,21 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
         """One write transaction: committed when the block ends, rolled back if it raises.
         Before it commits, what it changed is written into the channels' feeds
-        (api/database/change_journal.py)."""
-        async with self.writer.begin() as connection:
-            journal = change_journal.begin(connection)
-            try:
-                yield connection
-                await journal.write(connection)
-            finally:
-                change_journal.end(connection)
+        (api/database/change_journal.py). Traced as a span when tracing is on."""
+        with tracing.span("db transaction", self._span_attributes):
+            async with self.writer.begin() as connection:
+                journal = change_journal.begin(connection)
+                try:
+                    yield connection
+                    await journal.write(connection)
+                finally:
+                    change_journal.end(connection)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with self.reader.connect() as connection:
-            yield connection
+        with tracing.span("db read", self._span_attributes):
+            async with self.reader.connect() as connection:
+                yield connection
 
     async def dispose(self) -> None:
         await self.reader.dispose()

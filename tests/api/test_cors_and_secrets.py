@@ -58,7 +58,7 @@ async def test_a_shop_page_on_another_origin_reads_availability_with_a_storefron
     )
     assert response.json()["data"] == {"availability": []}
     assert response.headers["access-control-allow-origin"] == "*"
-    assert response.headers["access-control-expose-headers"] == "Retry-After"
+    assert response.headers["access-control-expose-headers"] == "Retry-After, X-Request-Id"
 
 
 @SQLITE
