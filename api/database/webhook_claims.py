@@ -54,10 +54,22 @@ class Outcome:
         return self.tried and self.error is None
 
 
+def _claimable(now: datetime) -> tuple[Any, ...]:
+    """Due, not being sent, of an enabled endpoint that is not paused."""
+    return (
+        D.status == PENDING,
+        D.next_attempt_at <= now,
+        or_(D.claimed_until.is_(None), D.claimed_until <= now),
+        E.enabled,
+        or_(E.paused_until.is_(None), E.paused_until <= now),
+    )
+
+
 async def due_exists(conn: AsyncConnection, now: datetime) -> bool:
-    """A cheap look (on the reader) before a claim takes the writer."""
+    """A cheap look (on the reader) before a claim takes the writer: while the only due
+    deliveries are a paused endpoint's, no claim is made."""
     found = await conn.execute(
-        select(D.id).where(D.status == PENDING, D.next_attempt_at <= now).limit(1)
+        select(D.id).join(webhook_endpoints, E.id == D.endpoint_id).where(*_claimable(now)).limit(1)
     )
     return found.first() is not None
 
@@ -75,13 +87,7 @@ async def claim(conn: AsyncConnection, now: datetime, limit: int, lease: float) 
         await conn.execute(
             select(webhook_deliveries, E.url, E.secret, E.previous_secret, E.previous_secret_until)
             .join(webhook_endpoints, E.id == D.endpoint_id)
-            .where(
-                D.status == PENDING,
-                D.next_attempt_at <= now,
-                or_(D.claimed_until.is_(None), D.claimed_until <= now),
-                E.enabled,
-                or_(E.paused_until.is_(None), E.paused_until <= now),
-            )
+            .where(*_claimable(now))
             .order_by(D.id)
             .limit(limit)
             .with_for_update(skip_locked=True, of=webhook_deliveries)

@@ -129,7 +129,7 @@ class WebhookRelay:
         if not claimed:
             return 0
         outcomes = await self._send_all(claimed)
-        metrics.webhook_attempts((o.status_code, o.delivered) for o in outcomes)
+        metrics.webhook_attempts((o.status_code, o.delivered) for o in outcomes if o.tried)
         async with self._database.transaction() as conn:
             await webhook_claims.record(
                 conn, outcomes, self._clock(), self._schedule, random.random()
