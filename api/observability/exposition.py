@@ -3,7 +3,8 @@
 What the workers count (api/observability/metrics.py) is read from this process, or with
 several workers from every worker's files; what the database knows (active alerts, the
 webhook outbox) is read from it at scrape time, two small indexed queries. If the database
-does not answer within a second, those two are left out and the rest is still served.
+does not answer within a second, those two are left out and the rest is still served;
+scrapes arriving together share one read.
 
 The page shows counts, never keys, SKUs or order references. It is open unless
 STOCKPOOL_METRICS_TOKEN is set; then it asks for `Authorization: Bearer <that token>`."""
@@ -14,6 +15,7 @@ import asyncio
 import hmac
 import logging
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
@@ -44,9 +46,18 @@ async def metrics_page(request: Request) -> Response:
             status_code=401,
             headers={"WWW-Authenticate": 'Bearer realm="stockpool metrics"'},
         )
-    read = await _database_figures(request.app.state.services.database)
+    read = await _shared_read(request.app.state, request.app.state.services.database)
     body = generate_latest(_counted()) + generate_latest(_Families(read))
     return Response(body, media_type=CONTENT_TYPE_PLAIN_0_0_4)
+
+
+async def _shared_read(state: Any, database: Database) -> list[Metric]:
+    """Scrapes that arrive while the database is being read share that read: however many
+    come at once, a worker runs one pair of queries at a time."""
+    running: asyncio.Task[list[Metric]] | None = getattr(state, "metrics_read", None)
+    if running is None or running.done():
+        running = state.metrics_read = asyncio.ensure_future(_database_figures(database))
+    return await asyncio.shield(running)
 
 
 def _bearer_is(request: Request, token: str) -> bool:
