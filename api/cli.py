@@ -238,6 +238,10 @@ def shown_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+WORKER_STARTUP_SECONDS = 60
+"""How long a worker may take to start serving before the supervisor replaces it."""
+
+
 def serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
@@ -284,6 +288,9 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
             access_log=False,
             ws_per_message_deflate=False,
             ws_max_size=settings.websocket_max_message_bytes,
+            # uvicorn's default (5 s) kills a worker whose startup (imports, schema, the
+            # first database reads) is slower than that on a busy machine.
+            timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
         )
     finally:
         multiprocess.remove(metrics_directory)

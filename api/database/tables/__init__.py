@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from api.database.tables.base import metadata
+from api.database.tables.connectors import exposure_holds
 from api.database.tables.core import (
     alerts,
     api_keys,
@@ -48,6 +49,7 @@ __all__ = [
     "customer_returns",
     "cycle_count_lines",
     "cycle_counts",
+    "exposure_holds",
     "feed_entries",
     "feed_heads",
     "idempotency_keys",
