@@ -20,7 +20,7 @@ from graphql import FieldNode, GraphQLError, OperationDefinitionNode, get_operat
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
-from api.observability.metrics import REQUEST_SECONDS, REQUESTS
+from api.observability.metrics import request_done
 from schema.error_log import is_internal
 from schema.realtime.graphql_core import graphql_core_schema
 from schema.request_logging import note_operation
@@ -45,8 +45,7 @@ class RequestMetrics(SchemaExtension):
             yield
         finally:
             operation, outcome = self._operation(), self._outcome()
-            REQUESTS.labels(operation, outcome).inc()
-            REQUEST_SECONDS.labels(operation).observe(time.perf_counter() - started)
+            request_done(operation, outcome, time.perf_counter() - started)
             note_operation(self.execution_context, operation, outcome)  # the request's log line
 
     def _operation(self) -> str:
