@@ -11,6 +11,7 @@ appends them as `key=value`.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -80,11 +81,14 @@ def _time(record: logging.LogRecord) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+_NEEDS_QUOTES = re.compile(r'[\s"=]')
+
+
 def _text_value(value: object) -> str:
     if isinstance(value, list | tuple | set | frozenset):
         return ",".join(map(str, value)) or "-"
     shown = "-" if value is None else str(value)
-    if not shown or any(c.isspace() or c in '"=' for c in shown):
+    if not shown or _NEEDS_QUOTES.search(shown):
         return orjson.dumps(shown).decode()  # quoted, so a line still splits on spaces
     return shown
 

@@ -18,9 +18,9 @@ Probes and scrapes (`QUIET_PATHS`) that succeed log at DEBUG: they come every fe
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,7 +108,7 @@ def request_id_of(scope: Scope) -> str:
             if REQUEST_ID_PATTERN.fullmatch(sent):
                 return sent
             break
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # as random as a uuid4, without building one
 
 
 class RequestLog:
