@@ -21,6 +21,9 @@ from api.observability.request_log import current_request_id
 
 LOG_FORMATS = ("text", "json")
 TRACE = 5
+QUIET_LIBRARIES = ("httpx", "httpcore", "sqlalchemy", "aiosqlite", "asyncio", "websockets")
+"""Logged at WARNING whatever the level: at INFO httpx writes every webhook URL (a URL may
+hold a token), at DEBUG SQLAlchemy every statement's parameters."""
 """uvicorn's level below DEBUG (`STOCKPOOL_LOG_LEVEL=trace`)."""
 
 
@@ -111,7 +114,8 @@ def level_number(level: str) -> int:
 def logging_config(log_format: str, level: str) -> dict[str, Any]:
     """The `logging.config.dictConfig` of a server process: everything (stockpool's loggers,
     uvicorn's) through one handler on standard error. uvicorn's access log is not used: the
-    request log (api/observability/request_log.py) is its replacement, with more in it."""
+    request log (api/observability/request_log.py) is its replacement, with more in it.
+    Libraries' own chatter stays at WARNING (`QUIET_LIBRARIES`)."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -123,8 +127,11 @@ def logging_config(log_format: str, level: str) -> dict[str, Any]:
             }
         },
         "loggers": {
-            name: {"handlers": [], "propagate": True}
-            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+            **{
+                name: {"handlers": [], "propagate": True}
+                for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+            },
+            **{name: {"level": "WARNING"} for name in QUIET_LIBRARIES},
         },
         "root": {"level": level_number(level), "handlers": ["main"]},
     }

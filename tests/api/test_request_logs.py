@@ -216,4 +216,20 @@ def test_the_server_logging_config_routes_every_logger_through_one_handler():
     config = logging_config("json", "trace")
     assert config["root"] == {"level": 5, "handlers": ["main"]}
     assert config["handlers"]["main"]["log_format"] == "json"
-    assert all(not logger["handlers"] for logger in config["loggers"].values())
+    uvicorn = [config["loggers"][name] for name in ("uvicorn", "uvicorn.error", "uvicorn.access")]
+    assert all(logger["handlers"] == [] and logger["propagate"] for logger in uvicorn)
+    assert config["loggers"]["httpx"] == {"level": "WARNING"}  # it would log webhook URLs
+
+
+async def test_a_get_query_is_logged_by_path_without_its_query_string(gql, json_lines):
+    response = await gql.http.get(
+        "/graphql",
+        params={"query": "query Peek { viewer { role } }", "operationName": "Peek"},
+        headers={"authorization": f"Bearer {ADMIN_TOKEN}", "accept": "application/json"},
+    )
+    assert response.status_code == 200
+    [line] = request_lines(json_lines())
+    assert line["method"] == "GET" and line["path"] == "/graphql"
+    assert line["operation"] == "viewer" and line["operation_name"] == "Peek"
+    logged = json.dumps(json_lines())
+    assert "query=" not in logged and "{ viewer" not in logged and "role }" not in logged
