@@ -172,3 +172,20 @@ def test_an_otlp_endpoint_turns_on_exporting_once_with_the_service_name(monkeypa
         tracing.use(None)
         for provider in installed:
             provider.shutdown()
+
+
+async def test_an_operation_over_websocket_is_traced_too(spans, app_settings):
+    from tests.api.subscription_client import connected
+    from tests.conftest import serving
+
+    app = create_app(app_settings)
+    async with serving(app, lifespan="on") as server, connected(server) as client:
+        await client.subscribe("q", "query Shelf { locations { code } }")
+        assert (await client.receive())["type"] == "next"
+    finished = spans.get_finished_spans()
+    [operation] = [s for s in finished if s.kind is SpanKind.SERVER]
+    assert operation.name == "query locations"
+    assert operation.attributes["graphql.operation.name"] == "Shelf"
+    assert [s.name for s in children(operation, finished) if s.kind is SpanKind.CLIENT] == [
+        "db read"
+    ]
