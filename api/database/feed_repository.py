@@ -3,7 +3,7 @@ read after a position, and retention."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -93,6 +93,18 @@ async def head(conn: AsyncConnection, channel_id: int, stream: FeedStream) -> He
     return Head(int(found.position), int(found.kept_after)) if found else Head(0, 0)
 
 
+_ENTRY_COLUMNS = (
+    feed_entries.c.position,
+    feed_entries.c.subject,
+    feed_entries.c.payload,
+    feed_entries.c.recorded_at,
+)
+
+
+def _entries(rows: Iterable[Any]) -> list[FeedEntry]:
+    return [FeedEntry(int(r.position), r.subject, r.payload, r.recorded_at) for r in rows]
+
+
 async def after(
     conn: AsyncConnection,
     channel_id: int,
@@ -104,12 +116,7 @@ async def after(
 ) -> list[FeedEntry]:
     """Up to `limit` entries after `position` (and up to `until`), oldest first."""
     query = (
-        select(
-            feed_entries.c.position,
-            feed_entries.c.subject,
-            feed_entries.c.payload,
-            feed_entries.c.recorded_at,
-        )
+        select(*_ENTRY_COLUMNS)
         .where(
             feed_entries.c.channel_id == channel_id,
             feed_entries.c.stream == stream.value,
@@ -123,7 +130,7 @@ async def after(
     if subjects is not None:
         query = query.where(feed_entries.c.subject.in_(list(subjects)))
     rows = await conn.execute(query)
-    return [FeedEntry(int(r.position), r.subject, r.payload, r.recorded_at) for r in rows]
+    return _entries(rows)
 
 
 async def drop_before(conn: AsyncConnection, cutoff: datetime) -> int:
@@ -194,12 +201,7 @@ async def newest_after(
     if not positions:
         return []
     rows = await conn.execute(
-        select(
-            feed_entries.c.position,
-            feed_entries.c.subject,
-            feed_entries.c.payload,
-            feed_entries.c.recorded_at,
-        )
+        select(*_ENTRY_COLUMNS)
         .where(
             feed_entries.c.channel_id == channel_id,
             feed_entries.c.stream == stream.value,
@@ -208,4 +210,4 @@ async def newest_after(
         )
         .order_by(feed_entries.c.position)
     )
-    return [FeedEntry(int(r.position), r.subject, r.payload, r.recorded_at) for r in rows]
+    return _entries(rows)
