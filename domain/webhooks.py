@@ -64,6 +64,11 @@ class WebhookEndpoint:
     disabled_at: datetime | None = None
     previous_secret_until: datetime | None = None
     """While a rotation overlaps: until when the previous secret still signs too."""
+    paused_until: datetime | None = None
+    """After a failed request: nothing more is sent to it until then."""
+
+    def paused(self, now: datetime) -> bool:
+        return self.paused_until is not None and self.paused_until > now
 
     def wants(self, event: WebhookEvent, channel: str | None) -> bool:
         if not self.enabled or event not in self.events:

@@ -91,16 +91,20 @@ async def write(
         journal.alerts,
     )
     now = journal.now or datetime.now(UTC)
-    rows = [
-        _row(endpoint.id, change, now)
+    wanting = [
+        (endpoint, change)
         for change in changes
         for endpoint in subscribers.endpoints
         if endpoint.wants(change[0], change[1])
     ]
-    if not rows:
+    if not wanting:
         return
-    await conn.execute(webhook_deliveries.insert(), rows)
-    if subscribers.on_write is not None:
+    await conn.execute(
+        webhook_deliveries.insert(),
+        [_row(endpoint.id, change, now) for endpoint, change in wanting],
+    )
+    # A paused endpoint (it failed a moment ago) is not sent these now: no need to wake.
+    if subscribers.on_write is not None and any(not e.paused(now) for e, _ in wanting):
         subscribers.on_write()
 
 

@@ -199,6 +199,7 @@ def endpoint_from(row: Any) -> WebhookEndpoint:
         updated_at=row.updated_at,
         disabled_at=row.disabled_at,
         previous_secret_until=row.previous_secret_until,
+        paused_until=row.paused_until,
     )
 
 
