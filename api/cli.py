@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from api.bus import EventBus
 from api.database.engine import Database
@@ -297,9 +297,25 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"stockpool: {error}", file=sys.stderr)
+        sys.exit(2)
+    args.handler(args, settings)
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stockpool", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+    _server_commands(commands)
+    _data_commands(commands)
+    return parser
 
+
+def _server_commands(commands: Any) -> None:
+    """Serving and keeping the database: serve, migrate, check, backup, create-key."""
     serve_parser = commands.add_parser("serve", help="run the HTTP/WebSocket server")
     serve_parser.add_argument("--host", default="127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8000)
@@ -331,6 +347,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     key_parser.set_defaults(handler=create_key)
 
+
+def _data_commands(commands: Any) -> None:
+    """Working with the data: demo, listings CSV, reorder suggestions."""
     demo_parser = commands.add_parser("demo", help="load a small demo catalogue with stock")
     demo_parser.add_argument("--if-empty", action="store_true", help="only into an empty database")
     demo_parser.add_argument(
@@ -364,14 +383,6 @@ def main(argv: list[str] | None = None) -> None:
     )
     reorder_parser.add_argument("--location", help="one location's figures")
     reorder_parser.set_defaults(handler=reorder_suggestions)
-
-    args = parser.parse_args(argv)
-    try:
-        settings = Settings.from_env()
-    except SettingsError as error:
-        print(f"stockpool: {error}", file=sys.stderr)
-        sys.exit(2)
-    args.handler(args, settings)
 
 
 if __name__ == "__main__":
