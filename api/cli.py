@@ -291,6 +291,9 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
             # uvicorn's default (5 s) kills a worker whose startup (imports, schema, the
             # first database reads) is slower than that on a busy machine.
             timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
+            # Only STOCKPOOL_TRUSTED_PROXIES decides whose X-Forwarded-For names the client
+            # (api/client_address.py); uvicorn would otherwise believe any local peer's.
+            proxy_headers=False,
         )
     finally:
         multiprocess.remove(metrics_directory)
