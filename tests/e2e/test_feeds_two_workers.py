@@ -102,8 +102,10 @@ async def test_two_workers_write_every_committed_change_once_in_commit_order(
                 for n in range(ORDERS)
             ]
             answers = await _burst(burst, holds)
-            held = {a["reservation"]["id"]: n for n, a in enumerate(answers) if a["reservation"]}
-            moves = {id_: rng.choice(["commitReservation", "releaseReservation"]) for id_ in held}
+        held = {a["reservation"]["id"]: n for n, a in enumerate(answers) if a["reservation"]}
+        moves = {id_: rng.choice(["commitReservation", "releaseReservation"]) for id_ in held}
+        # New connections: the server may be closing the first burst's idle keep-alive ones.
+        async with _graphql(server, token, limits=limits) as burst:
             await _burst(burst, [(MOVE % move, {"id": id_}) for id_, move in moves.items()])
         async with _graphql(server, token) as gql:
             availability = await _everything(gql, AVAILABILITY_FEED, "availabilityFeed")
