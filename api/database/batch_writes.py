@@ -1,23 +1,19 @@
 """The writes of a group-committed batch: one statement per table for the whole batch.
 
-Each runs as one executemany, handed to the driver as plain rows: the SQL text is built once
-per dialect, and the values SQLAlchemy would convert (timestamps, JSON) are converted with
-the column type's own bind processor, once per distinct value, so what lands in the table is
-exactly what SQLAlchemy itself writes. Per-row statement compilation was most of a batch's
-time before."""
+Each runs as one executemany, handed to the driver as plain rows (api/database/driver_sql.py).
+Per-row statement compilation was most of a batch's time before."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, text
-from sqlalchemy.engine import Dialect
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database.change_journal import journal_of
+from api.database.driver_sql import DriverStatement
 from api.database.idempotency import IdempotencyRecord
 from api.database.movements import LevelRef
 from api.database.rows import (
@@ -50,84 +46,6 @@ _find_keys = select(idempotency_keys).where(
 _last_rowid = text("SELECT last_insert_rowid()")
 
 
-class _DriverStatement:
-    """One INSERT or UPDATE as driver SQL for a dialect, with the bind processors of the
-    columns whose values the driver cannot take as they are."""
-
-    _cache: dict[tuple[str, str, str, tuple[str, ...]], _DriverStatement] = {}
-
-    def __init__(self, sql: str, processors: list[Any]) -> None:
-        self.sql = sql
-        self.processors = processors
-
-    @classmethod
-    def of(
-        cls,
-        dialect: Dialect,
-        table: Table,
-        kind: str,
-        columns: tuple[str, ...],
-        where: tuple[str, ...] = (),
-    ) -> _DriverStatement:
-        key = (dialect.name, table.name, kind, columns + where)
-        found = cls._cache.get(key)
-        if found is None:
-            marks = _placeholders(dialect.paramstyle, len(columns) + len(where))
-            prepare = dialect.identifier_preparer
-            names = [prepare.quote(name) for name in columns]
-            if kind == "insert":
-                sql = (
-                    f"INSERT INTO {prepare.format_table(table)} ({', '.join(names)}) "
-                    f"VALUES ({', '.join(marks[: len(columns)])})"
-                )
-            else:
-                assignments = ", ".join(f"{n} = {m}" for n, m in zip(names, marks, strict=False))
-                conditions = " AND ".join(
-                    f"{prepare.quote(name)} = {mark}"
-                    for name, mark in zip(where, marks[len(columns) :], strict=True)
-                )
-                sql = f"UPDATE {prepare.format_table(table)} SET {assignments} WHERE {conditions}"
-            processors = [
-                table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-                for name in columns + where
-            ]
-            found = cls._cache[key] = cls(sql, processors)
-        return found
-
-    async def run(self, conn: AsyncConnection, rows: list[tuple[Any, ...]]) -> int:
-        converting = [(i, p) for i, p in enumerate(self.processors) if p is not None]
-        if converting:
-            memo: dict[tuple[int, Any], Any] = {}
-            converted = []
-            for row in rows:
-                values = list(row)
-                for index, process in converting:
-                    value = values[index]
-                    if value is not None:
-                        try:
-                            key = (index, value)
-                            done = memo.get(key)
-                            if done is None:
-                                done = memo[key] = process(value)
-                        except TypeError:  # unhashable (JSON)
-                            done = process(value)
-                        values[index] = done
-                converted.append(tuple(values))
-            rows = converted
-        result = await conn.exec_driver_sql(self.sql, rows)
-        return int(result.rowcount)
-
-
-def _placeholders(paramstyle: str, count: int) -> list[str]:
-    if paramstyle == "qmark":
-        return ["?"] * count
-    if paramstyle == "numeric_dollar":
-        return [f"${n}" for n in range(1, count + 1)]
-    if paramstyle == "format":
-        return ["%s"] * count
-    raise NotImplementedError(f"parameter style {paramstyle}")
-
-
 class LevelMoved(Exception):
     """A stock level's version was not the one the batch decided on: someone else changed it
     while the batch believed it held the level's lock. The batch must not commit."""
@@ -146,7 +64,7 @@ async def write_levels(conn: AsyncConnection, writes: Sequence[LevelWrite], now:
     the CHECK constraints still refuse any counter below zero."""
     if not writes:
         return
-    statement = _DriverStatement.of(
+    statement = DriverStatement.of(
         conn.dialect, stock_levels, "update", _LEVEL_COLUMNS, ("id", "version")
     )
     rows = [
@@ -175,7 +93,7 @@ async def append_entries(
     if conn.dialect.name == "sqlite":
         # The one writer holds the database's write lock, so the rows just inserted got the
         # consecutive ids ending at the last one.
-        await _DriverStatement.of(conn.dialect, stock_events, "insert", LEDGER_COLUMNS).run(
+        await DriverStatement.of(conn.dialect, stock_events, "insert", LEDGER_COLUMNS).run(
             conn, values
         )
         last = int((await conn.execute(_last_rowid)).scalar_one())
@@ -196,11 +114,11 @@ async def insert_reservations(
         journal.reservation_is(channel_id, reservation, reservation.created_at)
     if not placed:
         return
-    await _DriverStatement.of(conn.dialect, reservations, "insert", RESERVATION_COLUMNS).run(
+    await DriverStatement.of(conn.dialect, reservations, "insert", RESERVATION_COLUMNS).run(
         conn,
         [reservation_row(reservation, channel_id) for reservation, channel_id, _ in placed],
     )
-    await _DriverStatement.of(
+    await DriverStatement.of(
         conn.dialect, reservation_lines, "insert", RESERVATION_LINE_COLUMNS
     ).run(
         conn,
@@ -218,7 +136,7 @@ async def insert_bundle_lines(
     """Each (reservation id, line number, bundle SKU id, quantity): the request lines a
     reservation holds as a bundle's components."""
     if lines:
-        await _DriverStatement.of(
+        await DriverStatement.of(
             conn.dialect, reservation_bundle_lines, "insert", _BUNDLE_LINE_COLUMNS
         ).run(conn, list(lines))
 
@@ -245,7 +163,7 @@ async def store_keys(
     """Each (scope, key, record); a key another transaction stored first is an IntegrityError."""
     if not records:
         return
-    await _DriverStatement.of(conn.dialect, idempotency_keys, "insert", _KEY_COLUMNS).run(
+    await DriverStatement.of(conn.dialect, idempotency_keys, "insert", _KEY_COLUMNS).run(
         conn,
         [
             (scope, key, record.operation, record.fingerprint, record.result, now)

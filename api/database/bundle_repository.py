@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import Select, bindparam, delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database.tables import (
@@ -86,20 +86,26 @@ async def bundles_containing(conn: AsyncConnection, sku_codes: Iterable[str]) ->
     codes = set(sku_codes)
     if not codes:
         return set()
+    rows = await conn.execute(_BUNDLES_CONTAINING, {"codes": sorted(codes)})
+    return {row.code for row in rows}
+
+
+def _bundles_containing() -> Select[tuple[str]]:
+    """Built once: the statement is on the path of every stock write (republishing)."""
     start = (
         select(bundle_components.c.bundle_sku_id)
         .join(skus, skus.c.id == bundle_components.c.component_sku_id)
-        .where(skus.c.code.in_(codes))
+        .where(skus.c.code.in_(bindparam("codes", expanding=True)))
         .cte("containing", recursive=True)
     )
     outer = bundle_components.alias("outer")
     containing = start.union(
         select(outer.c.bundle_sku_id).join(start, outer.c.component_sku_id == start.c.bundle_sku_id)
     )
-    rows = await conn.execute(
-        select(skus.c.code).join(containing, containing.c.bundle_sku_id == skus.c.id)
-    )
-    return {row.code for row in rows}
+    return select(skus.c.code).join(containing, containing.c.bundle_sku_id == skus.c.id)
+
+
+_BUNDLES_CONTAINING = _bundles_containing()
 
 
 async def is_bundle(conn: AsyncConnection, sku_id: int) -> bool:

@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import BigInteger, Integer, String, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api.database.driver_sql import DriverStatement
 from api.database.tables import feed_entries, feed_heads
 from domain.feeds import FeedStream
 
@@ -40,43 +43,52 @@ async def advance(conn: AsyncConnection, counts: dict[FeedKey, int]) -> dict[Fee
     """Takes `counts[feed]` positions of each feed, in one statement, and returns the last of
     each. Head rows are taken in (channel id, stream) order and stay locked until commit, so
     positions follow commit order and two transactions never wait on each other in a cycle."""
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     ordered = sorted(counts, key=lambda feed: (feed[0], feed[1].value))
+    values = [
+        value
+        for channel_id, stream in ordered
+        for value in (channel_id, stream.value, counts[channel_id, stream])
+    ]
+    rows = await conn.exec_driver_sql(_advance_sql(conn.dialect, len(ordered)), tuple(values))
+    return {(int(r[0]), FeedStream(r[1])): int(r[2]) for r in rows}
+
+
+@lru_cache(maxsize=64)
+def _advance_sql(dialect: Dialect, feeds: int) -> str:
+    """The upsert of `feeds` head rows as driver SQL (compiled once per dialect and size)."""
+    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
     values = insert(feed_heads).values(
         [
             {
-                "channel_id": channel_id,
-                "stream": stream.value,
-                "position": counts[channel_id, stream],
+                "channel_id": bindparam(f"c{n}", type_=Integer),
+                "stream": bindparam(f"s{n}", type_=String),
+                "position": bindparam(f"p{n}", type_=BigInteger),
             }
-            for channel_id, stream in ordered
+            for n in range(feeds)
         ]
     )
     statement = values.on_conflict_do_update(
         index_elements=["channel_id", "stream"],
         set_={"position": feed_heads.c.position + values.excluded.position},
     ).returning(feed_heads.c.channel_id, feed_heads.c.stream, feed_heads.c.position)
-    rows = await conn.execute(statement)
-    return {(int(r.channel_id), FeedStream(r.stream)): int(r.position) for r in rows}
+    compiled = statement.compile(dialect=dialect)
+    names = [name for n in range(feeds) for name in (f"c{n}", f"s{n}", f"p{n}")]
+    if list(compiled.positiontup or names) != names:
+        raise RuntimeError("feed head upsert compiled with its parameters out of order")
+    return str(compiled)
 
 
 Entry = tuple[FeedKey, int, str, dict[str, Any]]
 """A feed entry to append: its feed, position, subject and payload."""
+_APPEND_COLUMNS = ("channel_id", "stream", "position", "subject", "payload", "recorded_at")
 
 
 async def append(conn: AsyncConnection, entries: Sequence[Entry], now: datetime) -> None:
     """Each (feed, position, subject, payload), in one statement."""
-    await conn.execute(
-        feed_entries.insert(),
+    await DriverStatement.of(conn.dialect, feed_entries, "insert", _APPEND_COLUMNS).run(
+        conn,
         [
-            {
-                "channel_id": channel_id,
-                "stream": stream.value,
-                "position": position,
-                "subject": subject,
-                "payload": payload,
-                "recorded_at": now,
-            }
+            (channel_id, stream.value, position, subject, payload, now)
             for (channel_id, stream), position, subject, payload in entries
         ],
     )
