@@ -49,8 +49,9 @@ async def advance(conn: AsyncConnection, counts: dict[FeedKey, int]) -> dict[Fee
         for channel_id, stream in ordered
         for value in (channel_id, stream.value, counts[channel_id, stream])
     ]
-    rows = await conn.exec_driver_sql(_advance_sql(conn.dialect, len(ordered)), tuple(values))
-    return {(int(r[0]), FeedStream(r[1])): int(r[2]) for r in rows}
+    result = await conn.exec_driver_sql(_advance_sql(conn.dialect, len(ordered)), tuple(values))
+    heads: list[tuple[Any, ...]] = [tuple(row) for row in result]
+    return {(int(channel_id), FeedStream(stream)): int(last) for channel_id, stream, last in heads}
 
 
 @lru_cache(maxsize=64)
