@@ -1,5 +1,5 @@
 """The `stockpool` command: serve, migrate, check, backup, create-key, demo, listings,
-reorder-suggestions."""
+reorder-suggestions, persisted-queries."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from api import persisted_queries_cli
 from api.bus import EventBus
 from api.database.engine import Database
 from api.database.migrate import DatabaseNotMigrated, ensure_migrated, upgrade
@@ -386,6 +387,8 @@ def _data_commands(commands: Any) -> None:
     )
     reorder_parser.add_argument("--location", help="one location's figures")
     reorder_parser.set_defaults(handler=reorder_suggestions)
+
+    persisted_queries_cli.add_commands(commands)
 
 
 if __name__ == "__main__":

@@ -72,6 +72,11 @@ class Settings:
     """Fields nested in fields (introspection's `__` fields not counted)."""
     max_definitions: int = 30
     """Operations and fragments in one document."""
+    # ---- persisted queries (docs/persisted-queries.md) ----
+    storefront_persisted_only: bool = False
+    """Storefront keys may only run documents an admin registered, sent by hash."""
+    persisted_query_max_age: int = 10
+    """Seconds a CDN may keep a storefront key's answer to a GET by hash (0: never)."""
     # ---- outbound webhooks (docs/webhooks.md) ----
     webhook_retry_seconds: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
     """Waits after each failed attempt (with jitter); then the delivery is FAILED."""
@@ -294,6 +299,12 @@ VARIABLES: dict[str, _Variable] = {
     ),
     "max_definitions": _Variable(
         "STOCKPOOL_MAX_DEFINITIONS", _number(int, 1, 100_000), "a whole number from 1 to 100000"
+    ),
+    "storefront_persisted_only": _Variable(
+        "STOCKPOOL_STOREFRONT_PERSISTED_ONLY", _flag, "true or false"
+    ),
+    "persisted_query_max_age": _Variable(
+        "STOCKPOOL_PERSISTED_QUERY_MAX_AGE", _number(int, 0, 86_400), "seconds from 0 to 86400"
     ),
     "webhook_retry_seconds": _Variable(
         "STOCKPOOL_WEBHOOK_RETRY_SECONDS",

@@ -13,6 +13,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
@@ -20,6 +21,7 @@ from api.auth import parse_bearer
 from api.observability.metrics import REQUESTS
 from api.observability.request_log import note_caller
 from api.services.container import Services
+from schema import persisted_queries
 from schema.bounds.http_body import (
     BAD_REQUEST,
     RefusedBody,
@@ -103,11 +105,20 @@ class StockpoolGraphQL(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
+        registry = self.services.persisted_queries
+        persisted = persisted_queries.applies(registry, request_data.extensions, context.principal)
+        if persisted:  # APQ, or a key held to it (schema/persisted_queries.py)
+            request_data = await persisted_queries.http_request(
+                registry, request_data, context.principal
+            )
         if self._is_subscription(request_data):
             raise HTTPException(400, "subscriptions are served over WebSocket at this URL")
-        return await super().execute_single(
+        result = await super().execute_single(
             request, request_adapter, sub_response, context, root_value, request_data
         )
+        if persisted and request_adapter.method == "GET":
+            persisted_queries.set_cache_headers(registry, sub_response, context.principal, result)
+        return result
 
     def _is_subscription(self, request_data: GraphQLRequestData) -> bool:
         if not request_data.query or "subscription" not in request_data.query:
@@ -167,6 +178,12 @@ class StockpoolGraphQL(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """A GET of a persisted query (no `query`, an `extensions`) is never the IDE page."""
+        return (
+            super().should_render_graphql_ide(request) and "extensions" not in request.query_params
+        )
 
     def _is_ide_page(self, request: Request) -> bool:
         return self.should_render_graphql_ide(self.request_adapter_class(request))

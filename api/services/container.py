@@ -20,6 +20,7 @@ from api.services.cycle_counts import CycleCountService
 from api.services.feeds import FeedService
 from api.services.group_commit import BatchRunner
 from api.services.listings import ListingService
+from api.services.persisted_queries import PersistedQueries
 from api.services.purchase_orders import PurchaseOrderService
 from api.services.queries import StockQueries
 from api.services.reorder import ReorderService
@@ -60,6 +61,7 @@ class Services:
     webhook_relay: WebhookRelay
     connectors: ConnectorService
     feeds: FeedService
+    persisted_queries: PersistedQueries
 
     @classmethod
     def build(
@@ -94,6 +96,12 @@ class Services:
             webhook_relay=relay,
             connectors=ConnectorService(database, dispatcher, clock),
             feeds=FeedService(database, clock, timedelta(days=settings.feed_retention_days)),
+            persisted_queries=PersistedQueries(
+                database,
+                settings.storefront_persisted_only,
+                settings.persisted_query_max_age,
+                clock,
+            ),
         )
 
     async def dispatch(self, command: Command[R], principal: Principal) -> R:

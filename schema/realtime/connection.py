@@ -20,6 +20,7 @@ from api import gc_tuning
 from api.client_address import client_address
 from api.observability import metrics
 from domain.access import Principal
+from schema import persisted_queries
 from schema.context import Context
 from schema.realtime import protocols
 from schema.realtime.admission import Ticket
@@ -206,7 +207,8 @@ class Connection:
         if (
             not isinstance(operation_id, str)
             or not isinstance(payload, dict)
-            or not isinstance(payload.get("query"), str)
+            or not isinstance(payload.get("query"), str | None)
+            or (payload.get("query") is None and "extensions" not in payload)
             or not isinstance(payload.get("variables", {}), dict | None)
             or not isinstance(payload.get("operationName"), str | None)
         ):
@@ -218,9 +220,13 @@ class Connection:
         elif len(self.operations) >= self.limits.operations_for(self.context.principal):
             self.operations.refuse(operation_id, [GraphQLError("Subscription limit reached")])
         else:
-            operation = Operation(
-                payload["query"], payload.get("variables"), payload.get("operationName")
+            query = await persisted_queries.subscribe_query(  # APQ: a hash for a query
+                self.hub.services.persisted_queries, payload, self.context.principal
             )
+            if isinstance(query, GraphQLError):
+                self.operations.refuse(operation_id, [query])
+                return
+            operation = Operation(query, payload.get("variables"), payload.get("operationName"))
             await self.hub.services.connectors.seen(self.context.principal)
             await self.operations.start(operation_id, operation)
 

@@ -35,6 +35,7 @@ from api.database.tables.documents import (
     transfers,
 )
 from api.database.tables.feeds import feed_entries, feed_heads
+from api.database.tables.persisted_queries import persisted_queries
 from api.database.tables.webhooks import webhook_deliveries, webhook_endpoints
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "listings",
     "locations",
     "metadata",
+    "persisted_queries",
     "purchase_order_lines",
     "purchase_orders",
     "reorder_policies",
