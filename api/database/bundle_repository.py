@@ -121,12 +121,16 @@ async def bundles_among(conn: AsyncConnection, sku_ids: Iterable[int]) -> set[in
     ids = set(sku_ids)
     if not ids:
         return set()
-    rows = await conn.execute(
-        select(bundle_components.c.bundle_sku_id)
-        .where(bundle_components.c.bundle_sku_id.in_(ids))
-        .distinct()
-    )
+    rows = await conn.execute(_BUNDLES_AMONG, {"ids": sorted(ids)})
     return {int(row.bundle_sku_id) for row in rows}
+
+
+# Built once: every hold asks it.
+_BUNDLES_AMONG = (
+    select(bundle_components.c.bundle_sku_id)
+    .where(bundle_components.c.bundle_sku_id.in_(bindparam("ids", expanding=True)))
+    .distinct()
+)
 
 
 async def serialize_changes(conn: AsyncConnection) -> None:

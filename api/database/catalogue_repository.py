@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -127,8 +127,14 @@ async def sku_id(conn: AsyncConnection, code: str, field: tuple[str, ...] = ("sk
 
 async def sku_ids_by_code(conn: AsyncConnection, codes: set[str]) -> dict[str, int]:
     """Ids of the SKUs that exist among `codes`, in one query."""
-    rows = await conn.execute(select(skus.c.code, skus.c.id).where(skus.c.code.in_(codes)))
+    rows = await conn.execute(_SKU_IDS_BY_CODE, {"codes": sorted(codes)})
     return {row.code: int(row.id) for row in rows}
+
+
+# Built once: every hold reads its SKUs' ids.
+_SKU_IDS_BY_CODE = select(skus.c.code, skus.c.id).where(
+    skus.c.code.in_(bindparam("codes", expanding=True))
+)
 
 
 async def location_id(

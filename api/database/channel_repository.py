@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -65,16 +65,10 @@ async def set_locations(
 
 
 async def find_channel(conn: AsyncConnection, code: str) -> ChannelRecord | None:
-    row = (await conn.execute(select(channels).where(channels.c.code == code))).first()
+    row = (await conn.execute(_FIND_CHANNEL, {"code": code})).first()
     if row is None:
         return None
-    located = await conn.execute(
-        select(locations)
-        .join(channel_locations, channel_locations.c.location_id == locations.c.id)
-        .where(channel_locations.c.channel_id == row.id)
-        .order_by(channel_locations.c.position)
-    )
-    site_rows = located.all()
+    site_rows = (await conn.execute(_CHANNEL_LOCATIONS, {"channel_id": row.id})).all()
     sites = [Site(r.code, r.latitude, r.longitude) for r in site_rows if r.active]
     return ChannelRecord(
         id=int(row.id),
@@ -82,6 +76,16 @@ async def find_channel(conn: AsyncConnection, code: str) -> ChannelRecord | None
         sites=sites,
         location_ids={r.code: int(r.id) for r in site_rows},
     )
+
+
+# Built once: every hold reads its channel.
+_FIND_CHANNEL = select(channels).where(channels.c.code == bindparam("code"))
+_CHANNEL_LOCATIONS = (
+    select(locations)
+    .join(channel_locations, channel_locations.c.location_id == locations.c.id)
+    .where(channel_locations.c.channel_id == bindparam("channel_id"))
+    .order_by(channel_locations.c.position)
+)
 
 
 async def get_channel(

@@ -10,7 +10,7 @@ from api.database.tables import reservation_lines, reservations
 from domain.reservations import ReservationStatus
 
 
-def due_for_expiry(now: datetime) -> ColumnElement[bool]:
+def due_for_expiry(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     """Holds whose window has passed, swept or not yet."""
     return or_(
         and_(

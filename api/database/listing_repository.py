@@ -9,9 +9,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy import Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -178,12 +179,22 @@ async def list_for_channel(
     sku_codes: list[str] | None = None,
     include_removed: bool = False,
 ) -> list[ListingRecord]:
-    query = _with_codes.where(channels.c.code == channel).order_by(skus.c.code)
+    query = _for_channel(sku_codes is not None, include_removed)
+    values: dict[str, Any] = {"channel": channel}
     if sku_codes is not None:
-        query = query.where(skus.c.code.in_(sku_codes))
+        values["skus"] = sku_codes
+    return await _load(conn, query, values)
+
+
+@lru_cache(maxsize=4)
+def _for_channel(by_sku: bool, include_removed: bool) -> Select[Any]:
+    """Built once per kind: every hold reads its channel's listings."""
+    query = _with_codes.where(channels.c.code == bindparam("channel")).order_by(skus.c.code)
+    if by_sku:
+        query = query.where(skus.c.code.in_(bindparam("skus", expanding=True)))
     if not include_removed:
         query = query.where(listings.c.removed_at.is_(None))
-    return await _load(conn, query)
+    return query
 
 
 async def by_ids(conn: AsyncConnection, listing_ids: list[int]) -> list[ListingRecord]:
@@ -199,18 +210,26 @@ async def lock_where(
 ) -> list[ListingRecord]:
     """The chosen listings, row-locked in id order: the order every transaction takes them in,
     after the stock levels it touches."""
+    chosen = {"skus": sku_codes, "channels": channel_ids, "listings": listing_ids}
+    values = {name: list(found) for name, found in chosen.items() if found is not None}
+    return await _load(conn, _lock_query(tuple(sorted(values))), values)
+
+
+@lru_cache(maxsize=8)
+def _lock_query(filters: tuple[str, ...]) -> Select[Any]:
+    """The lock of the listings chosen by these filters (expanding parameters of their
+    names), built once per combination: every stock write republishes through it."""
+    columns = {"skus": skus.c.code, "channels": listings.c.channel_id, "listings": listings.c.id}
     query = _with_codes.order_by(listings.c.id).with_for_update(of=listings)
-    if sku_codes is not None:
-        query = query.where(skus.c.code.in_(list(sku_codes)))
-    if channel_ids is not None:
-        query = query.where(listings.c.channel_id.in_(list(channel_ids)))
-    if listing_ids is not None:
-        query = query.where(listings.c.id.in_(list(listing_ids)))
-    return await _load(conn, query)
+    for name in filters:
+        query = query.where(columns[name].in_(bindparam(name, expanding=True)))
+    return query
 
 
-async def _load(conn: AsyncConnection, query: Select[Any]) -> list[ListingRecord]:
-    rows = (await conn.execute(query)).all()
+async def _load(
+    conn: AsyncConnection, query: Select[Any], values: dict[str, Any] | None = None
+) -> list[ListingRecord]:
+    rows = (await conn.execute(query, values)).all()
     if not rows:
         return []
     campaigns: dict[int, list[Campaign]] = defaultdict(list)

@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database import ledger_repository, stock_repository
@@ -59,6 +61,23 @@ async def lock_levels(
 ) -> list[LockedLevel]:
     """Row-locks the chosen levels in id order (the one order every transaction uses, so two
     transactions never wait on each other in a cycle). SQLite's single writer needs no lock."""
+    chosen = {"sku_ids": sku_ids, "location_ids": location_ids, "level_ids": level_ids}
+    values = {name: list(ids) for name, ids in chosen.items() if ids is not None}
+    query = _lock_query(tuple(sorted(values)))
+    return [
+        LockedLevel(
+            LevelRef(row.id, row.sku_id, row.location_id, row.sku, row.location),
+            quantities_from(row),
+            int(row.version),
+        )
+        for row in await conn.execute(query, values)
+    ]
+
+
+@lru_cache(maxsize=8)
+def _lock_query(filters: tuple[str, ...]) -> Select[Any]:
+    """The lock of the levels chosen by these filters (expanding parameters of their names),
+    built once per combination: every stock write starts with it."""
     query = (
         select(stock_levels, skus.c.code.label("sku"), locations.c.code.label("location"))
         .join(skus, skus.c.id == stock_levels.c.sku_id)
@@ -66,20 +85,14 @@ async def lock_levels(
         .order_by(stock_levels.c.id)
         .with_for_update(of=stock_levels)
     )
-    if sku_ids is not None:
-        query = query.where(stock_levels.c.sku_id.in_(list(sku_ids)))
-    if location_ids is not None:
-        query = query.where(stock_levels.c.location_id.in_(list(location_ids)))
-    if level_ids is not None:
-        query = query.where(stock_levels.c.id.in_(list(level_ids)))
-    return [
-        LockedLevel(
-            LevelRef(row.id, row.sku_id, row.location_id, row.sku, row.location),
-            quantities_from(row),
-            int(row.version),
-        )
-        for row in await conn.execute(query)
-    ]
+    columns = {
+        "sku_ids": stock_levels.c.sku_id,
+        "location_ids": stock_levels.c.location_id,
+        "level_ids": stock_levels.c.id,
+    }
+    for name in filters:
+        query = query.where(columns[name].in_(bindparam(name, expanding=True)))
+    return query
 
 
 async def apply_movements(

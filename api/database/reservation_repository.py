@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, insert, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database.change_journal import journal_of
@@ -239,19 +239,29 @@ async def add_to_line(
     )
 
 
-async def lock_due_on_levels(
-    conn: AsyncConnection, level_ids: list[int], now: datetime
-) -> list[str]:
-    """Locks the reservations due for expiry that still hold units on these levels."""
+def _lock_due_on_levels() -> Select[tuple[str]]:
+    """Built once: every hold runs it."""
     holding = select(reservation_lines.c.reservation_id).where(
-        reservation_lines.c.stock_level_id.in_(level_ids), holding_units()
+        reservation_lines.c.stock_level_id.in_(bindparam("levels", expanding=True)),
+        holding_units(),
     )
-    rows = await conn.execute(
+    now = bindparam("now", type_=reservations.c.expires_at.type)
+    return (
         select(reservations.c.id)
         .where(reservations.c.id.in_(holding), due_for_expiry(now))
         .order_by(reservations.c.id)
         .with_for_update()
     )
+
+
+_LOCK_DUE_ON_LEVELS = _lock_due_on_levels()
+
+
+async def lock_due_on_levels(
+    conn: AsyncConnection, level_ids: list[int], now: datetime
+) -> list[str]:
+    """Locks the reservations due for expiry that still hold units on these levels."""
+    rows = await conn.execute(_LOCK_DUE_ON_LEVELS, {"levels": level_ids, "now": now})
     return [row.id for row in rows]
 
 
