@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from api.database.engine import Database
+from api.persisted_manifest import sha256_hex
 from bench.checks import StockCheck, held_units
 from bench.config import BenchConfig
 from bench.graphql_client import RESERVE, GraphQL
@@ -22,6 +23,9 @@ from bench.servers import migrate, plain_starlette_server, stockpool_env, stockp
 HOT = "HOT"
 TYPENAME = json.dumps({"query": "{ __typename }"})
 RESERVE_BODY = json.dumps({"query": RESERVE % HOT, "variables": {"order": f"http-{ORDER}"}})
+PERSISTED = {"persistedQuery": {"version": 1, "sha256Hash": sha256_hex(RESERVE % HOT)}}
+PERSISTED_BODY = json.dumps({"extensions": PERSISTED, "variables": {"order": f"apq-{ORDER}"}})
+"""The same hold by hash only (Apollo APQ): registered once with its query, then the hash."""
 SETTLE_SECONDS = 1.0
 
 
@@ -65,6 +69,10 @@ def http_rows(config: BenchConfig) -> list[Row]:
             graphql_url = f"{server.base_url}/graphql"
             floor, _ = _measure(Load(graphql_url, TYPENAME, headers), config)
             reserve, warmup = _measure(Load(graphql_url, RESERVE_BODY, headers), config)
+            registered = _register_persisted(server.base_url, token)
+            persisted, persisted_warmup = _measure(
+                Load(graphql_url, PERSISTED_BODY, headers), config
+            )
             time.sleep(SETTLE_SECONDS)  # answers cut off at the deadline finish server-side
             with GraphQL(server.base_url, token) as gql:
                 level = gql.level(HOT)
@@ -72,8 +80,9 @@ def http_rows(config: BenchConfig) -> list[Row]:
             check = StockCheck(
                 counters=level,
                 held_lines=asyncio.run(_held(url)),
-                successes=reserve.ok + (warmup.ok if warmup else 0),
-                in_flight=config.connections * (2 if warmup else 1),
+                successes=sum(r.ok for r in (reserve, warmup, persisted, persisted_warmup) if r)
+                + registered,
+                in_flight=config.connections * (4 if warmup else 2),
                 ledger_ok=ledger_ok,
             )
         with plain_starlette_server(workdir / "plain.log", config.log_level) as plain:
@@ -86,6 +95,15 @@ def http_rows(config: BenchConfig) -> list[Row]:
             "HTTP `reserveStock`, one hot SKU, 1 unit per request",
             f"{server_setup}; {load_setup}",
             reserve,
+        ),
+        _row(
+            "http.reserve_persisted",
+            "HTTP `reserveStock` persisted (hash only)",
+            f"same server, right after the plain one, the document sent once; {load_setup}",
+            persisted,
+            f"; {persisted.rate / reserve.rate:.2f} x the plain `reserveStock`"
+            if reserve.rate
+            else "",
         ),
         _row(
             "http.typename",
@@ -108,6 +126,20 @@ def http_rows(config: BenchConfig) -> list[Row]:
             failed=not check.consistent,
         ),
     ]
+
+
+def _register_persisted(base_url: str, token: str) -> int:
+    """Sends the hold with its query and hash, as an APQ client's first request does; 1 hold."""
+    with GraphQL(base_url, token) as gql:
+        body = {
+            "query": RESERVE % HOT,
+            "variables": {"order": "apq-first"},
+            "extensions": PERSISTED,
+        }
+        response = gql.http.post("/graphql", json=body)
+    if response.status_code != 200 or "errors" in response.json():
+        raise RuntimeError(f"registering the persisted hold failed: {response.text[:500]}")
+    return 1
 
 
 async def _held(url: str) -> int:
