@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from operator import attrgetter
+from operator import add, attrgetter, sub
 
 MAX_QUANTITY = 1_000_000_000
 """The largest quantity one command may move: anything larger is a typo or an attack."""
@@ -39,16 +39,17 @@ class Quantities:
         return self.on_hand - sum(unavailable)
 
     def __add__(self, other: Quantities) -> Quantities:
-        return Quantities(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))
+        return Quantities(*map(add, _counters(self), _counters(other)))
 
     def __sub__(self, other: Quantities) -> Quantities:
-        return Quantities(*(a - b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))
+        return Quantities(*map(sub, _counters(self), _counters(other)))
 
     def __mul__(self, factor: int) -> Quantities:
-        return Quantities(*(a * factor for a in self.as_tuple()))
+        return Quantities(*(a * factor for a in _counters(self)))
 
     def as_tuple(self) -> tuple[int, ...]:
-        return tuple(getattr(self, name) for name in QUANTITY_NAMES)
+        counters: tuple[int, ...] = _counters(self)
+        return counters
 
     def as_dict(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in QUANTITY_NAMES}
@@ -67,6 +68,8 @@ class Quantities:
 
     def over_limit(self) -> str | None:
         """The name of the first counter above MAX_COUNTER, or None when all fit."""
+        if max(_counters(self)) <= MAX_COUNTER:
+            return None
         for name in QUANTITY_NAMES:
             if getattr(self, name) > MAX_COUNTER:
                 return name
@@ -80,4 +83,5 @@ def capped(value: int) -> int:
 
 
 QUANTITY_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Quantities))
+_counters = attrgetter(*QUANTITY_NAMES)  # every counter, in order: a hold's arithmetic
 ZERO = Quantities()
