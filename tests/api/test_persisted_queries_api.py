@@ -4,6 +4,7 @@ of GET answers, the storefront persisted-only mode and the admin's manifest impo
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -392,6 +393,23 @@ async def test_ten_thousand_apq_registrations_over_http_stay_bounded(api):
     assert len(api.registry.recent) == MAX_RECENT_DOCUMENTS
 
 
+async def test_a_document_registered_while_two_workers_run_is_found_by_both(app_settings):
+    async for one in _api(replace(app_settings, storefront_persisted_only=True)):
+        async for other in _api(replace(app_settings, storefront_persisted_only=True)):
+            secret = await storefront_key(one)
+            body = {"extensions": persisted(SHELF), "variables": {"skus": ["TEE"]}}
+            for worker in (one, other):  # each has looked the hash up, and not found it
+                assert code_of(await worker.post(body, token=secret)) == "PERSISTED_QUERY_NOT_FOUND"
+            await one.registry.register([ManifestOperation(sha256_hex(SHELF), SHELF)])
+            for worker in (one, other):
+                for _ in range(100):  # within a second or so: a guard, not a measurement
+                    response = await worker.post(body, token=secret)
+                    if "errors" not in response.json():
+                        break
+                    await asyncio.sleep(0.05)
+                assert response.status_code == 200 and "errors" not in response.json()
+
+
 # ---- the CLI import ---------------------------------------------------------------------------
 
 
@@ -454,8 +472,6 @@ async def test_a_faulty_manifest_imports_nothing(app_settings, tmp_path, monkeyp
 
 async def _in_thread(function: Any, *args: Any) -> Any:
     """The CLI runs its own event loop (asyncio.run): not inside this one."""
-    import asyncio
-
     return await asyncio.to_thread(function, *args)
 
 
