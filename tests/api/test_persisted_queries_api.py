@@ -383,14 +383,17 @@ def test_big_registrations_stay_within_the_character_bound():
     assert recent.get(sha256_hex(huge)) is None
 
 
-async def test_ten_thousand_apq_registrations_over_http_stay_bounded(api):
-    for i in range(2_000):
-        query = f"query Q{i} {{ __typename }}"
+async def test_a_worker_past_ten_thousand_registrations_keeps_the_newest_within_bounds(api):
+    queries = [f"query Q{i} {{ __typename }}" for i in range(10_000)]
+    for query in queries[:-1]:
         api.registry.remember(sha256_hex(query), query)
-    query = "query Last { __typename }"
-    response = await api.post({"query": query, "extensions": persisted(query)})
-    assert response.status_code == 200
+    response = await api.post({"query": queries[-1], "extensions": persisted(queries[-1])})
+    assert response.status_code == 200 and "errors" not in response.json()
     assert len(api.registry.recent) == MAX_RECENT_DOCUMENTS
+    newest = await api.post({"extensions": persisted(queries[-1])})
+    assert newest.json()["data"] == {"__typename": "Query"}
+    oldest = await api.post({"extensions": persisted(queries[0])})
+    assert code_of(oldest) == "PERSISTED_QUERY_NOT_FOUND"
 
 
 async def test_a_document_registered_while_two_workers_run_is_found_by_both(app_settings):
