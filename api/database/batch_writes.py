@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.database.change_journal import journal_of
@@ -39,7 +39,6 @@ from domain.stock import LedgerEntry
 _LEVEL_COLUMNS = (*QUANTITY_NAMES, "version", "updated_at")
 _BUNDLE_LINE_COLUMNS = ("reservation_id", "line_number", "bundle_sku_id", "quantity")
 _KEY_COLUMNS = ("scope", "key", "operation", "fingerprint", "result", "created_at")
-_append_entries = insert(stock_events).returning(stock_events.c.id, sort_by_parameter_order=True)
 _find_keys = select(idempotency_keys).where(
     idempotency_keys.c.key.in_(bindparam("keys", expanding=True))
 )
@@ -98,10 +97,12 @@ async def append_entries(
         )
         last = int((await conn.execute(_last_rowid)).scalar_one())
         return list(range(last - len(values) + 1, last + 1))
-    result = await conn.execute(
-        _append_entries, [dict(zip(LEDGER_COLUMNS, row, strict=True)) for row in values]
-    )
-    return [int(row[0]) for row in result]
+    # Each row is the only one of its level at its version: that pair tells its id.
+    returned = await DriverStatement.of(
+        conn.dialect, stock_events, "insert", LEDGER_COLUMNS
+    ).returning(conn, values, "id, stock_level_id, version")
+    ids = {(int(level_id), int(version)): int(id_) for id_, level_id, version in returned}
+    return [ids[(level.id, entry.version)] for level, entry in rows]
 
 
 async def insert_reservations(

@@ -11,17 +11,33 @@ from sqlalchemy import JSON, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+_MAX_PARAMETERS = 30_000
+"""PostgreSQL takes at most 32,767 parameters in one statement."""
+
 
 class DriverStatement:
     """One INSERT or UPDATE as driver SQL for a dialect, with the bind processors of the
-    columns whose values the driver cannot take as they are (built once, then cached)."""
+    columns whose values the driver cannot take as they are (built once, then cached).
+
+    On PostgreSQL an INSERT of many rows is one statement with a VALUES list per row: one
+    round trip, where asyncpg's executemany is one per row (its text is cached per number
+    of rows). SQLite runs in process: executemany is its fastest way."""
 
     _cache: dict[tuple[str, str, str, tuple[str, ...]], DriverStatement] = {}
 
-    def __init__(self, sql: str, converting: list[tuple[int, Any, bool]]) -> None:
+    def __init__(
+        self,
+        sql: str,
+        converting: list[tuple[int, Any, bool]],
+        multirow: tuple[str, int, str] | None = None,
+    ) -> None:
         self.sql = sql
         self.converting = converting
         """(column index, bind processor, whether its values can be remembered by value)"""
+        self._multirow = multirow
+        """(the INSERT up to VALUES, the number of columns, the parameter style), on a
+        database where many rows go in one statement"""
+        self._texts: dict[int, str] = {}
 
     @classmethod
     def of(
@@ -57,14 +73,57 @@ class DriverStatement:
                 for index, process in enumerate(processors)
                 if process is not None
             ]
-            found = cls._cache[key] = cls(sql, converting)
+            multirow = None
+            if kind == "insert" and dialect.name == "postgresql":
+                head = f"INSERT INTO {prepare.format_table(table)} ({', '.join(names)}) VALUES "
+                multirow = (head, len(columns), dialect.paramstyle)
+            found = cls._cache[key] = cls(sql, converting, multirow)
         return found
 
     async def run(self, conn: AsyncConnection, rows: list[tuple[Any, ...]]) -> int:
         if self.converting and rows:
             rows = self._converted(rows)
-        result = await conn.exec_driver_sql(self.sql, rows)
-        return int(result.rowcount)
+        if self._multirow is None or len(rows) < 2:
+            result = await conn.exec_driver_sql(self.sql, rows)
+            return int(result.rowcount)
+        changed = 0
+        for chunk in self._chunks(rows):
+            result = await conn.exec_driver_sql(self._text(len(chunk)), _flat(chunk))
+            changed += int(result.rowcount)
+        return changed
+
+    async def returning(
+        self, conn: AsyncConnection, rows: list[tuple[Any, ...]], columns: str
+    ) -> list[tuple[Any, ...]]:
+        """Inserts the rows and returns `columns` (SQL text) of each inserted row, in no
+        promised order; on PostgreSQL only."""
+        if self._multirow is None:
+            raise NotImplementedError("RETURNING of many rows is built for PostgreSQL")
+        if self.converting and rows:
+            rows = self._converted(rows)
+        found: list[tuple[Any, ...]] = []
+        for chunk in self._chunks(rows):
+            sql = f"{self._text(len(chunk))} RETURNING {columns}"
+            found.extend(tuple(row) for row in await conn.exec_driver_sql(sql, _flat(chunk)))
+        return found
+
+    def _chunks(self, rows: list[tuple[Any, ...]]) -> list[list[tuple[Any, ...]]]:
+        assert self._multirow is not None
+        size = max(1, _MAX_PARAMETERS // self._multirow[1])
+        return [rows[start : start + size] for start in range(0, len(rows), size)]
+
+    def _text(self, count: int) -> str:
+        """The INSERT of `count` rows in one VALUES list."""
+        found = self._texts.get(count)
+        if found is None:
+            assert self._multirow is not None
+            head, width, paramstyle = self._multirow
+            marks = _placeholders(paramstyle, width * count)
+            values = ", ".join(
+                f"({', '.join(marks[row * width : (row + 1) * width])})" for row in range(count)
+            )
+            found = self._texts[count] = head + values
+        return found
 
     def _converted(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         """The rows with each converting column's values converted, column by column; a
@@ -79,6 +138,10 @@ class DriverStatement:
             else:
                 columns[index] = [None if v is None else process(v) for v in columns[index]]
         return list(zip(*columns, strict=True))
+
+
+def _flat(rows: list[tuple[Any, ...]]) -> tuple[Any, ...]:
+    return tuple(value for row in rows for value in row)
 
 
 def _placeholders(paramstyle: str, count: int) -> list[str]:
