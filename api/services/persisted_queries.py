@@ -15,9 +15,12 @@ Two kinds, kept apart:
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from api.clock import Clock, utc_now
 from api.database.engine import Database
@@ -27,6 +30,8 @@ from api.database.persisted_query_repository import (
     documents_after,
 )
 from api.persisted_manifest import ManifestOperation
+
+log = logging.getLogger(__name__)
 
 MAX_RECENT_DOCUMENTS = 1_000
 MAX_RECENT_CHARS = 4 * 1024 * 1024
@@ -110,17 +115,25 @@ class PersistedQueries:
             return await add_documents(conn, operations, self._clock())
 
     async def _refresh(self) -> None:
+        """Reads the documents registered since the last refresh. A database that does not
+        answer leaves the hash unknown (PERSISTED_QUERY_NOT_FOUND), not a failed request."""
         async with self._refreshing:
             if self._monotonic() < self._next_refresh:
                 return  # another lookup refreshed while this one waited
-            async with self.database.read() as conn:
-                total = await count_documents(conn)
-                if total > len(self._registered):
-                    self._add(await documents_after(conn, self._seen_id))
-                if total > len(self._registered):
-                    # An import committed after a later one: its ids are below those seen.
-                    self._add(await documents_after(conn, 0))
+            try:
+                await self._read_new()
+            except (SQLAlchemyError, OSError) as error:
+                log.warning("could not read the registered persisted queries: %s", error)
             self._next_refresh = self._monotonic() + self._refresh_seconds
+
+    async def _read_new(self) -> None:
+        async with self.database.read() as conn:
+            total = await count_documents(conn)
+            if total > len(self._registered):
+                self._add(await documents_after(conn, self._seen_id))
+            if total > len(self._registered):
+                # An import committed after a later one: its ids are below those seen.
+                self._add(await documents_after(conn, 0))
 
     def _add(self, rows: list[tuple[int, str, str]]) -> None:
         for row_id, sha256, body in rows:

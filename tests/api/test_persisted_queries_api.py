@@ -503,3 +503,17 @@ async def _key(gql: Any, role: str) -> str:
     data = await gql(CREATE_KEY, {"input": {"name": role.lower(), "role": role, "channel": "web"}})
     secret: str = data["createApiKey"]["secret"]
     return secret
+
+
+async def test_a_registry_whose_database_does_not_answer_finds_nothing_instead_of_failing(
+    tmp_path,
+):
+    from api.database.engine import Database
+    from api.services.persisted_queries import PersistedQueries
+
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'nowhere.db'}")
+    try:
+        registry = PersistedQueries(database)
+        assert await registry.registered(sha256_hex(VIEWER)) is None
+    finally:
+        await database.dispose()
