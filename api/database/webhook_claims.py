@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.database import alert_repository
+from api.database import alert_repository, webhook_disabled
 from api.database.tables import webhook_deliveries, webhook_endpoints
 from domain.alerts import Alert, AlertRaised, AlertType
 from domain.webhooks import DeliveryStatus, RetrySchedule, coalesces
@@ -228,7 +228,7 @@ async def disable_failing(
     conn: AsyncConnection, now: datetime, after: timedelta
 ) -> list[tuple[int, Alert]]:
     """Disables every enabled endpoint that has failed since `after` ago, each with its
-    WEBHOOK_DISABLED alert."""
+    WEBHOOK_DISABLED alert; their pending deliveries are FAILED (webhook_disabled)."""
     disabled = await conn.execute(
         update(webhook_endpoints)
         .where(E.enabled, E.failing_since.is_not(None), E.failing_since <= now - after)
@@ -249,6 +249,8 @@ async def disable_failing(
             now,
         )
         raised.append((int(row.id), alert))
+    if raised:
+        await webhook_disabled.fail_pending(conn, [endpoint_id for endpoint_id, _ in raised])
     return raised
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from api.database import webhook_disabled
 from api.database.tables import channels, webhook_deliveries, webhook_endpoints
 from domain.webhooks import Delivery, DeliveryStatus, WebhookEndpoint, WebhookEvent, coalesces
 
@@ -91,6 +92,10 @@ async def update_endpoint(
     await conn.execute(
         update(webhook_endpoints).where(webhook_endpoints.c.id == endpoint_id).values(values)
     )
+    if change.enabled is False:
+        await webhook_disabled.fail_pending(conn, [endpoint_id])
+    elif change.enabled:
+        await webhook_disabled.resume(conn, endpoint_id, now)
     return await _get(conn, endpoint_id)
 
 

@@ -20,7 +20,7 @@ import orjson
 
 from api.bus import EventBus, Resumed
 from api.clock import Clock
-from api.database import webhook_claims, webhook_repository
+from api.database import webhook_claims, webhook_disabled, webhook_repository
 from api.database.engine import Database
 from api.database.webhook_claims import Claimed, Outcome
 from api.database.webhook_outbox import REFRESH_SECONDS, Subscribers, subscribers_for
@@ -220,6 +220,9 @@ class WebhookRelay:
             return
         self._purged_at = time.monotonic()
         async with self._database.transaction() as conn:
+            # Deliveries another worker wrote for an endpoint in the second before it heard
+            # the endpoint was disabled.
+            await webhook_disabled.fail_pending(conn)
             dropped = await webhook_claims.purge(conn, self._clock() - PURGE_AFTER)
         if dropped:
             log.info("dropped %d finished webhook deliveries", dropped)
