@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import strawberry
 
+from domain.webhooks import WebhookEndpoint as DomainEndpoint
 from schema.context import Info
 from schema.errors import UserError, attempt
 from schema.types.webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -72,27 +73,23 @@ class WebhookMutations:
         self, info: Info, input: CreateWebhookEndpointInput
     ) -> WebhookSecretPayload:
         webhooks = info.context.services.webhooks
-        created, errors = await attempt(
-            webhooks.create(info.context.caller, input.url, input.events, input.channel)
+        return _secret_payload(
+            *await attempt(
+                webhooks.create(info.context.caller, input.url, input.events, input.channel)
+            )
         )
-        if created is None:
-            return WebhookSecretPayload(user_errors=errors)
-        endpoint, secret = created
-        return WebhookSecretPayload(endpoint=WebhookEndpoint.from_domain(endpoint), secret=secret)
 
     @strawberry.mutation
     async def update_webhook_endpoint(
         self, info: Info, input: UpdateWebhookEndpointInput
     ) -> WebhookEndpointPayload:
         webhooks = info.context.services.webhooks
-        endpoint, errors = await attempt(
-            webhooks.update(
-                info.context.caller, str(input.id), input.url, input.events, input.enabled
+        return _endpoint_payload(
+            *await attempt(
+                webhooks.update(
+                    info.context.caller, str(input.id), input.url, input.events, input.enabled
+                )
             )
-        )
-        return WebhookEndpointPayload(
-            endpoint=WebhookEndpoint.from_domain(endpoint) if endpoint else None,
-            user_errors=errors,
         )
 
     @strawberry.mutation(description="Its pending deliveries are dropped, never sent.")
@@ -100,10 +97,8 @@ class WebhookMutations:
         self, info: Info, input: WebhookEndpointInput
     ) -> WebhookEndpointPayload:
         webhooks = info.context.services.webhooks
-        endpoint, errors = await attempt(webhooks.delete(info.context.caller, str(input.id)))
-        return WebhookEndpointPayload(
-            endpoint=WebhookEndpoint.from_domain(endpoint) if endpoint else None,
-            user_errors=errors,
+        return _endpoint_payload(
+            *await attempt(webhooks.delete(info.context.caller, str(input.id)))
         )
 
     @strawberry.mutation(
@@ -114,11 +109,9 @@ class WebhookMutations:
         self, info: Info, input: WebhookEndpointInput
     ) -> WebhookSecretPayload:
         webhooks = info.context.services.webhooks
-        rotated, errors = await attempt(webhooks.rotate_secret(info.context.caller, str(input.id)))
-        if rotated is None:
-            return WebhookSecretPayload(user_errors=errors)
-        endpoint, secret = rotated
-        return WebhookSecretPayload(endpoint=WebhookEndpoint.from_domain(endpoint), secret=secret)
+        return _secret_payload(
+            *await attempt(webhooks.rotate_secret(info.context.caller, str(input.id)))
+        )
 
     @strawberry.mutation(
         description="Sends a delivery again, with the same webhook-id (a state older than "
@@ -133,3 +126,21 @@ class WebhookMutations:
             delivery=WebhookDelivery.from_domain(delivery) if delivery else None,
             user_errors=errors,
         )
+
+
+def _secret_payload(
+    created: tuple[DomainEndpoint, str] | None, errors: list[UserError]
+) -> WebhookSecretPayload:
+    """An endpoint with its secret (shown once), or the reasons there is none."""
+    if created is None:
+        return WebhookSecretPayload(user_errors=errors)
+    endpoint, secret = created
+    return WebhookSecretPayload(endpoint=WebhookEndpoint.from_domain(endpoint), secret=secret)
+
+
+def _endpoint_payload(
+    endpoint: DomainEndpoint | None, errors: list[UserError]
+) -> WebhookEndpointPayload:
+    return WebhookEndpointPayload(
+        endpoint=WebhookEndpoint.from_domain(endpoint) if endpoint else None, user_errors=errors
+    )
