@@ -45,6 +45,8 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from schema.document_memo import memo
+
 FORBIDDEN_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 MAX_NUMBER = 2**53
 MAX_LIST_ITEMS = 1_000
@@ -131,12 +133,22 @@ def _error(path: Path, problem: str, node: Node | None = None) -> GraphQLError:
     )
 
 
+def _literal_problems(document: DocumentNode) -> list[tuple[Path, str, Node]]:
+    """The document's own literals are the same in every request: read once per document
+    (schema/document_memo.py), the first MAX_PROBLEMS kept."""
+    kept = memo(document)
+    found: list[tuple[Path, str, Node]] | None = kept.get(_Literals)
+    if found is None:
+        literals = _Literals()
+        visit(document, literals)
+        found = kept[_Literals] = literals.found[:MAX_PROBLEMS]
+    return found
+
+
 def _problems(
     document: DocumentNode, variables: Mapping[str, Any] | None
 ) -> Iterator[GraphQLError]:
-    literals = _Literals()
-    visit(document, literals)
-    for path, problem, node in literals.found:
+    for path, problem, node in _literal_problems(document):
         yield _error(path, problem, node)
     if isinstance(variables, Mapping):
         for name, value in variables.items():

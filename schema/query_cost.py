@@ -49,6 +49,7 @@ from graphql import (
 )
 
 from domain.feeds import MAX_FEED_PAGE
+from schema.document_memo import memo
 from schema.queries import MAX_SKUS_PER_READ
 from schema.types.pagination import MAX_PAGE_SIZE
 
@@ -115,8 +116,18 @@ def requested_cost(
 ) -> int:
     """The cost of the operation, from its document and variables. With `stop_above`, the
     count may stop at the first root field that takes it over that: it is refused anyway."""
+    kept = _static_walk(schema, document, operation_name)
+    if kept is not None:
+        return kept.requested(stop_above)
     walk = _Walk.of(schema, document, operation_name, variables)
-    return MINIMUM_COST if walk is None else walk.operation(_STATIC, stop_above)
+    if walk is None:
+        return MINIMUM_COST
+    cost = walk.operation(_STATIC, stop_above)
+    if not walk.consulted_variables and not walk.stopped:
+        # The same for every request of this document: kept with it (schema/document_memo.py).
+        walk.variables = None
+        memo(document)[(_Static, operation_name)] = _Static(walk, {stop_above: cost})
+    return cost
 
 
 def actual_cost(
@@ -127,8 +138,32 @@ def actual_cost(
     data: Mapping[str, Any] | None,
 ) -> int:
     """The cost of what the operation returned in `data`."""
-    walk = _Walk.of(schema, document, operation_name, variables)
+    kept = _static_walk(schema, document, operation_name)
+    walk = kept.walk if kept is not None else _Walk.of(schema, document, operation_name, variables)
     return MINIMUM_COST if walk is None or data is None else walk.operation(data)
+
+
+class _Static:
+    """The walk of an operation whose cost reads no variable (the common case: a variable
+    matters only in a list's size argument or a @skip/@include), and its requested costs."""
+
+    def __init__(self, walk: _Walk, costs: dict[int | None, int]) -> None:
+        self.walk = walk
+        self.costs = costs
+
+    def requested(self, stop_above: int | None) -> int:
+        cost = self.costs.get(stop_above)
+        if cost is None:
+            cost = self.costs[stop_above] = self.walk.operation(_STATIC, stop_above)
+        return cost
+
+
+def _static_walk(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None
+) -> _Static | None:
+    """Kept only for an operation the document has: a client cannot grow the memo."""
+    kept: _Static | None = memo(document).get((_Static, operation_name))
+    return kept if kept is not None and kept.walk.schema is schema else None
 
 
 class _Walk:
@@ -145,6 +180,10 @@ class _Walk:
         self.variables = variables
         self._fields: dict[tuple[tuple[int, ...], str], dict[str, list[FieldNode]]] = {}
         self._costs: dict[tuple[tuple[int, ...], str, int | None], int] = {}
+        self.consulted_variables = False
+        """Whether the cost read a variable (a size argument, a directive)."""
+        self.stopped = False
+        """Whether a count stopped early, before it saw every root field."""
 
     @classmethod
     def of(
@@ -183,6 +222,7 @@ class _Walk:
         for key, nodes in self._collect((self.operation_node.selection_set,), root).items():
             total += self._fields_cost({key: nodes}, root, None, data, per_field)
             if stop_above is not None and total > stop_above:
+                self.stopped = True
                 break
         return max(total, MINIMUM_COST)
 
@@ -266,10 +306,15 @@ class _Walk:
         return cost
 
     def _arguments(self, definition: GraphQLField, node: FieldNode) -> dict[str, Any]:
+        self._consults(bool(node.arguments))
         try:
             return get_argument_values(definition, node, self.variables)
         except GraphQLError:
             return {}  # the request fails before running: its declared sizes stand
+
+    def _consults(self, reads_arguments: bool) -> None:
+        if reads_arguments and self.operation_node.variable_definitions:
+            self.consulted_variables = True
 
     def _possible_types(self, element: GraphQLNamedType) -> list[GraphQLObjectType]:
         if is_abstract_type(element):
@@ -326,6 +371,7 @@ class _Walk:
     def _included(self, node: SelectionNode) -> bool:
         if not node.directives:
             return True
+        self._consults(True)
         try:
             skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
             include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
