@@ -60,8 +60,11 @@ def client_address(
     return address
 
 
+@lru_cache(maxsize=4096)
 def address_group(address: str) -> str:
-    """What per-address limits count: an IPv4 address, or the /64 of an IPv6 one."""
+    """What per-address limits count: an IPv4 address, or the /64 of an IPv6 one (kept for
+    the addresses seen last: every request asks, and parsing an address costs more than
+    the rest of its rate limiting)."""
     try:
         parsed = ip_address(address)
     except ValueError:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.extensions import SchemaExtension
 
 from api.observability import tracing
 from api.settings import Settings
 from schema.bounds.cache import DocumentCache
 from schema.bounds.extension import CheckedDocuments
 from schema.bounds.limits import RequestBounds
-from schema.error_log import is_internal
+from schema.error_masking import MaskInternalErrors
 from schema.input_hygiene import InputHygiene
 from schema.mutations import Mutation
 from schema.queries import Query
@@ -37,7 +37,7 @@ def build_schema(settings: Settings | None = None) -> StockpoolSchema:
             *_traced(),  # a span per operation, when tracing is on (schema/operation_spans.py)
             Throttling,  # query cost and rate limits (schema/throttling.py)
             InputHygiene,  # no control characters, no huge numbers (schema/input_hygiene.py)
-            lambda: MaskErrors(should_mask_error=is_internal, error_message="internal error"),
+            MaskInternalErrors,  # "internal error" for unexpected ones (schema/error_masking.py)
             RequestMetrics,  # /metrics: requests by operation and outcome (keep it last)
         ],
     )
