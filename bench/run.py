@@ -25,6 +25,7 @@ from bench.fanout import fanout_rows
 from bench.feeds import feeds_rows
 from bench.goals import goals_paragraph
 from bench.http_api import http_rows
+from bench.http_workers import http_workers_rows
 from bench.loadgen import use_wrk
 from bench.machine import describe
 from bench.race import race_rows
@@ -42,6 +43,7 @@ class Group:
 
 BENCHMARKS: list[Group] = [
     Group("http", "HTTP: reserveStock vs { __typename } vs plain Starlette", http_rows),
+    Group("http2", "HTTP reserveStock on 2 workers, PostgreSQL + Redis", http_workers_rows),
     Group("engine", "the engine alone, SQLite and PostgreSQL", engine_rows),
     Group("race", "buyers racing for the last units, 2 workers", race_rows),
     Group("fanout", "fan-out of availabilityChanged to N WebSocket subscribers", fanout_rows),
