@@ -97,6 +97,11 @@ def notes(config: BenchConfig) -> list[str]:
         f"{config.buyers:,} connections, then every buyer sends one `reserveStock` at the same "
         "moment. Wall time runs from that moment to the last answer; throughput is buyers / "
         "wall time.",
+        "HTTP 2-worker rows (`http2`): a throwaway PostgreSQL database, `stockpool serve "
+        f"--workers {config.race_workers}` on Redis at info logging (the default: a line per "
+        "request; the server is ready once every worker has logged its startup), seeded as "
+        "the HTTP rows; the same wrk load, `{ __typename }` first, then `reserveStock`, and "
+        "the same oversell check. Per worker is the total divided by the workers.",
         f"Churn row: `stockpool serve` (one worker, SQLite, its GC tuning) and, in the bench "
         f"process, rounds of {config.churn_connections:,} clients (`BENCH_CHURN`), 100 at a "
         "time, each sending `connection_init` with a storefront key, subscribing to "
