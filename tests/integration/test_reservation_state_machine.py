@@ -44,7 +44,7 @@ from api.database import stock_repository
 from api.database.engine import Database
 from api.database.migrate import upgrade
 from api.database.tables import metadata
-from api.services import document_ids
+from api.services import document_ids, reservation_records
 from api.services.container import Services
 from api.services.ledger_check import check_ledger
 from api.settings import Settings
@@ -591,16 +591,17 @@ class ReservationMachine(SaleRules, TransferRules, CountReturnRules, RuleBasedSt
 
 
 class CountingSecrets:
-    """Stands in for `secrets` in ids: two holds placed at one reading of the movable clock
-    would otherwise sort (newest first, for preemption) by their random bytes, so a replayed
-    example could take another hold and Hypothesis would see its steps change
-    (FlakyStrategyDefinition). A counter sorts them in the order they were made."""
+    """Stands in for `secrets` where ids are made: two holds placed at one reading of the
+    movable clock would otherwise sort (newest first, for preemption) by random bytes, so a
+    replayed example could take another hold and Hypothesis would see its steps change
+    (FlakyStrategyDefinition). Counted bytes make the same ids in every replay."""
 
     def __init__(self) -> None:
         self._numbers = itertools.count()
 
     def token_hex(self, nbytes: int) -> str:
-        return f"{next(self._numbers):0{nbytes * 2}x}"
+        width = 16 if nbytes % 8 == 0 else nbytes * 2  # one counter per id drawn
+        return "".join(f"{next(self._numbers):0{width}x}" for _ in range(nbytes * 2 // width))
 
 
 def run_machine(url: str, examples: int, group_commit: int) -> None:
@@ -616,7 +617,11 @@ def run_machine(url: str, examples: int, group_commit: int) -> None:
         loop.run_until_complete(bus.connect())
         try:
             backend = Backend(loop, database, bus, group_commit)
-            with mock.patch.object(document_ids, "secrets", CountingSecrets()):
+            counting = CountingSecrets()
+            with (
+                mock.patch.object(document_ids, "secrets", counting),
+                mock.patch.object(reservation_records, "secrets", counting),
+            ):
                 run_state_machine_as_test(
                     lambda: ReservationMachine(backend),
                     settings=settings(
