@@ -197,3 +197,20 @@ async def clocked_services(database: Database, clock, group_commit: int) -> Asyn
     )
     yield Services.build(settings, database, bus, clock)
     await bus.disconnect()
+
+
+SERIAL_HOME = Path(__file__).parent / "e2e"
+"""Where tests marked serial live: `make test` collects only this folder to run them alone."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    strays = [
+        item.nodeid
+        for item in items
+        if item.get_closest_marker("serial") and SERIAL_HOME not in item.path.parents
+    ]
+    if strays:
+        raise pytest.UsageError(
+            f"tests marked serial belong in {SERIAL_HOME} (make test runs only those alone "
+            f"after the parallel run): {strays[:5]}"
+        )
