@@ -5,16 +5,21 @@ the admin key, and headless Chromium."""
 from __future__ import annotations
 
 import asyncio
+import atexit
+import functools
 import os
 import secrets
+import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager, closing, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -144,12 +149,33 @@ class StockpoolServer:
                 await asyncio.sleep(0.1)
 
 
-async def demo_server(directory: Path, **env: str) -> StockpoolServer:
-    """A started server on a new SQLite database in `directory` holding the demo catalogue."""
+@functools.cache
+def _demo_template() -> Path:
+    """A SQLite database made by `stockpool migrate` then `stockpool demo`, once per test
+    process: two interpreters starting is most of what a module's server costs to set up."""
+    directory = Path(tempfile.mkdtemp(prefix="stockpool-demo-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
     database = directory / "stockpool.db"
     for command in (["migrate"], ["demo"]):
         done = stockpool(database, *command)
         assert done.returncode == 0, done.stderr
+    return database
+
+
+def demo_database(database: Path) -> Path:
+    """`database`, new, holding what `stockpool migrate` and `stockpool demo` make (a copy
+    of one they made: the demo is the same every time but for dates days ahead)."""
+    with (
+        closing(sqlite3.connect(_demo_template())) as made,
+        closing(sqlite3.connect(database)) as copy,
+    ):
+        made.backup(copy)
+    return database
+
+
+async def demo_server(directory: Path, **env: str) -> StockpoolServer:
+    """A started server on a new SQLite database in `directory` holding the demo catalogue."""
+    database = demo_database(directory / "stockpool.db")
     server = StockpoolServer(database, directory / "server.log", **env)
     await server.start()
     return server

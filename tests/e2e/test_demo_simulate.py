@@ -10,16 +10,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.e2e.pages_server import REPO, Admin, StockpoolServer, stockpool
+from tests.e2e.pages_server import REPO, Admin, StockpoolServer, demo_database, stockpool
 
 
 @pytest.fixture(scope="module")
 async def server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[StockpoolServer]:
     directory = tmp_path_factory.mktemp("simulate")
-    database = directory / "stockpool.db"
-    for command in (["migrate"], ["demo"]):
-        done = stockpool(database, *command)
-        assert done.returncode == 0, done.stderr
+    database = demo_database(directory / "stockpool.db")
     server = StockpoolServer(database, directory / "server.log")
     await server.start()
     yield server

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.pages_server import demo_database as made_by_demo
+
 
 def stockpool(database: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "STOCKPOOL_DATABASE_URL": f"sqlite:///{database}"}
@@ -25,10 +27,7 @@ def stockpool(database: Path, *args: str, stdin: str | None = None) -> subproces
 
 @pytest.fixture(scope="module")
 def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    database = tmp_path_factory.mktemp("cli") / "stockpool.db"
-    assert stockpool(database, "migrate").returncode == 0
-    assert stockpool(database, "demo").returncode == 0
-    return database
+    return made_by_demo(tmp_path_factory.mktemp("cli") / "stockpool.db")
 
 
 def test_a_csv_file_is_imported_and_exported_back(demo_database, tmp_path):
