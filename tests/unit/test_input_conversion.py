@@ -60,7 +60,7 @@ def _schema(planned: bool) -> strawberry.Schema:
 QUERY = """query($input: Order!) { place(input: $input) }"""
 INPUTS = [
     {"ref": "a", "lines": [{"sku": "X"}]},
-    {"ref": "b", "lines": [{"sku": "X", "quantity": 3, "location": "WH"}, {"sku": "Y"}]},
+    {"ref": "b", "lines": [{"sku": "X", "quantity": 3, "location": "WH"}], "backup": None},
     {"ref": "c", "lines": [], "kind": "SHOP", "note": None, "tags": ["t1", "t2"]},
     {"ref": "d", "lines": [{"sku": "X"}], "note": "n", "backup": {"sku": "Z", "location": None}},
 ]
@@ -89,8 +89,8 @@ def test_planned_inputs_are_the_objects_strawberry_builds():
         "Line",
         "Line",
         "Line",
-        "Line",
     ]
+    assert planned[1].backup is None and planned[3].backup.sku == "Z"
     assert planned[2].kind is Kind.SHOP and planned[0].note is strawberry.UNSET
 
 
