@@ -5,6 +5,7 @@ table is exactly what SQLAlchemy itself writes, without compiling a statement pe
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import JSON, Table
@@ -19,9 +20,10 @@ class DriverStatement:
     """One INSERT or UPDATE as driver SQL for a dialect, with the bind processors of the
     columns whose values the driver cannot take as they are (built once, then cached).
 
-    On PostgreSQL an INSERT of many rows is one statement with a VALUES list per row: one
-    round trip, where asyncpg's executemany is one per row (its text is cached per number
-    of rows). SQLite runs in process: executemany is its fastest way."""
+    On PostgreSQL many rows are one statement: an INSERT with a VALUES list per row, an
+    UPDATE joined to one; one round trip, where asyncpg's executemany is one per row (the
+    text is cached per number of rows). SQLite runs in process: executemany is its fastest
+    way."""
 
     _cache: dict[tuple[str, str, str, tuple[str, ...]], DriverStatement] = {}
 
@@ -29,14 +31,13 @@ class DriverStatement:
         self,
         sql: str,
         converting: list[tuple[int, Any, bool]],
-        multirow: tuple[str, int, str] | None = None,
+        multirow: _Multirow | None = None,
     ) -> None:
         self.sql = sql
         self.converting = converting
         """(column index, bind processor, whether its values can be remembered by value)"""
         self._multirow = multirow
-        """(the INSERT up to VALUES, the number of columns, the parameter style), on a
-        database where many rows go in one statement"""
+        """On a database where many rows go in one statement: how it is written."""
         self._texts: dict[int, str] = {}
 
     @classmethod
@@ -74,9 +75,8 @@ class DriverStatement:
                 if process is not None
             ]
             multirow = None
-            if kind == "insert" and dialect.name == "postgresql":
-                head = f"INSERT INTO {prepare.format_table(table)} ({', '.join(names)}) VALUES "
-                multirow = (head, len(columns), dialect.paramstyle)
+            if dialect.name == "postgresql":
+                multirow = _Multirow.of(dialect, table, kind, columns, where)
             found = cls._cache[key] = cls(sql, converting, multirow)
         return found
 
@@ -97,8 +97,8 @@ class DriverStatement:
     ) -> list[tuple[Any, ...]]:
         """Inserts the rows and returns `columns` (SQL text) of each inserted row, in no
         promised order; on PostgreSQL only."""
-        if self._multirow is None:
-            raise NotImplementedError("RETURNING of many rows is built for PostgreSQL")
+        if self._multirow is None or self._multirow.tail:
+            raise NotImplementedError("RETURNING of many rows is built for PostgreSQL's INSERT")
         if self.converting and rows:
             rows = self._converted(rows)
         found: list[tuple[Any, ...]] = []
@@ -109,20 +109,15 @@ class DriverStatement:
 
     def _chunks(self, rows: list[tuple[Any, ...]]) -> list[list[tuple[Any, ...]]]:
         assert self._multirow is not None
-        size = max(1, _MAX_PARAMETERS // self._multirow[1])
+        size = max(1, _MAX_PARAMETERS // len(self._multirow.casts))
         return [rows[start : start + size] for start in range(0, len(rows), size)]
 
     def _text(self, count: int) -> str:
-        """The INSERT of `count` rows in one VALUES list."""
+        """The statement of `count` rows in one VALUES list."""
         found = self._texts.get(count)
         if found is None:
             assert self._multirow is not None
-            head, width, paramstyle = self._multirow
-            marks = _placeholders(paramstyle, width * count)
-            values = ", ".join(
-                f"({', '.join(marks[row * width : (row + 1) * width])})" for row in range(count)
-            )
-            found = self._texts[count] = head + values
+            found = self._texts[count] = self._multirow.text(count)
         return found
 
     def _converted(self, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -138,6 +133,61 @@ class DriverStatement:
             else:
                 columns[index] = [None if v is None else process(v) for v in columns[index]]
         return list(zip(*columns, strict=True))
+
+
+@dataclass(frozen=True, slots=True)
+class _Multirow:
+    """Many rows in one statement: an INSERT with a VALUES list per row, or an UPDATE
+    joined to such a list (its parameters cast: a VALUES list alone has no column types)."""
+
+    head: str
+    tail: str
+    casts: tuple[str, ...]
+    """Per column of a row, what follows its parameter ("" or "::TYPE")."""
+    paramstyle: str
+
+    @classmethod
+    def of(
+        cls,
+        dialect: Dialect,
+        table: Table,
+        kind: str,
+        columns: tuple[str, ...],
+        where: tuple[str, ...],
+    ) -> _Multirow:
+        prepare = dialect.identifier_preparer
+        name = prepare.format_table(table)
+        quoted = [prepare.quote(column) for column in columns]
+        if kind == "insert":
+            head = f"INSERT INTO {name} ({', '.join(quoted)}) VALUES "
+            return cls(head, "", ("",) * len(columns), dialect.paramstyle)
+        every = columns + where
+        aliases = [f"v{n}" for n in range(len(every))]
+        assignments = ", ".join(f"{q} = v.{a}" for q, a in zip(quoted, aliases, strict=False))
+        conditions = " AND ".join(
+            f"{name}.{prepare.quote(column)} = v.{alias}"
+            for column, alias in zip(where, aliases[len(columns) :], strict=True)
+        )
+        casts = tuple(f"::{table.c[column].type.compile(dialect=dialect)}" for column in every)
+        return cls(
+            f"UPDATE {name} SET {assignments} FROM (VALUES ",
+            f") AS v({', '.join(aliases)}) WHERE {conditions}",
+            casts,
+            dialect.paramstyle,
+        )
+
+    def text(self, count: int) -> str:
+        width = len(self.casts)
+        marks = _placeholders(self.paramstyle, width * count)
+        rows = ", ".join(
+            "("
+            + ", ".join(
+                mark + cast for mark, cast in zip(marks[n * width :], self.casts, strict=False)
+            )
+            + ")"
+            for n in range(count)
+        )
+        return self.head + rows + self.tail
 
 
 def _flat(rows: list[tuple[Any, ...]]) -> tuple[Any, ...]:

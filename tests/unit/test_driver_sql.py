@@ -68,11 +68,26 @@ async def test_values_are_converted_by_their_column_type_json_per_row_and_none_k
     assert [row[5] for row in parameters] == [expected_time, expected_time, None]
 
 
-async def test_an_update_of_many_rows_stays_an_executemany_on_postgresql():
+async def test_an_update_of_many_rows_on_postgresql_joins_one_typed_values_list():
     conn = Recording(postgresql.asyncpg.dialect())
     statement = DriverStatement.of(
         conn.dialect, stock_levels, "update", ("on_hand",), ("id", "version")
     )
     await statement.run(conn, [(5, 1, 0), (6, 2, 0)])  # type: ignore[arg-type]
     [(sql, parameters)] = conn.calls
-    assert sql.startswith("UPDATE") and "$3" in sql and parameters == [(5, 1, 0), (6, 2, 0)]
+    assert sql == (
+        "UPDATE stock_levels SET on_hand = v.v0 FROM (VALUES ($1::BIGINT, $2::BIGINT, "
+        "$3::BIGINT), ($4::BIGINT, $5::BIGINT, $6::BIGINT)) AS v(v0, v1, v2) "
+        "WHERE stock_levels.id = v.v1 AND stock_levels.version = v.v2"
+    )
+    assert parameters == (5, 1, 0, 6, 2, 0)
+
+
+async def test_one_row_is_a_plain_statement():
+    conn = Recording(postgresql.asyncpg.dialect())
+    statement = DriverStatement.of(
+        conn.dialect, stock_levels, "update", ("on_hand",), ("id", "version")
+    )
+    await statement.run(conn, [(5, 1, 0)])  # type: ignore[arg-type]
+    [(sql, parameters)] = conn.calls
+    assert sql.endswith("WHERE id = $2 AND version = $3") and parameters == [(5, 1, 0)]
