@@ -37,7 +37,7 @@ from api.database.movements import LevelRef, lock_levels
 from api.handlers.order_lines import existing_locations, named_outside
 from api.service_layer.unit_of_work import UnitOfWork
 from api.services.expiry import expire_on_levels
-from api.services.reservation_records import new_reservation_id
+from api.services.reservation_records import ReservationIds
 from domain.backorders import Incoming
 from domain.channel_holds import ListingState
 from domain.channel_pools import OutageCover, Schedules
@@ -75,6 +75,7 @@ class HoldBook:
         self.entries: list[tuple[LevelRef, LedgerEntry]] = []
         self.placed: list[Placed] = []
         self.bundle_lines: list[tuple[str, int, int, int]] = []
+        self._ids = ReservationIds(now)
 
     @classmethod
     async def load(
@@ -186,7 +187,7 @@ class HoldBook:
             command,
             self.channels.get(command.channel),
             self.stock,
-            new_reservation_id(self.now),
+            self._ids.next(),
             self.now,
         )
         refs = self.refs
