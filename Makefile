@@ -64,11 +64,13 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Two processes share the tests (each with its own PostgreSQL database and Redis prefix); the
-# few that restart a shared server run alone afterwards (exit code 5: none selected). Those
-# live in tests/e2e (tests/conftest.py refuses one elsewhere): only it is collected again.
+# Two processes share the tests (each with its own PostgreSQL database and Redis prefix); an
+# idle one takes half of what the other has queued, and the minutes-long tests go first, one or
+# more to each (tests/xdist_order.py). The few that restart a shared server run alone
+# afterwards (exit code 5: none selected); those live in tests/e2e (tests/conftest.py refuses
+# one elsewhere): only it is collected again.
 test: lint
-	$(BIN)/pytest -n 2 -m "not serial"
+	$(BIN)/pytest -n 2 --dist worksteal -m "not serial"
 	$(BIN)/pytest -m serial tests/e2e || [ $$? -eq 5 ]
 
 # Throughput and no-oversell figures (docs/benchmarks.md), a few minutes; not part of `test`.

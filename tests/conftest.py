@@ -203,6 +203,9 @@ SERIAL_HOME = Path(__file__).parent / "e2e"
 """Where tests marked serial live: `make test` collects only this folder to run them alone."""
 
 
+pytest_plugins = ["tests.xdist_order"]
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     strays = [
         item.nodeid
