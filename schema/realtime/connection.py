@@ -36,6 +36,21 @@ Authenticate = Callable[[dict[str, Any]], Awaitable[Principal | None]]
 
 
 class Connection:
+    __slots__ = (
+        "_acknowledged",
+        "_authenticate",
+        "_init_received",
+        "_init_timer",
+        "_ticket",
+        "context",
+        "dialect",
+        "hub",
+        "limits",
+        "operations",
+        "sender",
+        "websocket",
+    )
+
     def __init__(
         self,
         websocket: WebSocket,
@@ -112,13 +127,13 @@ class Connection:
     # ---- reading ----------------------------------------------------------------------------
 
     async def _read(self) -> None:
-        done = self.sender.done
+        sender = self.sender
         try:
-            while not done.is_set():
+            while not sender.done:
                 message = await self.websocket.receive()
                 if message["type"] == "websocket.disconnect":
-                    self.sender.disconnected = True
-                    done.set()
+                    sender.disconnected = True
+                    sender.done = True
                     return
                 await self._receive(message.get("text"), message.get("bytes"))
         except asyncio.CancelledError:

@@ -8,6 +8,7 @@ import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from graphql import (
@@ -41,9 +42,12 @@ log = logging.getLogger(__name__)
 QUERIES_AND_MUTATIONS = (StrawberryOperationType.QUERY, StrawberryOperationType.MUTATION)
 
 
-@dataclass
+@dataclass(slots=True)
 class Running:
-    task: asyncio.Task[None]
+    task: asyncio.Task[None] | None
+    """A query's or mutation's execution, a subscription's first state while it is read;
+    None once a subscription's first state is in (a finished task costs ~0.8 KiB an idle
+    subscriber need not keep)."""
     group: Group | None = None
     subscriber: Subscriber | None = None
 
@@ -58,6 +62,11 @@ def public(errors: list[GraphQLError]) -> list[dict[str, Any]]:
             error = GraphQLError("internal error", error.nodes, path=error.path)
         shown.append(dict(error.formatted))
     return shown
+
+
+def _let_go(running: Running, task: asyncio.Task[None]) -> None:
+    if running.task is task:
+        running.task = None
 
 
 class Operations:
@@ -134,7 +143,8 @@ class Operations:
         end (a committed change must still be published) with its result dropped."""
         running = self.running.pop(operation_id)
         if running.group is not None and running.subscriber is not None:
-            running.task.cancel()
+            if running.task is not None:
+                running.task.cancel()
             self.hub.leave(running.group, running.subscriber)
             if self.context.principal is not None:
                 metrics.SUBSCRIPTIONS.labels(self.context.principal.role.value).dec()
@@ -197,7 +207,8 @@ class Operations:
         subscriber = Subscriber(operation_id, self.dialect.result_head(operation_id), self._put)
         group = self.hub.join(operation, self.context.principal, source, subscriber)
         task = asyncio.create_task(self._snapshot(operation_id, group, subscriber, source.feed))
-        self.running[operation_id] = Running(task, group, subscriber)
+        running = self.running[operation_id] = Running(task, group, subscriber)
+        task.add_done_callback(partial(_let_go, running))
         metrics.SUBSCRIPTIONS.labels(self.context.principal.role.value).inc()
 
     async def _snapshot(

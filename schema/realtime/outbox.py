@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections import OrderedDict
 from collections.abc import Hashable
 
@@ -19,11 +18,13 @@ class Outbox:
     before it was sent first, or is replaced by one still to come). Frames without a key
     (ledger rows, protocol replies) each count, and at most `max_unkeyed` of them may wait."""
 
+    __slots__ = ("_frames", "_serial", "_unkeyed", "max_unkeyed", "peak", "replaced")
+
     def __init__(self, max_unkeyed: int) -> None:
         self.max_unkeyed = max_unkeyed
         self._frames: OrderedDict[tuple[Hashable, ...], str] = OrderedDict()
         self._unkeyed = 0
-        self._serial = itertools.count()
+        self._serial = 0
         self.peak = 0
         """The most frames that ever waited at once."""
         self.replaced = 0
@@ -37,7 +38,8 @@ class Outbox:
             if self._unkeyed >= self.max_unkeyed:
                 raise OutboxOverflow(f"more than {self.max_unkeyed} messages waiting")
             self._unkeyed += 1
-            slot: tuple[Hashable, ...] = (operation, None, next(self._serial))
+            self._serial += 1
+            slot: tuple[Hashable, ...] = (operation, None, self._serial)
         else:
             slot = (operation, key)
             if self._frames.pop(slot, None) is not None:

@@ -27,12 +27,28 @@ log = logging.getLogger(__name__)
 
 
 class Sender:
+    # Slots, and a flag rather than an asyncio.Event (nobody waits on it): thousands of idle
+    # connections each hold one sender (docs/realtime.md#memory-per-connection).
+    __slots__ = (
+        "_close_when_written",
+        "_sending_since",
+        "_writer",
+        "closing",
+        "disconnected",
+        "done",
+        "interrupted",
+        "limits",
+        "outbox",
+        "reader",
+        "websocket",
+    )
+
     def __init__(self, websocket: WebSocket, limits: RealtimeLimits) -> None:
         self.websocket = websocket
         self.limits = limits
         self.outbox = Outbox(limits.max_unkeyed)
-        self.done = asyncio.Event()
-        """Set once the connection is over: closed by either side."""
+        self.done = False
+        """True once the connection is over: closed by either side."""
         self.closing: tuple[int, str] | None = None
         """The close code and reason the server will send."""
         self.disconnected = False
@@ -45,7 +61,7 @@ class Sender:
         self._writer: asyncio.Task[None] | None = None
 
     def put(self, frame: str, operation: str | None = None, key: Hashable | None = None) -> None:
-        if self.done.is_set():
+        if self.done:
             return
         try:
             self.outbox.put(frame, operation, key)
@@ -59,7 +75,7 @@ class Sender:
         """Closes at once: what still waits in the outbox is dropped."""
         if self.closing is None:
             self.closing = (code, reason)
-        self.done.set()
+        self.done = True
         reader = self.reader
         if reader is not None and reader is not asyncio.current_task() and not self.interrupted:
             self.interrupted = True  # it waits on the client: stop waiting
@@ -113,6 +129,6 @@ class Sender:
         except Exception as error:
             log.debug("WebSocket client gone while writing: %r", error)
             self.disconnected = True
-            self.done.set()
+            self.done = True
         finally:
             self._writer = None

@@ -17,6 +17,8 @@ class Subscriber:
     out; then it sends what it held that is newer than its first state, and every later result
     goes straight to the connection's outbox. The group sees to version order."""
 
+    __slots__ = ("_first", "_head", "_held", "_put", "operation")
+
     def __init__(self, operation: str, head: str, put: Put) -> None:
         self.operation = operation
         self._head = head
