@@ -28,6 +28,9 @@ class BenchConfig:
     hot_stock: int = 10_000_000
     fanout_sizes: tuple[int, ...] = (100, 1_000, 5_000, 10_000)
     """Subscriber counts of the fan-out rows (BENCH_FANOUT=100,1000)."""
+    stream_rate: float = 200.0
+    """reserveStock/s of the stream the biggest fan-out row runs once more during
+    (BENCH_STREAM_RATE; 0: no such row)."""
     churn_connections: int = 2_000
     """Connections per round of the WebSocket churn row (BENCH_CHURN)."""
     log_level: str = "warning"
@@ -55,6 +58,7 @@ class BenchConfig:
             log_level=env.get("BENCH_LOG_LEVEL", d.log_level),
             fanout_sizes=tuple(int(n) for n in env.get("BENCH_FANOUT", "").split(",") if n.strip())
             or d.fanout_sizes,
+            stream_rate=float(env.get("BENCH_STREAM_RATE", d.stream_rate)),
             churn_connections=int(env.get("BENCH_CHURN", d.churn_connections)),
             postgres_admin_url=env.get(
                 "BENCH_POSTGRES_URL", env.get("STOCKPOOL_TEST_POSTGRES_URL", d.postgres_admin_url)

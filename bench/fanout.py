@@ -17,6 +17,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ import orjson
 from bench.config import BenchConfig
 from bench.graphql_client import RESERVE, GraphQL
 from bench.report import Row
+from bench.reservation_stream import WORKERS, ReservationStream, StreamResult, seed_stream
 from bench.servers import Server, migrate, stockpool_env, stockpool_server
 
 RESERVATIONS = 40
@@ -53,22 +55,34 @@ class FanoutResult:
     server_rss_mib: float
     connect_seconds: float
     missed: int
+    stream: StreamResult | None = None
+    """The reservation stream that ran meanwhile (bench/reservation_stream.py), if any."""
 
     def row(self) -> Row:
+        during = ""
+        if self.stream is not None:
+            during = (
+                f" while a stream of `reserveStock` on another SKU runs ({WORKERS} connections "
+                f"from another process, {self.stream.rate:,.0f} holds/s achieved)"
+            )
         return Row(
-            key=f"fanout.{self.subscribers}",
-            benchmark=f"fan-out to {self.subscribers:,} `availabilityChanged` subscribers",
+            key=f"fanout{'_stream' if self.stream else ''}.{self.subscribers}",
+            benchmark=(
+                f"fan-out to {self.subscribers:,} `availabilityChanged` subscribers"
+                + (" during a reservation stream" if self.stream else "")
+            ),
             setup=(
                 f"1 worker, SQLite; subscribers in {CLIENT_PROCESSES} client processes; "
                 f"{RESERVATIONS} reservations {PAUSE_SECONDS * 1000:.0f} ms apart; delay = "
-                "response → last subscriber"
+                f"response → last subscriber{during}"
             ),
             p50_ms=self.p50_ms,
             p99_ms=self.p99_ms,
             result=(
                 f"max {self.max_ms:.0f} ms; server RSS {self.server_rss_mib:.0f} MiB, "
                 f"{self.rss_per_subscriber_kib:.1f} KiB per subscriber; "
-                f"{self.connect_seconds:.0f} s to connect all"
+                f"{self.connect_seconds:.0f} s to connect all "
+                f"({self.subscribers / self.connect_seconds:,.0f} subscribers/s)"
                 + (f"; **{self.missed} deliveries missing**" if self.missed else "")
             ),
             failed=bool(self.missed),
@@ -117,7 +131,11 @@ async def _subscribe_all(
 
     async def open_one() -> tuple[Any, int]:
         ws = await websockets.connect(
-            url, subprotocols=["graphql-transport-ws"], max_queue=None, compression=None
+            url,
+            subprotocols=["graphql-transport-ws"],
+            max_queue=None,
+            compression=None,
+            open_timeout=120,  # a loaded server takes its time with a batch of handshakes
         )
         await ws.send(
             orjson.dumps(
@@ -177,19 +195,26 @@ async def _subscribe_all(
 # ---- one run --------------------------------------------------------------------------------
 
 
-def measure(subscribers: int, reservations: int = RESERVATIONS) -> FanoutResult:
+def measure(
+    subscribers: int, reservations: int = RESERVATIONS, stream_rate: float = 0.0
+) -> FanoutResult:
+    """One run; with `stream_rate`, reservations of another SKU stream in meanwhile."""
     admin = secrets.token_urlsafe(16)
     with tempfile.TemporaryDirectory() as tmp:
         env = stockpool_env(f"sqlite+aiosqlite:///{Path(tmp) / 'fanout.db'}", admin)
         migrate(env)
         with stockpool_server({**env, **ONE_ADDRESS}, Path(tmp) / "server.log") as server:
-            return _measure(server, admin, subscribers, reservations)
+            return _measure(server, admin, subscribers, reservations, stream_rate)
 
 
-def _measure(server: Server, admin: str, subscribers: int, reservations: int) -> FanoutResult:
+def _measure(
+    server: Server, admin: str, subscribers: int, reservations: int, stream_rate: float
+) -> FanoutResult:
     process, base = server.process, server.base_url
     with GraphQL(base, admin) as gql:
         key = _seed(gql)
+        if stream_rate:
+            seed_stream(gql)
     url = base.replace("http://", "ws://") + "/graphql"
     context = multiprocessing.get_context("spawn")
     ready, go, results = context.Queue(), context.Queue(), context.Queue()
@@ -212,13 +237,10 @@ def _measure(server: Server, admin: str, subscribers: int, reservations: int) ->
     rss_after = _rss_kib(process.pid)
     for _ in clients:
         go.put(start_version)
-    time.sleep(0.5)
-    answered: dict[int, float] = {}
-    with GraphQL(base, admin) as gql:
-        for n in range(1, reservations + 1):
-            gql(RESERVE % "HOT", {"order": f"fanout-{n}"})  # refuses any userError
-            answered[start_version + n] = time.time()
-            time.sleep(PAUSE_SECONDS)
+    stream = ReservationStream(base, admin, stream_rate) if stream_rate else nullcontext()
+    with stream:
+        time.sleep(0.5)
+        answered = _reserve(base, admin, start_version, reservations)
     latest: dict[int, float] = {}
     missed = 0
     for _ in clients:
@@ -238,7 +260,19 @@ def _measure(server: Server, admin: str, subscribers: int, reservations: int) ->
         server_rss_mib=rss_after / 1024,
         connect_seconds=connect_seconds,
         missed=missed,
+        stream=stream.result if isinstance(stream, ReservationStream) else None,
     )
+
+
+def _reserve(base: str, admin: str, start_version: int, reservations: int) -> dict[int, float]:
+    """The measured reservations of HOT: when each one's answer arrived, by its version."""
+    answered: dict[int, float] = {}
+    with GraphQL(base, admin) as gql:
+        for n in range(1, reservations + 1):
+            gql(RESERVE % "HOT", {"order": f"fanout-{n}"})  # refuses any userError
+            answered[start_version + n] = time.time()
+            time.sleep(PAUSE_SECONDS)
+    return answered
 
 
 def _percentile(ordered: list[float], fraction: float) -> float:
@@ -248,10 +282,16 @@ def _percentile(ordered: list[float], fraction: float) -> float:
 
 
 def fanout_rows(config: BenchConfig) -> list[Row]:
-    return [measure(size).row() for size in config.fanout_sizes]
+    rows = [measure(size).row() for size in config.fanout_sizes]
+    if config.stream_rate:
+        biggest = max(config.fanout_sizes)
+        rows.append(measure(biggest, stream_rate=config.stream_rate).row())
+    return rows
 
 
 if __name__ == "__main__":
-    chosen = tuple(int(n) for n in sys.argv[1:]) or BenchConfig().fanout_sizes
+    # python -m bench.fanout [N …]; BENCH_STREAM_RATE=200 runs them during the stream.
+    config = BenchConfig.from_env()
+    chosen = tuple(int(n) for n in sys.argv[1:]) or config.fanout_sizes
     for size in chosen:
-        print(measure(size), flush=True)
+        print(measure(size, stream_rate=config.stream_rate).row().result, flush=True)

@@ -26,6 +26,7 @@ from bench.feeds import feeds_rows
 from bench.goals import goals_paragraph
 from bench.http_api import http_rows
 from bench.http_workers import http_workers_rows
+from bench.idle_subscribers import idle_rows
 from bench.loadgen import use_wrk
 from bench.machine import describe
 from bench.race import race_rows
@@ -48,6 +49,7 @@ BENCHMARKS: list[Group] = [
     Group("race", "buyers racing for the last units, 2 workers", race_rows),
     Group("fanout", "fan-out of availabilityChanged to N WebSocket subscribers", fanout_rows),
     Group("churn", "WebSocket connect/subscribe/drop churn, server RSS per round", churn_rows),
+    Group("idle", "memory per idle WebSocket subscriber, and their connect rate", idle_rows),
     Group("abuse", "hostile requests, and the storefront's latency meanwhile", abuse_rows),
     Group("feeds", "feed read throughput, paging through 100,000 changes", feeds_rows),
     Group("webhooks", "reserveStock with a dead webhook endpoint subscribed vs none", webhook_rows),
@@ -109,6 +111,13 @@ def notes(config: BenchConfig) -> list[str]:
         "cutting the TCP connection); the server's RSS is read 1 s after each round. The "
         "per-address connection cap and storefront rate limit are lifted (every client is "
         "127.0.0.1), for the fan-out rows too.",
+        "Idle-subscriber row (`bench/idle_subscribers.py`): as many subscribers as the biggest "
+        "fan-out row connect and then wait; (server RSS with all open - RSS before) / N, and "
+        "the same for a bare uvicorn WebSocket app under the same WebSocket settings "
+        "(`bench/plain_ws_app.py`): the difference is what stockpool adds to a socket. The "
+        "fan-out row marked 'during a reservation stream' runs the biggest fan-out again while "
+        f"another process sends {config.stream_rate:g} `reserveStock`/s of another SKU "
+        "(`BENCH_STREAM_RATE`, `bench/reservation_stream.py`).",
         "The machine may be shared with other work (tests, builds): compare rows of one run, "
         "not runs of different days.",
     ]
