@@ -1,5 +1,6 @@
-"""The goals of issue 6, each compared with what this run measured: met, not met, or not
-measured (a benchmark that was skipped or failed)."""
+"""The goals of issue 20 (performance, round two) and the long-term ones of issue 6, each
+compared with what this run measured: met, not met, or not measured (a benchmark that was
+skipped or failed)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,14 @@ ENGINE_SQLITE_HOT = 100_000
 ENGINE_POSTGRES_HOT = 20_000
 FANOUT_GOALS = ((1_000, 100.0, None), (10_000, 1_000.0, 400.0))
 """(subscribers, p99 ms, server RSS MiB) from the real-time issue."""
+
+ROUND_TWO_RESERVE_OVER_FLOOR = 0.6
+ROUND_TWO_ENGINE_SQLITE_HOT = 30_000
+ROUND_TWO_ENGINE_POSTGRES_HOT = 10_000
+ROUND_TWO_SUBSCRIBERS = 10_000
+ROUND_TWO_FANOUT_P99_MS = 500.0
+ROUND_TWO_KIB_PER_IDLE_SUBSCRIBER = 16.0
+"""Server memory per idle subscriber beyond the bare socket (bench/idle_subscribers.py)."""
 
 
 def _rate(rows: Sequence[Row], key: str) -> float | None:
@@ -53,11 +62,19 @@ def _oversold(rows: Sequence[Row]) -> str:
     return f"zero oversold: {total} oversold over {len(checked)} checks — {_verdict(total == 0)}"
 
 
-def _fanout(rows: Sequence[Row], subscribers: int, p99_ms: float, rss_mib: float | None) -> str:
+def _fanout(
+    rows: Sequence[Row],
+    subscribers: int,
+    p99_ms: float,
+    rss_mib: float | None,
+    kind: str = "fanout",
+) -> str:
     what = f"fan-out to {subscribers:,} subscribers p99 ≤ {p99_ms:,.0f} ms" + (
         f" in ≤ {rss_mib:.0f} MB server RSS" if rss_mib else ""
     )
-    found = [r for r in rows if r.key == f"fanout.{subscribers}" and r.p99_ms is not None]
+    if kind == "fanout_stream":
+        what += " while the reservation stream runs"
+    found = [r for r in rows if r.key == f"{kind}.{subscribers}" and r.p99_ms is not None]
     if not found:
         return f"{what}: not measured"
     row = found[0]
@@ -77,7 +94,49 @@ def _rss_mib(result: str) -> float | None:
     return float(result.split(marker, 1)[1].split(" ", 1)[0])
 
 
+def _idle_memory(rows: Sequence[Row], subscribers: int, goal_kib: float) -> str:
+    what = f"≤ {goal_kib:g} KiB per idle subscriber beyond the bare socket at {subscribers:,}"
+    marker = " KiB beyond it"
+    found = [r for r in rows if r.key == f"idle.{subscribers}" and marker in r.result]
+    if not found or found[0].failed:
+        return f"{what}: not measured"
+    beyond = float(found[0].result.split(marker, 1)[0].rsplit(" ", 1)[-1])
+    return f"{what}: {beyond:.1f} KiB — {_verdict(beyond <= goal_kib)}"
+
+
+def round_two(rows: Sequence[Row]) -> str:
+    """Issue 20's goals."""
+    parts = [
+        _ratio(
+            rows,
+            "http.reserve",
+            "http.typename",
+            "reserveStock vs the `{ __typename }` floor",
+            ROUND_TWO_RESERVE_OVER_FLOOR,
+        ),
+        _floor(
+            rows, "engine.sqlite.hot", "engine, one hot SKU on SQLite", ROUND_TWO_ENGINE_SQLITE_HOT
+        ),
+        _floor(
+            rows,
+            "engine.postgres.hot",
+            "engine, one hot SKU on PostgreSQL",
+            ROUND_TWO_ENGINE_POSTGRES_HOT,
+        ),
+        _fanout(rows, ROUND_TWO_SUBSCRIBERS, ROUND_TWO_FANOUT_P99_MS, None, "fanout_stream"),
+        _idle_memory(rows, ROUND_TWO_SUBSCRIBERS, ROUND_TWO_KIB_PER_IDLE_SUBSCRIBER),
+        _oversold(rows),
+    ]
+    return "Round two (issue 20): " + "; ".join(parts) + "."
+
+
 def goals_paragraph(rows: Sequence[Row]) -> str:
+    """Issue 20's goals, then the long-term ones of issue 6."""
+    return round_two(rows) + "\n\n" + long_term(rows)
+
+
+def long_term(rows: Sequence[Row]) -> str:
+    """Issue 6's goals."""
     parts = [
         _ratio(
             rows,
@@ -100,4 +159,4 @@ def goals_paragraph(rows: Sequence[Row]) -> str:
         *(_fanout(rows, *goal) for goal in FANOUT_GOALS),
         _oversold(rows),
     ]
-    return "Goals: " + "; ".join(parts) + "."
+    return "Long term (issue 6): " + "; ".join(parts) + "."

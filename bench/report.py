@@ -98,7 +98,7 @@ def document(
         "",
         table(rows),
         "",
-        "## Goals (issue 6)",
+        "## Goals (issues 20 and 6)",
         "",
         goals,
         "",

@@ -66,3 +66,29 @@ def test_the_document_names_the_machine_before_the_table():
     text = document(rows(), "Goals: …", [("CPU", "Test CPU"), ("cores", "2")], ["a note"])
     assert text.index("- CPU: Test CPU") < text.index("| benchmark |") < text.index("Goals: …")
     assert text.endswith("- a note\n")
+
+
+def test_round_two_reads_the_streamed_fan_out_and_the_memory_beyond_the_bare_socket():
+    measured = [
+        *rows(),
+        Row("fanout_stream.10000", "fan-out", "", p50_ms=200.0, p99_ms=450.0, result="ok"),
+        Row(
+            "idle.10000",
+            "memory per idle subscriber",
+            "",
+            result="30.0 KiB per subscriber, of which the bare socket 18.5 KiB and 11.5 KiB "
+            "beyond it; server RSS 380 MiB",
+        ),
+    ]
+    text = goals_paragraph(measured)
+    assert "floor ≥ 0.6x: 1,800 / 2,000 req/s = 0.900x — **met**" in text
+    assert "SQLite ≥ 30,000/s: 150,000/s (5.000x the goal) — **met**" in text
+    assert "reservation stream runs: p99 450 ms — **met**" in text
+    assert "bare socket at 10,000: 11.5 KiB — **met**" in text
+    assert text.index("Round two (issue 20)") < text.index("Long term (issue 6)")
+
+
+def test_round_two_without_its_rows_says_not_measured():
+    text = goals_paragraph(rows())
+    assert "10,000 subscribers p99 ≤ 500 ms while the reservation stream runs: not measured" in text
+    assert "beyond the bare socket at 10,000: not measured" in text
