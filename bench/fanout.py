@@ -136,6 +136,7 @@ async def _subscribe_all(
             max_queue=None,
             compression=None,
             open_timeout=120,  # a loaded server takes its time with a batch of handshakes
+            ping_interval=None,  # like a browser: no pings of its own (10,000 of them ~500/s)
         )
         await ws.send(
             orjson.dumps(

@@ -84,6 +84,7 @@ async def open_subscriber(url: str, key: str) -> tuple[Any, int]:
         compression=None,
         proxy=None,
         open_timeout=120,
+        ping_interval=None,  # like a browser: no pings of its own
     )
     init = {"type": "connection_init", "payload": {"authorization": f"Bearer {key}"}}
     await ws.send(orjson.dumps(init).decode())
