@@ -104,23 +104,28 @@ def _idle_memory(rows: Sequence[Row], subscribers: int, goal_kib: float) -> str:
     return f"{what}: {beyond:.1f} KiB — {_verdict(beyond <= goal_kib)}"
 
 
-def round_two(rows: Sequence[Row]) -> str:
-    """Issue 20's goals."""
-    parts = [
+def _throughput(rows: Sequence[Row], over_floor: float, sqlite: int, postgres: int) -> list[str]:
+    """reserveStock against the floor, and the engine on one hot SKU on each database."""
+    return [
         _ratio(
             rows,
             "http.reserve",
             "http.typename",
             "reserveStock vs the `{ __typename }` floor",
-            ROUND_TWO_RESERVE_OVER_FLOOR,
+            over_floor,
         ),
-        _floor(
-            rows, "engine.sqlite.hot", "engine, one hot SKU on SQLite", ROUND_TWO_ENGINE_SQLITE_HOT
-        ),
-        _floor(
+        _floor(rows, "engine.sqlite.hot", "engine, one hot SKU on SQLite", sqlite),
+        _floor(rows, "engine.postgres.hot", "engine, one hot SKU on PostgreSQL", postgres),
+    ]
+
+
+def round_two(rows: Sequence[Row]) -> str:
+    """Issue 20's goals."""
+    parts = [
+        *_throughput(
             rows,
-            "engine.postgres.hot",
-            "engine, one hot SKU on PostgreSQL",
+            ROUND_TWO_RESERVE_OVER_FLOOR,
+            ROUND_TWO_ENGINE_SQLITE_HOT,
             ROUND_TWO_ENGINE_POSTGRES_HOT,
         ),
         _fanout(rows, ROUND_TWO_SUBSCRIBERS, ROUND_TWO_FANOUT_P99_MS, None, "fanout_stream"),
@@ -138,23 +143,13 @@ def goals_paragraph(rows: Sequence[Row]) -> str:
 def long_term(rows: Sequence[Row]) -> str:
     """Issue 6's goals."""
     parts = [
-        _ratio(
-            rows,
-            "http.reserve",
-            "http.typename",
-            "reserveStock vs the `{ __typename }` floor",
-            RESERVE_OVER_FLOOR,
-        ),
+        *_throughput(rows, RESERVE_OVER_FLOOR, ENGINE_SQLITE_HOT, ENGINE_POSTGRES_HOT),
         _ratio(
             rows,
             "http.typename",
             "http.starlette",
             "the `{ __typename }` floor vs plain Starlette",
             FLOOR_OVER_STARLETTE,
-        ),
-        _floor(rows, "engine.sqlite.hot", "engine, one hot SKU on SQLite", ENGINE_SQLITE_HOT),
-        _floor(
-            rows, "engine.postgres.hot", "engine, one hot SKU on PostgreSQL", ENGINE_POSTGRES_HOT
         ),
         *(_fanout(rows, *goal) for goal in FANOUT_GOALS),
         _oversold(rows),
