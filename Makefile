@@ -7,6 +7,9 @@ BIN := $(VENV)/bin
 # tools, optional integrations) for `make test`. stockpool itself is installed editable, --no-deps.
 # A stamp per lock: a changed lock or pyproject.toml reinstalls. `pip check` fails when
 # pyproject.toml declares a dependency the lock lacks: run `make lock`.
+# bench/ and schema/ are folders: without .PHONY, make took them for built targets.
+.PHONY: lock install run lint test bench schema clean
+
 RUN_STAMP := $(VENV)/.run-stamp
 STAMP := $(VENV)/.dev-stamp
 
