@@ -22,11 +22,13 @@ from tests.hostile.kinds import Kind
 from tests.hostile.operations import Entry, RootField, with_literals, with_variables
 
 BATCH = 50
-QUIET = 1.0
-CHUNK = 100
 """Subscriptions started at once on one socket."""
-"""Seconds of silence after which the subscriptions that have not answered are taken as
-accepted with an empty snapshot."""
+QUIET = 1.0
+"""Seconds of silence, once the server has answered a ping sent after them, after which the
+subscriptions that have not answered are taken as accepted with an empty snapshot."""
+PONG_WAIT = 60.0
+"""Seconds the server may take to reach that ping on a loaded machine."""
+CHUNK = 100
 """Root fields per document: under the default alias, token and cost bounds."""
 MAX_BODY = 400_000
 """Characters of arguments per document: two 100k-character values (at most 200 KB each in
@@ -243,13 +245,21 @@ class Socket:
             self.next_id += 1
             payload = {"query": query, "variables": variables}
             await self.send({"id": str(self.next_id), "type": "subscribe", "payload": payload})
+        # The server reads a connection's messages in order and refuses a subscription before
+        # it reads the next one, so its pong comes after every refusal: the quiet time starts
+        # then, however slowly a loaded machine got there.
+        await self.send({"type": "ping"})
         answers: dict[str, str] = {}
         ids = [str(n) for n in range(first, self.next_id + 1)]
+        ponged = False
         try:
             while len(answers) < len(ids):
-                raw = await asyncio.wait_for(self.connection.recv(), QUIET)
+                wait = QUIET if ponged else PONG_WAIT
+                raw = await asyncio.wait_for(self.connection.recv(), wait)
                 message = json.loads(raw)
-                if message.get("id") in ids and message["type"] in ("next", "error"):
+                if message["type"] == "pong":
+                    ponged = True
+                elif message.get("id") in ids and message["type"] in ("next", "error"):
                     answers.setdefault(message["id"], raw)
         except TimeoutError:
             pass
