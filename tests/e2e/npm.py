@@ -7,12 +7,16 @@ except in CI, which must run them."""
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import hashlib
+import json
+import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -53,3 +57,20 @@ def installed(directory: Path) -> Path:
             pytest.fail(f"npm ci in {directory} failed:\n{done.stdout}\n{done.stderr}")
         (modules / STAMP).write_text(lock)
     return modules
+
+
+async def run_node_script(directory: Path, script: str, **environment: str) -> list[dict[str, Any]]:
+    """Runs `node script` in `directory` with `environment` added; the JSON lines it printed
+    (it must exit 0)."""
+    process = await asyncio.create_subprocess_exec(
+        require("node"),
+        script,
+        cwd=directory,
+        env={**os.environ, **environment},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    lines = [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
+    assert process.returncode == 0, (lines, err.decode())
+    return lines

@@ -5,9 +5,6 @@ because both sides carry the same Node ids."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +15,7 @@ from tests.api.subscription_client import http
 from tests.api.test_listings_api import listed
 from tests.api.test_reservations_api import channel
 from tests.conftest import ADMIN_TOKEN
-from tests.e2e.npm import installed, require
+from tests.e2e.npm import installed, run_node_script
 
 APOLLO = Path(__file__).parent / "apollo"
 CATALOGUE = {"SKU": "TEE", "LOCATION": "WH", "CHANNEL": "web"}
@@ -31,19 +28,9 @@ def apollo() -> Path:
 
 
 async def run_script(directory: Path, url: str) -> list[dict[str, Any]]:
-    environment = {**os.environ, "STOCKPOOL_URL": url, "STOCKPOOL_KEY": ADMIN_TOKEN, **CATALOGUE}
-    process = await asyncio.create_subprocess_exec(
-        require("node"),
-        "script.mjs",
-        cwd=directory,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    return await run_node_script(
+        directory, "script.mjs", STOCKPOOL_URL=url, STOCKPOOL_KEY=ADMIN_TOKEN, **CATALOGUE
     )
-    out, err = await process.communicate()
-    lines = [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
-    assert process.returncode == 0, (lines, err.decode())
-    return lines
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -4,9 +4,6 @@ GET, mutations by POST, a subscription over graphql-ws carrying the hash."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +14,7 @@ from tests.api.subscription_client import http, services_of
 from tests.api.test_listings_api import listed
 from tests.api.test_reservations_api import channel
 from tests.conftest import ADMIN_TOKEN
-from tests.e2e.npm import installed, require
+from tests.e2e.npm import installed, run_node_script
 
 APOLLO = Path(__file__).parent / "apollo"
 
@@ -29,25 +26,14 @@ def apollo() -> Path:
 
 
 async def run_persisted_script(url: str) -> list[dict[str, Any]]:
-    environment = {
-        **os.environ,
-        "STOCKPOOL_URL": url,
-        "STOCKPOOL_KEY": ADMIN_TOKEN,
-        "SKU": "TEE",
-        "CHANNEL": "web",
-    }
-    process = await asyncio.create_subprocess_exec(
-        require("node"),
+    return await run_node_script(
+        APOLLO,
         "persisted.mjs",
-        cwd=APOLLO,
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+        STOCKPOOL_URL=url,
+        STOCKPOOL_KEY=ADMIN_TOKEN,
+        SKU="TEE",
+        CHANNEL="web",
     )
-    out, err = await process.communicate()
-    lines = [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
-    assert process.returncode == 0, (lines, err.decode())
-    return lines
 
 
 def requests_by_step(lines: list[dict[str, Any]]) -> dict[str, list[tuple[Any, ...]]]:
